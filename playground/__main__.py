@@ -1,0 +1,63 @@
+"""Command line: ``python -m playground serve`` and ``python -m playground doctor TOKEN``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from playground.runtime import ISSUERS, PlaygroundStartError, start
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["doctor"]:
+        # The doctor owns its own argument parsing (and its exit codes 0 / 1 / 2).
+        from playground.doctor import main as doctor_main
+
+        return doctor_main(argv[1:])
+
+    parser = argparse.ArgumentParser(prog="python -m playground",
+                                     description="The Better Auth -> FastAPI playground.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the auth server and the backend until Ctrl-C")
+    serve.add_argument("--issuer", choices=ISSUERS, default=None,
+                       help="embedded (default, or $PLAYGROUND_ISSUER) or the real better-auth (Node)")
+    serve.add_argument("--auth-port", type=int, default=0, help="auth server port (default: a free one)")
+    serve.add_argument("--api-port", type=int, default=0, help="backend port (default: a free one)")
+    serve.add_argument("--deterministic", action="store_true",
+                       help="frozen demo clock and fixed demo keys, as in the notebooks")
+    commands.add_parser("doctor", help="explain why a token is accepted or rejected (see doctor --help)")
+    args = parser.parse_args(argv)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        pg = start(args.issuer, deterministic=args.deterministic,
+                   auth_port=args.auth_port, api_port=args.api_port)
+    except PlaygroundStartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(pg, flush=True)
+    if pg.secret_generated:
+        print("note: no BETTER_AUTH_SECRET in the environment, so a random one was generated "
+              "for this run; sessions will not survive a restart.", flush=True)
+    print("Demo users: ada@example.com (admin), grace@example.com; password: "
+          + (pg.demo_password if pg.demo_password_generated else "$PLAYGROUND_DEMO_PASSWORD"),
+          flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pg.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

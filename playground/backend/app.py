@@ -1,0 +1,136 @@
+"""The FastAPI app: routes for the lessons and tests, wired explicitly from ``BackendSettings``.
+
+``create_app(settings, clock=None)`` builds everything the app needs — key source, verifier,
+token cache, session validator — and nothing is global, so two apps with different settings can
+run side by side in one notebook. The app knows Better Auth only by URL (``settings``); it never
+imports the issuer.
+
+CORS is the *outermost* layer (``BackendApp.build_middleware_stack``), outside Starlette's
+``ServerErrorMiddleware``: a 500 then still carries ``Access-Control-Allow-Origin``, so the
+browser shows the real error instead of a misleading CORS failure.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
+
+from playground.clock import Clock
+
+from .credentials import Authenticator
+from .dependencies import get_current_user, require_role, require_user_match
+from .errors import AuthError, auth_error_response
+from .keys import JWKSKeySource
+from .middleware import JWTAuthMiddleware
+from .settings import BackendSettings
+from .user import User
+from .verify import TokenVerifier
+
+#: Paths JWTAuthMiddleware lets through without a token.
+PUBLIC_PATHS = ("/api/public", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
+
+#: What /api/personalized suggests, by the user's interestArea (custom Better Auth field).
+_SUGGESTIONS = {
+    "Robotics": "Start with ROS 2 and a simulated arm before touching hardware.",
+    "AI": "Train a small model end to end before reaching for a large one.",
+}
+
+
+class BackendApp(FastAPI):
+    """FastAPI with CORS wrapped around everything, including the 500 handler."""
+
+    def __init__(self, *, cors_options: dict, **kwargs) -> None:
+        self._cors_options = cors_options
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return CORSMiddleware(super().build_middleware_stack(), **self._cors_options)
+
+
+def cors_options(settings: BackendSettings) -> dict:
+    return dict(
+        allow_origins=settings.cors_origins,  # explicit list; "*" is refused by the settings
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        # Authorization is not CORS-safelisted and "*" does not cover it: it must be named.
+        allow_headers=["Authorization", "Content-Type"],
+        # Let browser code read Better Auth's JWT header and our RFC 6750 challenge.
+        expose_headers=["set-auth-jwt", "WWW-Authenticate"],
+        max_age=settings.cors_max_age,
+    )
+
+
+def create_app(
+    settings: BackendSettings, clock: Clock | None = None, *, auth_middleware: bool = False
+) -> FastAPI:
+    """The backend app. ``auth_middleware=True`` authenticates every non-public route with
+    ``JWTAuthMiddleware`` (the dependencies then reuse its result)."""
+    clock = clock or Clock.system()
+    key_source = JWKSKeySource.from_settings(settings)
+    verifier = TokenVerifier.from_settings(settings, key_source, clock)
+    authenticator = Authenticator(verifier, jwt_cookie_name=settings.jwt_cookie_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await key_source.aclose()
+
+    app = BackendApp(
+        cors_options=cors_options(settings),
+        title="Better Auth -> FastAPI backend",
+        description="Verifies Better Auth JWTs with the issuer's JWKS.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.key_source = key_source
+    app.state.verifier = verifier
+    app.state.authenticator = authenticator
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(request: Request, error: AuthError):
+        return auth_error_response(error)
+
+    if auth_middleware:
+        app.add_middleware(JWTAuthMiddleware, authenticator=authenticator, public_paths=PUBLIC_PATHS)
+
+    @app.get("/api/public")
+    async def public() -> dict:
+        """No authentication: the baseline every protected route is compared with."""
+        return {"message": "Anyone can read this.", "authenticated": False}
+
+    @app.get("/api/me", response_model=User)
+    async def me(user: User = Depends(get_current_user)) -> User:
+        """The user described by the verified token."""
+        return user
+
+    @app.get("/api/users/{user_id}/profile")
+    async def profile(user_id: str, user: User = Depends(require_user_match)) -> dict:
+        """Only the user themself: the token's sub must equal {user_id} (else 403)."""
+        return {"id": user.id, "name": user.name, "email": user.email, "role": user.role}
+
+    @app.get("/api/admin/stats")
+    async def admin_stats(user: User = Depends(require_role("admin"))) -> dict:
+        """Only users with the admin role (else 403)."""
+        return {
+            "jwks_fetches": key_source.fetch_count,
+            "known_kids": sorted(key_source.keys),
+            "cached_tokens": len(verifier.cache) if verifier.cache is not None else 0,
+        }
+
+    @app.get("/api/personalized")
+    async def personalized(user: User = Depends(get_current_user)) -> dict:
+        """Uses Better Auth additionalFields carried in the token (defaults when absent)."""
+        return {
+            "greeting": f"Hello, {user.name or 'there'}!",
+            "softwareBackground": user.software_background,
+            "hardwareBackground": user.hardware_background,
+            "interestArea": user.interest_area,
+            "suggestion": _SUGGESTIONS.get(user.interest_area, "Pick a small project and ship it."),
+            "level": "advanced" if user.software_background == "Advanced" else "guided",
+        }
+
+    return app

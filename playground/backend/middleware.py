@@ -1,0 +1,52 @@
+"""``JWTAuthMiddleware``: authenticate every request in one place, as a plain ASGI wrapper.
+
+The alternative to per-route dependencies when (almost) every route needs a user. Requests to
+``public_paths`` (exact paths) or under ``public_prefixes`` pass through untouched; every other
+HTTP request must carry a valid token, or gets the same 401/503 answer the dependency would give.
+The verified ``User`` is put on ``request.state.user`` (ASGI ``scope["state"]``), where
+``get_current_user`` finds it instead of verifying again.
+
+Security rule: the allow-list is of *public* routes — a route someone forgets to list is
+protected, not exposed. CORS preflights (``OPTIONS``) pass through: they carry no credentials by
+design, and the CORS middleware outside answers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .credentials import Authenticator
+from .errors import AuthError, auth_error_response
+
+
+class JWTAuthMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authenticator: Authenticator,
+        public_paths: Iterable[str] = (),
+        public_prefixes: Iterable[str] = (),
+    ) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.public_paths = frozenset(public_paths)
+        self.public_prefixes = tuple(public_prefixes)
+
+    def is_public(self, path: str) -> bool:
+        return path in self.public_paths or path.startswith(self.public_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS" or self.is_public(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        try:
+            user = await self.authenticator.authenticate(HTTPConnection(scope))
+        except AuthError as error:
+            await auth_error_response(error)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["user"] = user
+        await self.app(scope, receive, send)

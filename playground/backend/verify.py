@@ -1,0 +1,269 @@
+"""Verifying a Better Auth access JWT: every check, in order, each failure with its reason code.
+
+Security rules (each is a check below, and a case in ``tests/security``):
+
+* The allowed algorithms come from configuration, never from the token: the token's ``alg`` is
+  only *compared* with that list. ``none``, HMAC (``HS*``, the key-confusion attack) and any
+  algorithm not configured are refused before a key is even looked up.
+* Keys come only from the configured JWKS: ``jku``, ``jwk``, ``x5u`` and ``x5c`` headers (which
+  point at attacker-chosen keys) are refused, and so is any ``crit`` extension we do not implement.
+* ``kid``, ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required; ``iss`` and ``aud`` must
+  equal the configured values exactly (no prefix/suffix match, no trailing-slash forgiveness).
+* Time claims are checked against the injected ``Clock`` with the configured leeway. PyJWT
+  reads the wall clock itself, so it is used for what it is good at — the signature — and the
+  claims are checked here.
+* A Better Auth *session cookie cache* JWT (``typ: better-auth.session-cache+jwt`` or an HS256
+  token carrying ``session``/``user``) and the opaque session token are different credentials and
+  are refused as access tokens with their own reason codes.
+* Tokens longer than ``max_token_bytes`` are refused before any parsing.
+
+The pieces (``decode_unverified``, ``header_problems``, ``claim_problems``) are public so the
+doctor can run every check and report all findings, not just the first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt import PyJWK
+
+from playground.clock import Clock
+
+from .errors import InvalidTokenError, Reason
+from .keys import JWKSKeySource
+from .token_cache import VerifiedTokenCache
+
+#: Headers that would let the token choose its own verification key.
+FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c")
+#: ``typ`` values accepted for an access token (Better Auth sets none).
+ACCESS_TOKEN_TYPES = (None, "JWT", "jwt", "at+jwt", "application/at+jwt")
+#: Better Auth's markers for its session cookie cache JWT (``better-auth/dist/cookies/jwt.mjs``).
+COOKIE_CACHE_TYPE = "better-auth.session-cache+jwt"
+COOKIE_CACHE_AUDIENCE = "better-auth:session-cache"
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+# Better Auth's session token: 32 alphanumerics, optionally "." + the standard-base64 HMAC-SHA256
+# (44 chars ending in "=", percent-encoded in the cookie) — the signed cookie value.
+_SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{32}(\.[A-Za-z0-9+/]{43}(=|%3D))?")
+_PRINTABLE_KID = re.compile(r"[\x21-\x7e]{1,256}")
+# PyJWS does the signature check only; claims are validated below against the injected clock.
+_JWS = jwt.PyJWS()
+
+
+@dataclass(frozen=True)
+class DecodedToken:
+    """A compact JWS split and decoded, *not yet verified*."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    token: str
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token that passed every check."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+
+    @property
+    def kid(self) -> str:
+        return self.header["kid"]
+
+
+def _b64url_json(segment: str, part: str) -> dict[str, Any]:
+    if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not base64url (RFC 7515 compact form)")
+    try:
+        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not valid UTF-8 JSON") from None
+    if not isinstance(value, dict):
+        raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not a JSON object")
+    return value
+
+
+def decode_unverified(token: str, *, max_token_bytes: int = 8192) -> DecodedToken:
+    """Split and decode ``token`` without trusting anything in it. Raises ``InvalidTokenError``."""
+    if len(token) > max_token_bytes:
+        raise InvalidTokenError(Reason.TOKEN_TOO_LARGE, f"the token is longer than {max_token_bytes} bytes")
+    if _SESSION_TOKEN.fullmatch(token):
+        raise InvalidTokenError(
+            Reason.SESSION_TOKEN_NOT_JWT,
+            "this is a Better Auth session token, not a JWT: send the JWT from /api/auth/token "
+            "or the set-auth-jwt header",
+        )
+    if token.lstrip().startswith("{"):
+        raise InvalidTokenError(Reason.MALFORMED, "only the compact JWS form is accepted, not the JSON serialization")
+    segments = token.split(".")
+    if len(segments) != 3:
+        raise InvalidTokenError(Reason.MALFORMED, f"a JWT has 3 dot-separated segments, this has {len(segments)}")
+    header = _b64url_json(segments[0], "header")
+    claims = _b64url_json(segments[1], "payload")
+    if not _B64URL.fullmatch(segments[2]):
+        raise InvalidTokenError(Reason.MALFORMED, "the signature is not base64url")
+    return DecodedToken(header=header, claims=claims, token=token)
+
+
+def header_problems(decoded: DecodedToken, algorithms: list[str]) -> list[InvalidTokenError]:
+    """Everything wrong with the token's kind and header, most fundamental first."""
+    header, claims = decoded.header, decoded.claims
+    problems = []
+    if header.get("typ") == COOKIE_CACHE_TYPE or claims.get("aud") == COOKIE_CACHE_AUDIENCE or (
+        isinstance(claims.get("session"), dict) and isinstance(claims.get("user"), dict)
+    ):
+        problems.append(
+            InvalidTokenError(
+                Reason.COOKIE_CACHE_TOKEN,
+                "this is Better Auth's session cookie cache (better-auth.session_data), not an access "
+                "token: send the JWT from /api/auth/token",
+            )
+        )
+    elif header.get("typ") not in ACCESS_TOKEN_TYPES:
+        problems.append(InvalidTokenError(Reason.WRONG_TOKEN_TYPE, "the token's typ is not an access token type"))
+    for name in FORBIDDEN_HEADERS:
+        if name in header:
+            problems.append(
+                InvalidTokenError(
+                    Reason.FORBIDDEN_HEADER, f"the '{name}' header is refused: keys come only from the configured JWKS"
+                )
+            )
+    if "crit" in header:
+        problems.append(
+            InvalidTokenError(Reason.UNSUPPORTED_CRITICAL_HEADER, "the token has 'crit' extensions this API does not implement")
+        )
+    alg = header.get("alg")
+    if alg not in algorithms:
+        shown = alg if isinstance(alg, str) and len(alg) <= 20 else "missing" if alg is None else "invalid"
+        problems.append(
+            InvalidTokenError(
+                Reason.UNSUPPORTED_ALGORITHM, f"alg {shown!s} is not allowed (allowed: {', '.join(algorithms)})"
+            )
+        )
+    kid = header.get("kid")
+    if kid is None:
+        problems.append(InvalidTokenError(Reason.MISSING_KID, "the token header has no kid"))
+    elif not isinstance(kid, str) or not _PRINTABLE_KID.fullmatch(kid):
+        problems.append(InvalidTokenError(Reason.MALFORMED, "the kid is not a short printable string"))
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def claim_problems(
+    claims: dict[str, Any], *, issuer: str, audience: str, now: float, leeway: float = 0.0
+) -> list[InvalidTokenError]:
+    """Everything wrong with the claims at time ``now`` (epoch seconds from the injected clock)."""
+    problems = [
+        InvalidTokenError(Reason.MISSING_CLAIM, f"the token has no '{name}' claim")
+        for name in REQUIRED_CLAIMS
+        if name not in claims
+    ]
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_number(claims[name]):
+            problems.append(InvalidTokenError(Reason.INVALID_CLAIM, f"'{name}' is not a number"))
+    exp, iat, nbf = (claims.get(name) for name in ("exp", "iat", "nbf"))
+    if _is_number(exp) and now >= exp + leeway:
+        problems.append(InvalidTokenError(Reason.EXPIRED, f"the token expired {now - exp:.0f} s ago"))
+    if _is_number(nbf) and nbf > now + leeway:
+        problems.append(InvalidTokenError(Reason.NOT_YET_VALID, f"the token is not valid for another {nbf - now:.0f} s"))
+    if _is_number(iat) and iat > now + leeway:
+        problems.append(
+            InvalidTokenError(Reason.ISSUED_IN_FUTURE, f"the token was issued {iat - now:.0f} s in the future (clock skew?)")
+        )
+    if "iss" in claims and claims["iss"] != issuer:
+        problems.append(InvalidTokenError(Reason.WRONG_ISSUER, f"the issuer is not {issuer}"))
+    if "aud" in claims:
+        aud = claims["aud"]
+        audiences = aud if isinstance(aud, list) else [aud]
+        if audience not in [a for a in audiences if isinstance(a, str)]:
+            problems.append(InvalidTokenError(Reason.WRONG_AUDIENCE, f"the audience does not include {audience}"))
+    if "sub" in claims and (not isinstance(claims["sub"], str) or not claims["sub"]):
+        problems.append(InvalidTokenError(Reason.INVALID_CLAIM, "'sub' is not a non-empty string"))
+    return problems
+
+
+def verify_signature(decoded: DecodedToken, key: PyJWK) -> None:
+    """Check the signature with ``key``; the header's alg was already checked against the allow-list."""
+    alg = decoded.header["alg"]
+    if key.algorithm_name != alg:
+        # The JWKS says which algorithm the key is for; a token may not use it for another.
+        raise InvalidTokenError(Reason.BAD_SIGNATURE, f"the key with this kid is for {key.algorithm_name}, not {alg}")
+    try:
+        _JWS.decode_complete(decoded.token, key.key, algorithms=[alg])
+    except jwt.InvalidSignatureError:
+        raise InvalidTokenError(Reason.BAD_SIGNATURE, "the signature does not match the issuer's key") from None
+    except jwt.PyJWTError as exc:
+        raise InvalidTokenError(Reason.MALFORMED, f"the token could not be checked: {exc}") from None
+
+
+class TokenVerifier:
+    """Verifies access tokens against one Better Auth issuer's configuration."""
+
+    def __init__(
+        self,
+        key_source: JWKSKeySource,
+        *,
+        issuer: str,
+        audience: str,
+        algorithms: list[str],
+        leeway: float = 0.0,
+        clock: Clock | None = None,
+        max_token_bytes: int = 8192,
+        cache: VerifiedTokenCache | None = None,
+    ) -> None:
+        self.key_source = key_source
+        self.issuer = issuer
+        self.audience = audience
+        self.algorithms = list(algorithms)  # a copy: never mutated after construction
+        self.leeway = leeway
+        self.clock = clock or Clock.system()
+        self.max_token_bytes = max_token_bytes
+        self.cache = cache
+
+    @classmethod
+    def from_settings(cls, settings, key_source: JWKSKeySource, clock: Clock | None = None) -> TokenVerifier:
+        clock = clock or Clock.system()
+        cache = VerifiedTokenCache(settings.token_cache_size, clock) if settings.token_cache_size else None
+        return cls(
+            key_source,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            algorithms=settings.algorithms,
+            leeway=settings.leeway_seconds,
+            clock=clock,
+            max_token_bytes=settings.max_token_bytes,
+            cache=cache,
+        )
+
+    async def verify(self, token: str) -> VerifiedToken:
+        """The verified header and claims of ``token``, or ``InvalidTokenError`` /
+        ``KeySourceUnavailableError`` with the first problem found."""
+        if self.cache is not None:
+            hit = self.cache.get(token, self.key_source.has_key)
+            if hit is not None:
+                return hit
+        decoded = decode_unverified(token, max_token_bytes=self.max_token_bytes)
+        problems = header_problems(decoded, self.algorithms)
+        if problems:
+            raise problems[0]
+        key = await self.key_source.get_key(decoded.header["kid"])
+        verify_signature(decoded, key)
+        problems = claim_problems(
+            decoded.claims, issuer=self.issuer, audience=self.audience, now=self.clock.now(), leeway=self.leeway
+        )
+        if problems:
+            raise problems[0]
+        verified = VerifiedToken(header=decoded.header, claims=decoded.claims)
+        if self.cache is not None:
+            self.cache.put(token, verified)  # only reached when every check passed
+        return verified

@@ -1,0 +1,212 @@
+"""Run the real Better Auth (``node server.mjs`` in this folder) as a managed subprocess.
+
+The process gets its own process group, so stopping it never touches anything else; its output
+goes to a temporary log file (never to the notebook or the test output), and ``start`` fails at
+once with a message that says what to do when Node, ``node_modules`` or the server is the problem.
+
+    with RealBetterAuth(secret=..., demo_password=...) as ba:
+        httpx.get(ba.url + "/api/auth/jwks")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from playground.runtime import PlaygroundStartError, free_port
+
+#: The Node project: package.json, the lockfile, auth.config.mjs, server.mjs.
+PROJECT_DIR = Path(__file__).resolve().parent
+#: ``base_url="auto"``: the server's own ``http://127.0.0.1:PORT``.
+AUTO = "auto"
+
+INSTALL_NODE = (
+    "install Node.js 20 or newer (Debian/Ubuntu: `apt-get install nodejs npm`; elsewhere: https://nodejs.org), "
+    "then run `make test` or `npm ci --prefix playground/better_auth`"
+)
+INSTALL_MODULES = "run `make test` or `npm ci --prefix playground/better_auth` to install better-auth from the lockfile"
+
+
+class RealBetterAuthError(PlaygroundStartError):
+    """The real Better Auth could not be started; the message says why and what to do."""
+
+
+def node_available() -> str | None:
+    """``None`` when the real Better Auth can run here, else the reason it cannot (for skip messages)."""
+    node = shutil.which("node")
+    if node is None:
+        return f"node is not on PATH: {INSTALL_NODE}"
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"`node --version` failed ({exc}): {INSTALL_NODE}"
+    major = version.lstrip("v").split(".")[0]
+    if not major.isdigit() or int(major) < 20:
+        return f"node {version or '(unknown version)'} is too old for better-auth 1.7: {INSTALL_NODE}"
+    if not (PROJECT_DIR / "node_modules" / "better-auth" / "package.json").is_file():
+        return f"{PROJECT_DIR / 'node_modules'} has no better-auth: {INSTALL_MODULES}"
+    return None
+
+
+def installed_version() -> str | None:
+    """The better-auth version in node_modules (the lockfile pins it), or None when not installed."""
+    try:
+        manifest = json.loads((PROJECT_DIR / "node_modules" / "better-auth" / "package.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest.get("version")
+
+
+class RealBetterAuth:
+    """One ``node server.mjs`` on ``127.0.0.1``.
+
+    - ``port``: 0 picks a free port now, so ``url`` is known before ``start``.
+    - ``base_url``: ``"auto"`` (default) = ``url``; ``None`` leaves ``BETTER_AUTH_URL`` unset
+      (Better Auth then trusts the Host header: the lesson on why to set it); any other string is
+      passed as ``BETTER_AUTH_URL``.
+    - ``options``: the playground's JSON option overrides (``PLAYGROUND_BA_OPTIONS``, see options.mjs).
+    - ``teaching_controls``: expose ``/__playground/rotate-keys``, ``/__playground/mint``,
+      ``/__playground/clock`` (501: Node's clock cannot be shifted).
+    - ``trusted_origins``: ``BETTER_AUTH_TRUSTED_ORIGINS``.
+    - ``env``: extra environment variables for the process (they win over the ones above).
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        secret: str,
+        demo_password: str | None = None,
+        base_url: str | None = AUTO,
+        options: dict | None = None,
+        teaching_controls: bool = False,
+        trusted_origins: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        if not secret:
+            raise ValueError("secret is required (generate one: secrets.token_urlsafe(32))")
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.base_url = self.url if base_url == AUTO else base_url
+        self.options = options or {}
+        self._env = self._environment(secret, demo_password, teaching_controls, trusted_origins, env)
+        self._process: subprocess.Popen | None = None
+        self._log = None
+
+    def _environment(self, secret, demo_password, teaching_controls, trusted_origins, extra) -> dict[str, str]:
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            # The parent's Better Auth settings must not leak in: this instance is configured here.
+            if not key.startswith(("BETTER_AUTH_", "PLAYGROUND_")) and key not in ("AUTH_SECRET", "BASE_URL", "PORT")
+        }
+        environment.update(
+            PORT=str(self.port),
+            BETTER_AUTH_SECRET=secret,
+            NODE_ENV="development",
+            BETTER_AUTH_TELEMETRY="0",
+            PLAYGROUND_BA_OPTIONS=json.dumps(self.options),
+            PLAYGROUND_TEACHING_CONTROLS="1" if teaching_controls else "0",
+        )
+        if self.base_url is not None:
+            environment["BETTER_AUTH_URL"] = self.base_url
+        if demo_password:
+            environment["PLAYGROUND_DEMO_PASSWORD"] = demo_password
+        if trusted_origins:
+            environment["BETTER_AUTH_TRUSTED_ORIGINS"] = ",".join(trusted_origins)
+        environment.update(extra or {})
+        return environment
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, timeout: float = 15.0) -> RealBetterAuth:
+        if self._process is not None:
+            raise RealBetterAuthError("this RealBetterAuth was already started")
+        reason = node_available()
+        if reason:
+            raise RealBetterAuthError(f"cannot start the real Better Auth: {reason}")
+        self._log = tempfile.NamedTemporaryFile(prefix="better-auth-", suffix=".log", delete=False)
+        # A file, not a pipe: nobody drains a pipe while the server runs, and a full pipe would
+        # freeze Node mid-request.
+        self._process = subprocess.Popen(
+            [shutil.which("node"), "server.mjs"],
+            cwd=PROJECT_DIR,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: signals to us do not reach it, and back
+        )
+        self._wait_until_ready(timeout)
+        return self
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=1.0) as client:
+            while True:
+                code = self._process.poll()
+                if code is not None:
+                    log = self.logs()
+                    self._close_log()
+                    raise RealBetterAuthError(f"the real Better Auth exited with code {code} while starting:\n{log}")
+                try:
+                    if client.get(f"{self.url}/api/auth/ok").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    log = self.logs()
+                    self.stop()
+                    raise RealBetterAuthError(f"the real Better Auth did not answer within {timeout:.0f} s:\n{log}")
+                time.sleep(0.02)
+
+    def logs(self) -> str:
+        """Everything the server printed so far (Better Auth's warnings included)."""
+        if self._log is None:
+            return ""
+        try:
+            return Path(self._log.name).read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 5.0) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            # By PID (the group is the one start() made for this process alone).
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            Path(self._log.name).unlink(missing_ok=True)
+            self._log = None
+
+    def __enter__(self) -> RealBetterAuth:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"RealBetterAuth({self.url}, {state}, better-auth {installed_version()})"

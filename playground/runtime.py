@@ -1,0 +1,296 @@
+"""Run the playground's servers inside the current process (a notebook kernel, a test, the CLI).
+
+Each server is uvicorn in a daemon thread on a socket bound *before* the thread starts, so the
+URL is known at once and a port clash fails immediately instead of inside the thread. Cells in
+a notebook already run inside an event loop; a server thread with its own loop is what lets a
+lesson call the servers with a plain ``httpx.Client`` or with top-level ``await`` — no
+``nest_asyncio`` needed (that package is archived and breaks uvicorn on Python 3.12+).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from playground.clock import DEMO_EPOCH, Clock
+
+
+class PlaygroundStartError(RuntimeError):
+    """A server of the playground did not come up; the message says which and why."""
+
+
+class ServerThread:
+    """One ASGI app served by uvicorn on ``127.0.0.1`` in a daemon thread."""
+
+    def __init__(self, app, *, port: int = 0, name: str = "server",
+                 sock: socket.socket | None = None) -> None:
+        self.name = name
+        # An app that must know its own URL (the issuer's base URL) gets a socket bound beforehand.
+        self._socket = sock if sock is not None else bind_loopback(port, name)
+        self.host, self.port = self._socket.getsockname()[:2]
+        # Quiet by design: a background thread's log lines would land in whichever notebook
+        # cell happens to run, and nbval would see them as changed output.
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def secret_generated(self) -> bool:
+        """True when no BETTER_AUTH_SECRET was set and a random secret was made for this run."""
+        return self._secret.source == "generated"
+
+    @property
+    def demo_password_generated(self) -> bool:
+        return self._demo_password.source == "generated"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._server.started
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread = threading.Thread(target=self._serve, name=f"playground-{self.name}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise PlaygroundStartError(f"{self.name} stopped while starting: {self._error!r}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise PlaygroundStartError(f"{self.name} did not start within {timeout:.0f} s")
+            time.sleep(0.005)
+        return self
+
+    def _serve(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as exc:  # surfaced by start(); a thread cannot raise into its caller
+            self._error = exc
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._socket.close()
+
+
+def bind_loopback(port: int = 0, name: str = "server") -> socket.socket:
+    """A socket bound to ``127.0.0.1:port`` (0 picks a free port); fails at once if taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise PlaygroundStartError(f"{name}: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (for subprocesses that must bind it themselves)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+ISSUERS = ("embedded", "better-auth")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a start() call asked for: the same request twice returns the running playground."""
+
+    issuer: str
+    deterministic: bool
+    auth_port: int
+    api_port: int
+
+
+@dataclass
+class _Credential:
+    value: str
+    source: str  # "environment" or "generated"
+
+
+class Playground:
+    """The running playground: an auth server (embedded or the real Better Auth) and the backend.
+
+    ``auth`` and ``api`` are ``httpx.Client`` objects whose base URLs point at the two servers.
+    ``advance(seconds)`` moves the playground's time forward (both clocks), ``issuer_clock`` and
+    ``api_clock`` can also be shifted one at a time to reproduce clock skew.
+    """
+
+    def __init__(self, *, issuer: str, auth_server, api_server: ServerThread, issuer_clock: Clock,
+                 api_clock: Clock, secret: _Credential, demo_password: _Credential, request: _Request) -> None:
+        self.issuer = issuer
+        self._auth_server = auth_server
+        self._api_server = api_server
+        self.issuer_clock = issuer_clock
+        self.api_clock = api_clock
+        self._secret = secret
+        self._demo_password = demo_password
+        self._request = request
+        self.auth = httpx.Client(base_url=self.auth_url, timeout=10.0)
+        self.api = httpx.Client(base_url=self.api_url, timeout=10.0)
+
+    @property
+    def auth_url(self) -> str:
+        return self._auth_server.url
+
+    @property
+    def api_url(self) -> str:
+        return self._api_server.url
+
+    @property
+    def secret(self) -> str:
+        """The BETTER_AUTH_SECRET the auth server runs with (never printed by repr)."""
+        return self._secret.value
+
+    @property
+    def demo_password(self) -> str:
+        """The password of the seeded demo users (never printed by repr)."""
+        return self._demo_password.value
+
+    @property
+    def secret_generated(self) -> bool:
+        """True when no BETTER_AUTH_SECRET was set and a random secret was made for this run."""
+        return self._secret.source == "generated"
+
+    @property
+    def demo_password_generated(self) -> bool:
+        return self._demo_password.source == "generated"
+
+    @property
+    def running(self) -> bool:
+        return self._auth_server.running and self._api_server.running
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for both servers (only the backend's clock when the issuer is real)."""
+        self.api_clock.shift(seconds)
+        if self.issuer_clock is not self.api_clock:
+            self.issuer_clock.shift(seconds)
+
+    def stop(self) -> None:
+        self.auth.close()
+        self.api.close()
+        self._api_server.stop()
+        self._auth_server.stop()
+
+    def __enter__(self) -> Playground:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        secret_note = ("random, generated for this run (set BETTER_AUTH_SECRET to choose one)"
+                       if self.secret_generated else "from BETTER_AUTH_SECRET")
+        return "\n".join([
+            f"Playground (issuer: {self.issuer})",
+            f"  auth server : {self.auth_url}/api/auth",
+            f"  backend     : {self.api_url}/api",
+            f"  clock       : {self.api_clock!r}",
+            f"  secret      : {secret_note}",
+        ])
+
+
+_running: Playground | None = None
+_lock = threading.Lock()
+
+
+def start(issuer: str | None = None, *, deterministic: bool = True, auth_port: int = 0,
+          api_port: int = 0) -> Playground:
+    """Start the playground, or return the one already running with the same arguments.
+
+    ``issuer`` is ``"embedded"`` (default, or the ``PLAYGROUND_ISSUER`` environment variable) or
+    ``"better-auth"`` (the real package from npm, run with Node). ``deterministic`` freezes the
+    embedded issuer's clock at ``DEMO_EPOCH`` and fixes its demo keys and ids, so a lesson's
+    output is the same on every run; it has no effect on the real Better Auth, whose clock is the
+    system's. A playground started by a different call is stopped first: one at a time.
+    """
+    global _running
+    issuer = issuer or os.environ.get("PLAYGROUND_ISSUER", "embedded")
+    if issuer not in ISSUERS:
+        raise ValueError(f"issuer must be one of {ISSUERS}, not {issuer!r}")
+    deterministic = deterministic and issuer == "embedded"
+    request = _Request(issuer, deterministic, auth_port, api_port)
+    with _lock:
+        if _running is not None:
+            if _running._request == request and _running.running:
+                return _running
+            _running.stop()
+            _running = None
+        _running = _launch(request)
+        return _running
+
+
+def stop() -> None:
+    """Stop the running playground, if any (also called at interpreter exit)."""
+    global _running
+    with _lock:
+        if _running is not None:
+            _running.stop()
+            _running = None
+
+
+atexit.register(stop)
+
+
+def _launch(request: _Request) -> Playground:
+    secret = _credential("BETTER_AUTH_SECRET", nbytes=32)
+    demo_password = _credential("PLAYGROUND_DEMO_PASSWORD", nbytes=12)
+    if request.deterministic:
+        issuer_clock, api_clock = Clock.frozen(DEMO_EPOCH), Clock.frozen(DEMO_EPOCH)
+    else:
+        issuer_clock, api_clock = Clock.system(), Clock.system()
+
+    # Imported here so that ServerThread stays usable on its own, without either app.
+    from playground.backend import BackendSettings
+    from playground.backend import create_app as create_backend
+
+    auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock)
+    try:
+        auth_server.start()
+        api_settings = BackendSettings(better_auth_url=auth_server.url)
+        api_server = ServerThread(create_backend(api_settings, clock=api_clock),
+                                  port=request.api_port, name="backend").start()
+    except BaseException:
+        auth_server.stop()
+        raise
+    return Playground(issuer=request.issuer, auth_server=auth_server, api_server=api_server,
+                      issuer_clock=issuer_clock, api_clock=api_clock, secret=secret,
+                      demo_password=demo_password, request=request)
+
+
+def _auth_server(request: _Request, secret: str, demo_password: str, clock: Clock):
+    if request.issuer == "better-auth":
+        from playground.better_auth.launcher import RealBetterAuth
+
+        return RealBetterAuth(port=request.auth_port, secret=secret, demo_password=demo_password,
+                              teaching_controls=True)
+    from playground.issuer import IssuerConfig, create_app
+
+    sock = bind_loopback(request.auth_port, "auth server")
+    config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret,
+                          clock=clock, deterministic=request.deterministic,
+                          demo_password=demo_password, teaching_controls=True)
+    return ServerThread(create_app(config), sock=sock, name="auth server")
+
+
+def _credential(env_name: str, *, nbytes: int) -> _Credential:
+    value = os.environ.get(env_name)
+    if value:
+        return _Credential(value, "environment")
+    return _Credential(secrets.token_urlsafe(nbytes), "generated")

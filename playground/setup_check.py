@@ -1,0 +1,92 @@
+"""Is this environment ready for the workbook? The checks behind ``00_setup_check``."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+DISTRIBUTION = "better-auth-fastapi-workbook"
+NODE_PROJECT = Path(__file__).resolve().parent / "better_auth"
+MINIMUM_NODE = 20
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    requirement: str
+    ok: bool
+    required: bool
+    fix: str = ""
+
+
+class Report:
+    def __init__(self, checks: list[Check]) -> None:
+        self.checks = checks
+
+    @property
+    def ready(self) -> bool:
+        """Every required check passed (Node and Chromium are optional)."""
+        return all(check.ok for check in self.checks if check.required)
+
+    def __repr__(self) -> str:
+        rows = []
+        for check in self.checks:
+            mark = "ok " if check.ok else ("MISSING" if check.required else "absent (optional)")
+            line = f"{mark:>18}  {check.name:<22} {check.requirement}"
+            if not check.ok and check.fix:
+                line += f"\n{'':>20}fix: {check.fix}"
+            rows.append(line)
+        return "\n".join(rows)
+
+
+def check_environment() -> Report:
+    checks = [_python_check()]
+    checks += [_package_check(Requirement(text)) for text in _runtime_requirements()]
+    checks += [_node_check(), _chromium_check()]
+    return Report(checks)
+
+
+def _runtime_requirements() -> list[str]:
+    return [text for text in importlib.metadata.requires(DISTRIBUTION) or [] if "extra ==" not in text]
+
+
+def _python_check() -> Check:
+    spec = importlib.metadata.metadata(DISTRIBUTION)["Requires-Python"]
+    running = Version(".".join(map(str, sys.version_info[:3])))
+    return Check("python", spec, running in Requirement(f"python{spec}").specifier, required=True,
+                 fix="use Python 3.11 or newer")
+
+
+def _package_check(requirement: Requirement) -> Check:
+    try:
+        installed = Version(importlib.metadata.version(requirement.name))
+    except importlib.metadata.PackageNotFoundError:
+        ok = False
+    else:
+        ok = requirement.specifier.contains(installed, prereleases=True)
+    return Check(requirement.name, str(requirement.specifier), ok, required=True,
+                 fix="run `make lab` (or pip install -e '.[test]')")
+
+
+def _node_check() -> Check:
+    node = shutil.which("node")
+    ok = False
+    if node is not None:
+        printed = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+        ok = int(printed.lstrip("v").split(".")[0] or 0) >= MINIMUM_NODE
+    installed = (NODE_PROJECT / "node_modules" / "better-auth").is_dir()
+    return Check("node + better-auth", f"Node >= {MINIMUM_NODE}, npm ci done", ok and installed,
+                 required=False,
+                 fix="install Node 20+ (apt-get install nodejs npm), then `make lab` runs npm ci")
+
+
+def _chromium_check() -> Check:
+    return Check("chromium", "/usr/bin/chromium", Path("/usr/bin/chromium").exists(), required=False,
+                 fix="apt-get install chromium (only the browser lessons need it)")

@@ -1,0 +1,90 @@
+"""The project's own shape: setup files agree, notebooks are committed clean, README's commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_environment_yml_installs_the_project_from_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge", "nodefaults"]
+    conda_deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip_sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    assert pip_sections == [["-e .[test]"]], "Python packages come from pyproject.toml through pip"
+    names = {re.split(r"[<>=! ]", d, maxsplit=1)[0] for d in conda_deps}
+    assert names == {"python", "nodejs", "pip"}, f"only the toolchain belongs here, found {names}"
+
+
+def test_environment_yml_python_matches_requires_python():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    python_spec = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python_spec.removeprefix("python") == _pyproject()["project"]["requires-python"]
+
+
+def test_every_test_extra_is_importable_from_this_environment():
+    import importlib.metadata as md
+
+    for requirement in _pyproject()["project"]["optional-dependencies"]["test"]:
+        name = re.split(r"[<>=!\[ ]", requirement, maxsplit=1)[0]
+        assert md.version(name), name
+
+
+def test_readme_gives_the_two_commands_first():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^make \w+", readme, flags=re.MULTILINE)
+    assert commands[:2] == ["make lab", "make test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, flags=re.MULTILINE)
+
+
+def test_setup_is_not_repeated_when_nothing_changed():
+    if not (ROOT / ".make" / "python").exists():
+        pytest.skip("setup stamps absent: this run did not go through `make`")
+    # `make -q` exits 0 only when every target is up to date, i.e. nothing would be reinstalled.
+    result = subprocess.run(["make", "-q", ".make/python"], cwd=ROOT)
+    assert result.returncode == 0
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS][:2] == ["00_setup_check.ipynb", "01_jwt_anatomy.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_volatile_metadata(path):
+    result = subprocess.run(
+        [sys.executable, "-m", "nbstripout", "--verify", "--keep-output", "--keep-count", str(path)],
+        capture_output=True, text=True)
+    assert result.returncode == 0, f"run `nbstripout --keep-output --keep-count {path.name}`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_lesson_shape(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+    cells = json.loads(path.read_text())["cells"]
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "you will learn" in markdown[0].lower()
+    assert any("```mermaid" in text for text in markdown)
+    assert any("recap" in text.lower() for text in markdown)
+    assert any("exercise" in text.lower() for text in markdown)
+    assert any("assert " in "".join(c["source"]) for c in code)
+    unexecuted = [i for i, c in enumerate(code) if c["execution_count"] is None]
+    assert not unexecuted, "nbval does not compare cells stored without an execution count"
