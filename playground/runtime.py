@@ -98,6 +98,18 @@ def bind_loopback(port: int = 0, name: str = "server") -> socket.socket:
     return sock
 
 
+def bind_preferred(port: int, name: str) -> socket.socket:
+    """Bind ``port`` if it is free, else any free port.
+
+    The deterministic playground prefers fixed ports because the issuer's URL is inside every
+    token it signs (``iss``, ``aud``): same port, same bytes, same notebook output.
+    """
+    try:
+        return bind_loopback(port, name)
+    except PlaygroundStartError:
+        return bind_loopback(0, name)
+
+
 def free_port() -> int:
     """A port that was free a moment ago (for subprocesses that must bind it themselves)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -106,6 +118,8 @@ def free_port() -> int:
 
 
 ISSUERS = ("embedded", "better-auth")
+#: Ports the deterministic playground uses when they are free (see ``bind_preferred``).
+DEMO_AUTH_PORT, DEMO_API_PORT = 41700, 41701
 
 
 @dataclass(frozen=True)
@@ -265,7 +279,8 @@ def _launch(request: _Request) -> Playground:
         auth_server.start()
         api_settings = BackendSettings(better_auth_url=auth_server.url)
         api_server = ServerThread(create_backend(api_settings, clock=api_clock),
-                                  port=request.api_port, name="backend").start()
+                                  sock=_socket_for(request, request.api_port, DEMO_API_PORT, "backend"),
+                                  name="backend").start()
     except BaseException:
         auth_server.stop()
         raise
@@ -282,11 +297,17 @@ def _auth_server(request: _Request, secret: str, demo_password: str, clock: Cloc
                               teaching_controls=True)
     from playground.issuer import IssuerConfig, create_app
 
-    sock = bind_loopback(request.auth_port, "auth server")
+    sock = _socket_for(request, request.auth_port, DEMO_AUTH_PORT, "auth server")
     config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret,
                           clock=clock, deterministic=request.deterministic,
                           demo_password=demo_password, teaching_controls=True)
     return ServerThread(create_app(config), sock=sock, name="auth server")
+
+
+def _socket_for(request: _Request, port: int, demo_port: int, name: str) -> socket.socket:
+    if port == 0 and request.deterministic:
+        return bind_preferred(demo_port, name)
+    return bind_loopback(port, name)
 
 
 def _credential(env_name: str, *, nbytes: int) -> _Credential:

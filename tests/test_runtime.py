@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -44,6 +45,7 @@ def test_a_taken_port_fails_at_once_with_the_port_in_the_message():
 
 
 def test_an_app_that_fails_on_startup_fails_start_instead_of_hanging():
+    @contextlib.asynccontextmanager
     async def broken_lifespan(app):
         raise RuntimeError("database unreachable")
         yield  # pragma: no cover - makes this an async generator

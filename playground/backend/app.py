@@ -21,16 +21,32 @@ from starlette.types import ASGIApp
 from playground.clock import Clock
 
 from .credentials import Authenticator
-from .dependencies import get_current_user, require_role, require_user_match
+from .dependencies import (
+    get_cookie_cache_user,
+    get_current_user,
+    get_session_user,
+    require_role,
+    require_user_match,
+)
 from .errors import AuthError, auth_error_response
 from .keys import JWKSKeySource
 from .middleware import JWTAuthMiddleware
+from .sessions import SessionValidator
 from .settings import BackendSettings
 from .user import User
 from .verify import TokenVerifier
 
-#: Paths JWTAuthMiddleware lets through without a token.
-PUBLIC_PATHS = ("/api/public", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
+#: Paths JWTAuthMiddleware lets through without a JWT: the public ones, and the session routes,
+#: which authenticate with a session credential instead (their own dependencies enforce it).
+PUBLIC_PATHS = (
+    "/api/public",
+    "/api/session/me",
+    "/api/session/cached",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+)
 
 #: What /api/personalized suggests, by the user's interestArea (custom Better Auth field).
 _SUGGESTIONS = {
@@ -72,11 +88,13 @@ def create_app(
     key_source = JWKSKeySource.from_settings(settings)
     verifier = TokenVerifier.from_settings(settings, key_source, clock)
     authenticator = Authenticator(verifier, jwt_cookie_name=settings.jwt_cookie_name)
+    session_validator = SessionValidator.from_settings(settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         await key_source.aclose()
+        await session_validator.aclose()
 
     app = BackendApp(
         cors_options=cors_options(settings),
@@ -89,6 +107,7 @@ def create_app(
     app.state.key_source = key_source
     app.state.verifier = verifier
     app.state.authenticator = authenticator
+    app.state.session_validator = session_validator
 
     @app.exception_handler(AuthError)
     async def _auth_error(request: Request, error: AuthError):
@@ -132,5 +151,18 @@ def create_app(
             "suggestion": _SUGGESTIONS.get(user.interest_area, "Pick a small project and ship it."),
             "level": "advanced" if user.software_background == "Advanced" else "guided",
         }
+
+    @app.get("/api/session/me", response_model=User)
+    async def session_me(user: User = Depends(get_session_user)) -> User:
+        """The user of a Better Auth session, validated by calling get-session (see sessions.py)."""
+        return user
+
+    if settings.better_auth_secret is not None:
+        # Only with the secret configured: without it this path cannot work, and a route that
+        # always fails would teach nothing.
+        @app.get("/api/session/cached", response_model=User)
+        async def session_cached(user: User = Depends(get_cookie_cache_user)) -> User:
+            """The user in the jwt-strategy cookie cache, checked with BETTER_AUTH_SECRET."""
+            return user
 
     return app

@@ -24,18 +24,28 @@ from .verify import TokenVerifier, VerifiedToken
 QUERY_TOKEN_PARAMS = ("access_token", "token", "jwt")
 
 
+def bearer_credentials(connection: HTTPConnection) -> str | None:
+    """The credentials of an ``Authorization: Bearer`` header; None when there is no header.
+
+    Raises ``MissingCredentialsError`` for another scheme or empty credentials: a header that is
+    present but unusable is reported, not skipped in favour of a cookie.
+    """
+    authorization = connection.headers.get("authorization")
+    if authorization is None:
+        return None
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise MissingCredentialsError(Reason.UNSUPPORTED_SCHEME, "this API accepts only 'Authorization: Bearer <token>'")
+    credentials = credentials.strip()
+    if not credentials:
+        raise MissingCredentialsError(Reason.MISSING_TOKEN, "the Bearer credentials are empty")
+    return credentials
+
+
 def extract_token(connection: HTTPConnection, *, jwt_cookie_name: str | None = None) -> str:
     """The bearer token of a request, following the precedence above. Raises ``MissingCredentialsError``."""
-    authorization = connection.headers.get("authorization")
-    if authorization is not None:
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer":
-            raise MissingCredentialsError(
-                Reason.UNSUPPORTED_SCHEME, "this API accepts only 'Authorization: Bearer <token>'"
-            )
-        token = token.strip()
-        if not token:
-            raise MissingCredentialsError(Reason.MISSING_TOKEN, "the Bearer credentials are empty")
+    token = bearer_credentials(connection)
+    if token is not None:
         return token
     if jwt_cookie_name is not None:
         token = connection.cookies.get(jwt_cookie_name)

@@ -19,7 +19,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .credentials import Authenticator
-from .errors import InsufficientScopeError, Reason
+from .errors import InsufficientScopeError, MissingCredentialsError, Reason
+from .sessions import SessionValidator, extract_session_credential, verify_cookie_cache_jwt
 from .user import User
 
 bearer_scheme = HTTPBearer(
@@ -68,3 +69,32 @@ def require_role(role: str) -> Callable[..., Awaitable[User]]:
 
     dependency.__name__ = f"require_role_{role}"
     return dependency
+
+
+async def get_session_user(request: Request) -> User:
+    """The user of a Better Auth *session* (cookie or bearer session token), checked by get-session.
+
+    Sees sign-out at once (within the short cache), at the price of a call to Better Auth.
+    """
+    settings = request.app.state.settings
+    validator: SessionValidator = request.app.state.session_validator
+    credential = extract_session_credential(request, settings.session_cookie_names)
+    return (await validator.validate(credential)).user
+
+
+async def get_cookie_cache_user(request: Request) -> User:
+    """The user in Better Auth's ``jwt``-strategy session cookie cache, checked with BETTER_AUTH_SECRET.
+
+    No network call; stale for up to the cache's maxAge after sign-out.
+    """
+    settings = request.app.state.settings
+    value = next((request.cookies[n] for n in settings.cookie_cache_names if request.cookies.get(n)), None)
+    if value is None:
+        raise MissingCredentialsError(Reason.MISSING_TOKEN, "no better-auth.session_data cookie (is cookieCache on?)")
+    payload = verify_cookie_cache_jwt(
+        value,
+        settings.better_auth_secret.get_secret_value(),
+        clock=request.app.state.clock,
+        leeway=settings.leeway_seconds,
+    )
+    return User.from_session_user(payload["user"])

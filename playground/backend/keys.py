@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 from jwt import PyJWK
-from jwt.exceptions import PyJWKError
+from jwt.exceptions import PyJWTError
 
 from .errors import InvalidTokenError, KeySourceUnavailableError, Reason
 
@@ -80,19 +80,20 @@ class JWKSKeySource:
         return self._last_error
 
     def has_key(self, kid: str) -> bool:
-        """Whether ``kid`` is in the last key set fetched (the token cache checks this on every hit)."""
+        """Whether ``kid`` is in the last key set fetched. The token cache asks on every hit, so this
+        also starts a background refresh when the set is stale: a key removed from the JWKS must
+        stop validating cached tokens within one TTL, even if no request ever misses the cache."""
+        if self._is_stale(self._monotonic()):
+            self._refresh_in_background()
         return kid in self._keys
 
     async def get_key(self, kid: str) -> PyJWK:
         """The key for ``kid``; raises ``InvalidTokenError(unknown_kid)`` or ``KeySourceUnavailableError``."""
         now = self._monotonic()
         key = self._keys.get(kid)
-        fresh = self._fetched_at is not None and now - self._fetched_at < self._ttl
         if key is not None:
-            if not fresh and self._may_fetch(now):
-                # Stale-while-revalidate: answer with the key we have, refresh in the background,
-                # so a slow or down issuer never adds latency to requests with known keys.
-                self._start_fetch()
+            if self._is_stale(now):
+                self._refresh_in_background()
             return key
         if self._inflight is not None or self._may_fetch(now):
             await self.refresh()
@@ -110,6 +111,15 @@ class JWKSKeySource:
         """Fetch the key set now, joining a fetch already in flight instead of starting another."""
         # shield: a client that disconnects cancels its own request, not the fetch others wait on.
         await asyncio.shield(self._start_fetch())
+
+    def _is_stale(self, now: float) -> bool:
+        return self._fetched_at is not None and now - self._fetched_at >= self._ttl
+
+    def _refresh_in_background(self) -> None:
+        # Stale-while-revalidate: answer with the keys we have and refresh behind the request, so
+        # a slow or down issuer never adds latency to requests whose key is known.
+        if self._inflight is None and self._may_fetch(self._monotonic()):
+            self._start_fetch()
 
     def _may_fetch(self, now: float) -> bool:
         return self._attempted_at is None or now - self._attempted_at >= self._min_refetch_interval
@@ -162,7 +172,7 @@ def parse_jwks(document: dict, algorithms: frozenset[str] | set[str]) -> dict[st
             continue
         try:
             key = PyJWK(entry)
-        except (PyJWKError, ValueError, TypeError):
+        except (PyJWTError, ValueError, TypeError):
             continue
         if key.algorithm_name in algorithms:
             keys[entry["kid"]] = key

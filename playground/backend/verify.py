@@ -52,7 +52,7 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 # Better Auth's session token: 32 alphanumerics, optionally "." + the standard-base64 HMAC-SHA256
 # (44 chars ending in "=", percent-encoded in the cookie) — the signed cookie value.
 _SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{32}(\.[A-Za-z0-9+/]{43}(=|%3D))?")
-_PRINTABLE_KID = re.compile(r"[\x21-\x7e]{1,256}")
+_PRINTABLE_KID = re.compile(r"[\x20-\x7e]{1,256}")
 # PyJWS does the signature check only; claims are validated below against the injected clock.
 _JWS = jwt.PyJWS()
 

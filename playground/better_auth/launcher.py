@@ -102,6 +102,9 @@ class RealBetterAuth:
         self._log = None
 
     def _environment(self, secret, demo_password, teaching_controls, trusted_origins, extra) -> dict[str, str]:
+        # NODE_ENV is passed through untouched: Better Auth changes behaviour with it (in
+        # "development" a session's ipAddress falls back to 127.0.0.1; in "production" a missing
+        # secret is fatal), and the embedded issuer follows the unset case.
         environment = {
             key: value
             for key, value in os.environ.items()
@@ -111,7 +114,6 @@ class RealBetterAuth:
         environment.update(
             PORT=str(self.port),
             BETTER_AUTH_SECRET=secret,
-            NODE_ENV="development",
             BETTER_AUTH_TELEMETRY="0",
             PLAYGROUND_BA_OPTIONS=json.dumps(self.options),
             PLAYGROUND_TEACHING_CONTROLS="1" if teaching_controls else "0",

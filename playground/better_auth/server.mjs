@@ -7,11 +7,13 @@
 //   BETTER_AUTH_TRUSTED_ORIGINS   comma-separated origins allowed to POST with cookies
 //   PLAYGROUND_DEMO_PASSWORD      password of the demo users (demo-users.json); unset = no demo users
 //   PLAYGROUND_BA_OPTIONS         JSON option overrides (see options.mjs)
-//   PLAYGROUND_TEACHING_CONTROLS  "1" exposes /__playground/* (rotate keys, mint tokens); never in production
+//   PLAYGROUND_TEACHING_CONTROLS  "1" exposes /__playground/* (state, keys/rotate, tokens; clock/shift
+//                                 answers 501); never in production
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { toNodeHandler } from "better-auth/node";
-import { createJwk } from "better-auth/plugins";
+import { createJwk, resolveSigningKey } from "better-auth/plugins";
+import { SignJWT, UnsecuredJWT } from "jose";
 import { createAuth, emptyTables } from "./auth.config.mjs";
 import { parseOptions, toAuthArguments } from "./options.mjs";
 
@@ -38,12 +40,40 @@ const jwtPluginOptions = authArguments.jwtOptions;
 
 await seedDemoUsers();
 
-const handleAuth = toNodeHandler(auth);
+// --- CORS (added for playground/frontend: a browser page on another origin) ----------------
+// Better Auth sends no CORS headers and answers a preflight with 404, so a deployment whose page
+// lives on another origin puts a layer like this in front of it. PLAYGROUND_CORS_ORIGINS lists
+// the page origins (comma-separated; unset = no CORS, Better Auth's own behaviour). They are exact
+// origins because credentials (the session cookie) are allowed; set-auth-jwt is exposed so page
+// code can read it. Same policy as playground/frontend/cors.py for the embedded issuer.
+function withCors(handler, origins) {
+  if (origins.length === 0) return handler;
+  return (req, res) => {
+    const origin = req.headers.origin;
+    res.setHeader("Vary", "Origin");
+    if (!origin || !origins.includes(origin)) return handler(req, res);
+    res.setHeader("Access-Control-Allow-Origin", origin);
+    res.setHeader("Access-Control-Allow-Credentials", "true");
+    res.setHeader("Access-Control-Expose-Headers", "set-auth-jwt, set-auth-token");
+    if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+      res.writeHead(204, {
+        "Access-Control-Allow-Methods": "GET, POST",
+        "Access-Control-Allow-Headers": "Content-Type, Authorization",
+        "Access-Control-Max-Age": "600",
+      });
+      res.end();
+      return;
+    }
+    handler(req, res);
+  };
+}
+const handleAuth = withCors(toNodeHandler(auth), (env.PLAYGROUND_CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean));
+// --- end CORS ------------------------------------------------------------------------------
 const teachingControls = env.PLAYGROUND_TEACHING_CONTROLS === "1";
 
 const server = createServer((req, res) => {
   if (teachingControls && req.url.startsWith("/__playground/")) {
-    handleTeachingControl(req, res).catch((error) => sendJson(res, 500, { code: "INTERNAL", message: String(error?.message ?? error) }));
+    handleTeachingControl(req, res).catch((error) => sendJson(res, 500, { message: String(error?.message ?? error), code: "INTERNAL_SERVER_ERROR" }));
     return;
   }
   handleAuth(req, res);
@@ -70,37 +100,71 @@ async function seedDemoUsers() {
   }
 }
 
+// The same controls, at the same paths, as the embedded issuer (playground/issuer/controls.py).
 async function handleTeachingControl(req, res) {
   const route = `${req.method} ${req.url.split("?")[0]}`;
-  if (route === "POST /__playground/rotate-keys") {
-    // Retire every current key now (it stays listed in /jwks for the grace period) and make a new one.
+  const context = await auth.$context;
+  if (route === "GET /__playground/state") {
+    return sendJson(res, 200, { now: Date.now() / 1000, keys: db.jwks.map(publicJwk) });
+  }
+  if (route === "POST /__playground/clock/shift") {
+    return sendJson(res, 501, {
+      message: "The real Better Auth reads the system clock, which cannot be shifted from here. Use the embedded issuer for clock lessons.",
+      code: "NOT_SUPPORTED",
+    });
+  }
+  if (route === "POST /__playground/keys/rotate") {
+    // Retire every current key now (it stays in /jwks for the grace period) and make a new one.
     const now = new Date();
-    for (const key of db.jwks ?? []) if (!key.expiresAt || key.expiresAt > now) key.expiresAt = now;
-    const key = await createJwk({ context: await auth.$context }, jwtPluginOptions);
+    for (const key of db.jwks) if (!key.expiresAt || key.expiresAt > now) key.expiresAt = now;
+    const key = await createJwk({ context }, jwtPluginOptions);
     return sendJson(res, 200, { kid: key.id });
   }
-  if (route === "POST /__playground/mint") {
-    // A token signed with the server's current key, with exactly the claims given (expired,
-    // wrong audience, ...): signJWT adds only `exp`, `iss` and `aud` where the claims lack them.
+  if (route === "POST /__playground/tokens") {
     let body;
     try {
       body = JSON.parse((await readBody(req)) || "{}");
     } catch {
-      return sendJson(res, 400, { code: "INVALID_JSON", message: "body must be JSON: {\"claims\": {...}}" });
+      body = null;
     }
-    if (!body || typeof body.claims !== "object" || body.claims === null || Array.isArray(body.claims)) {
-      return sendJson(res, 400, { code: "INVALID_CLAIMS", message: "body must be {\"claims\": {...}}" });
+    if (!body || typeof body !== "object" || Array.isArray(body)) return badRequest(res, "body must be a JSON object");
+    try {
+      return sendJson(res, 200, { token: await mintToken(context, req, body) });
+    } catch (error) {
+      return badRequest(res, error.message);
     }
-    const { token } = await auth.api.signJWT({ body: { payload: body.claims } });
-    return sendJson(res, 200, { token });
   }
-  if (route === "POST /__playground/clock") {
-    return sendJson(res, 501, {
-      code: "NOT_SUPPORTED",
-      message: "The real Better Auth reads the system clock; it cannot be shifted. Use the embedded issuer for clock lessons.",
-    });
+  return sendJson(res, 404, { message: "Not Found", code: "NOT_FOUND" });
+}
+
+// The JWT /token would give `email`'s user, then `claims` overridden and `drop` removed, signed
+// with the current key ("jwks"), with the secret ("HS256") or not at all ("none"): the last two
+// must be refused by a correct verifier.
+async function mintToken(context, req, { email = "ada@example.com", claims = {}, drop = [], algorithm = "jwks" }) {
+  if (!["jwks", "HS256", "none"].includes(algorithm)) throw new Error("algorithm must be one of ('jwks', 'HS256', 'none')");
+  const found = await context.internalAdapter.findUserByEmail(String(email).toLowerCase());
+  if (!found) throw new Error(`no user '${email}'`);
+  const user = JSON.parse(JSON.stringify(found.user)); // dates as ISO strings, as in a JWT
+  const origin = typeof context.options.baseURL === "string" && context.options.baseURL ? context.options.baseURL : `http://${req.headers.host}`;
+  const payload = { iat: Math.floor(Date.now() / 1000), ...user, sub: user.id, ...claims };
+  payload.exp ??= payload.iat + 900;
+  payload.iss ??= jwtPluginOptions.jwt?.issuer ?? origin;
+  payload.aud ??= jwtPluginOptions.jwt?.audience ?? origin;
+  for (const name of drop) delete payload[name];
+  if (algorithm === "none") return new UnsecuredJWT(payload).encode();
+  if (algorithm === "HS256") {
+    return new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(env.BETTER_AUTH_SECRET));
   }
-  return sendJson(res, 404, { code: "NOT_FOUND", message: `no teaching control ${route}` });
+  const { alg, kid, privateKey } = await resolveSigningKey({ context }, jwtPluginOptions);
+  return new SignJWT(payload).setProtectedHeader({ alg, kid }).sign(privateKey);
+}
+
+function publicJwk(row) {
+  return { alg: row.alg, ...(row.crv ? { crv: row.crv } : {}), ...JSON.parse(row.publicKey), kid: row.id };
+}
+
+function badRequest(res, message) {
+  return sendJson(res, 400, { message, code: "BAD_REQUEST" });
 }
 
 function readBody(req) {

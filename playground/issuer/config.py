@@ -53,6 +53,23 @@ def resolve_secret(environ: Mapping[str, str] | None = None, option: str | None 
     return DEFAULT_SECRET
 
 
+def resolve_base_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """Better Auth's ``getBaseURL`` env lookup; ``None`` means "take it from each request's Host"."""
+    environ = os.environ if environ is None else environ
+    for name in ("BETTER_AUTH_URL", "NEXT_PUBLIC_BETTER_AUTH_URL", "PUBLIC_BETTER_AUTH_URL",
+                 "NUXT_PUBLIC_BETTER_AUTH_URL", "NUXT_PUBLIC_AUTH_URL"):
+        if environ.get(name):
+            return environ[name]
+    base = environ.get("BASE_URL")
+    return base if base and base != "/" else None
+
+
+def resolve_trusted_origins(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """``BETTER_AUTH_TRUSTED_ORIGINS``: comma-separated, added to ``trustedOrigins``."""
+    environ = os.environ if environ is None else environ
+    return tuple(o.strip() for o in environ.get("BETTER_AUTH_TRUSTED_ORIGINS", "").split(",") if o.strip())
+
+
 @dataclass(frozen=True)
 class CookieCache:
     """``session.cookieCache``: a signed/encrypted copy of the session in ``session_data``."""
@@ -93,7 +110,8 @@ class IssuerConfig:
     rotation_interval: int | None = None
     grace_period: int = 2592000  # 30 days
     remote_url: str | None = None
-    custom_sign: Callable[[dict[str, Any], str], str] | None = field(default=None, repr=False)
+    #: Better Auth's ``jwt.sign``: receives the finished claims, returns the token.
+    custom_sign: Callable[[dict[str, Any]], str] | None = field(default=None, repr=False)
     disable_setting_jwt_header: bool = False
     session_cookie_cache: bool = False
     # bearer plugin
@@ -109,8 +127,8 @@ class IssuerConfig:
             raise ValueError("IssuerConfig needs a secret: pass resolve_secret() or a generated one")
         if self.alg not in ALGORITHMS:
             raise ValueError(f"alg must be one of {ALGORITHMS}, not {self.alg!r}")
+        # The real plugin throws these at start-up.
         if self.custom_sign is not None and not self.remote_url:
-            # The real plugin throws the same at start-up.
             raise ValueError("options.jwks.remoteUrl must be set when using options.jwt.sign")
         if self.session_cookie_cache:
             if self.cookie_cache is None or self.cookie_cache.strategy != "jwt":
@@ -156,6 +174,8 @@ class IssuerConfig:
         jwks = jwt_plugin.get("jwks", {})
         jwt_opts = jwt_plugin.get("jwt", {})
         cache = session.get("cookieCache", {})
+        if jwks.get("remoteUrl") and "alg" not in jwks.get("keyPairConfig", {}):
+            raise ValueError("options.jwks.keyPairConfig.alg must be specified when options.jwks.remoteUrl is used")
         kwargs: dict[str, Any] = {
             "base_url": base_url,
             "secret": secret,

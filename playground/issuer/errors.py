@@ -38,12 +38,17 @@ class AuthError(Exception):
 
     def response(self) -> Response:
         body = json.dumps({"message": self.message, "code": self.code}, separators=(",", ":"))
-        headers = {}
-        if self.status == 401:
-            # RFC 6750: a 401 names the scheme the client should use (the project's rule; Better
-            # Auth itself sends none, and a client ignoring unknown headers loses nothing).
-            headers["www-authenticate"] = 'Bearer realm="better-auth"'
-        return Response(body, status_code=self.status, media_type="application/json", headers=headers)
+        # No WWW-Authenticate on 401: the real Better Auth sends none, and this server's job is
+        # to behave like it (the project's own API adds RFC 6750 challenges).
+        return Response(body, status_code=self.status, media_type="application/json")
+
+
+class EmptyError(Exception):
+    """A bare ``APIError(status)``: Better Auth answers with the status and an empty JSON body."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(status)
 
 
 def validation_error(issues: list[str]) -> AuthError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from typing import Any
 
 from playground.issuer import passwords
@@ -29,32 +30,39 @@ class Sessions:
         self._config = config
         self._store = store
         self._rng = rng
+        # Set once the demo users are stored (see seed_demo_users); set at once without them.
+        self._seeded = threading.Event()
+        self._seeded.set()
 
     def _now(self) -> float:
         return self._config.clock.now()
 
     def create_user(self, *, name: str, email: str, password: str, image: str | None = None,
-                    extra: dict[str, Any] | None = None, role: str = DEFAULT_ROLE) -> dict[str, Any]:
+                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Insert a user with a credential account; ``USER_ALREADY_EXISTS...`` if the email is taken."""
-        extra = extra or {}
-        email = email.lower()
-        if self._store.user_by_email(email) is not None:
+        self._seeded.wait()
+        if self._store.user_by_email(email.lower()) is not None:
             raise AuthError(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")
-        password_hash = passwords.hash_password(password, self._rng.bytes(16))
+        salt = self._rng.bytes(16)
+        user = self._new_user(name=name, email=email, image=image, extra=extra or {}, role=DEFAULT_ROLE)
+        try:
+            self._store.add_user(user, passwords.hash_password(password, salt))
+        except sqlite3.IntegrityError:  # a concurrent sign-up won the race
+            raise AuthError(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") from None
+        return user
+
+    def _new_user(self, *, name: str, email: str, image: str | None, extra: dict[str, Any], role: str) -> dict[str, Any]:
         now = iso(self._now())
-        user: dict[str, Any] = {"name": name, "email": email, "emailVerified": False}
+        user: dict[str, Any] = {"name": name, "email": email.lower(), "emailVerified": False}
         if image is not None:
             user["image"] = image
         user.update({"createdAt": now, "updatedAt": now, "role": role})
         user.update({k: extra[k] for k in INPUT_FIELDS if extra.get(k) is not None})
         user["id"] = self._rng.id()
-        try:
-            self._store.add_user(user, password_hash)
-        except sqlite3.IntegrityError:  # a concurrent sign-up won the race
-            raise AuthError(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") from None
         return user
 
     def authenticate(self, email: str, password: str) -> dict[str, Any]:
+        self._seeded.wait()
         user = self._store.user_by_email(email.lower())
         stored = self._store.password_hash(user["id"]) if user else None
         if user is None or stored is None:
@@ -82,7 +90,7 @@ class Sessions:
         return session
 
     def find(self, token: str) -> dict[str, Any] | None:
-        """``{"session", "user"}`` for a token, or ``None``; expired sessions are deleted."""
+        """``{"session", "user"}`` for a token, or ``None``."""
         session = self._store.session(token)
         if session is None:
             return None
@@ -109,10 +117,38 @@ class Sessions:
         self._store.delete_session(token)
 
     def seed_demo_users(self, password: str) -> None:
-        """Create the demo users of ``demo-users.json`` (skipping any a SQLite file already has)."""
+        """Create the demo users of ``demo-users.json`` (skipping any a SQLite file already has).
+
+        scrypt costs ~0.1 s per user, so the hashes are computed in background threads (hashlib
+        releases the GIL) and the server starts at once; user lookups wait until they are stored.
+        Ids and salts are drawn here, in order, so deterministic mode stays deterministic.
+        """
         demo = json.loads(self._config.demo_users_file.read_text())
+        pending = []
         for entry in demo["users"]:
             if self._store.user_by_email(entry["email"].lower()) is None:
-                extra = {k: entry.get(k) for k in INPUT_FIELDS}
-                self.create_user(name=entry["name"], email=entry["email"], password=password,
-                                 extra=extra, role=entry.get("role", DEFAULT_ROLE))
+                salt = self._rng.bytes(16)
+                user = self._new_user(name=entry["name"], email=entry["email"], image=None,
+                                      extra=entry, role=entry.get("role", DEFAULT_ROLE))
+                pending.append((user, salt))
+        if not pending:
+            return
+        self._seeded.clear()
+        hashes: list[str] = [""] * len(pending)
+
+        def hash_one(i: int) -> None:
+            hashes[i] = passwords.hash_password(password, pending[i][1])
+
+        def seed() -> None:
+            try:
+                workers = [threading.Thread(target=hash_one, args=(i,), daemon=True) for i in range(len(pending))]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join()
+                for (user, _), password_hash in zip(pending, hashes):
+                    self._store.add_user(user, password_hash)
+            finally:  # never leave requests waiting forever, even if seeding failed
+                self._seeded.set()
+
+        threading.Thread(target=seed, name="issuer-demo-users", daemon=True).start()

@@ -98,6 +98,10 @@ class Store:
             key.id, key.alg, key.crv, key.public_key, key.private_key, key.created_at, key.expires_at,
         )
 
+    def expire_keys(self, at: float) -> None:
+        """Mark every live key as expired ``at`` (a forced rotation; the grace period still applies)."""
+        self._write("UPDATE jwks SET expires_at = ? WHERE expires_at IS NULL OR expires_at > ?", at, at)
+
     def keys(self) -> list[KeyRow]:
         """All keys, oldest first (the order the real memory adapter lists them in)."""
         with self._lock:

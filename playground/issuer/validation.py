@@ -56,7 +56,7 @@ def check_body(body: Any, schema: tuple, *, record: bool = False, optional: bool
         return {}
     if not isinstance(body, dict):
         issues = [f"[body] Invalid input: expected object, received {js_type(body)}"]
-        if record and body is not MISSING:
+        if record:
             issues.append(f"[body] Invalid input: expected record, received {js_type(body)}")
         raise validation_error(issues)
     issues = []

@@ -1,0 +1,211 @@
+"""The other Better Auth credentials: the session token and the session cookie cache.
+
+Three ways to trust a Better Auth *session* instead of its JWT, each with its trade-off:
+
+1. ``SessionValidator`` — ask Better Auth: ``GET /api/auth/get-session`` with the session cookie
+   (or ``Authorization: Bearer`` with the bearer plugin). The only path that sees sign-out and
+   revocation at once. Cost: one HTTP round trip per request (~7x slower than a local JWT check in
+   the benchmarks, hence a short success-only cache), and Better Auth becomes a runtime dependency:
+   when it is down, requests get 503 ``session_service_unavailable``, not 401.
+2. ``verify_session_cookie`` — check the cookie's HMAC with ``BETTER_AUTH_SECRET``. Proves only
+   that Better Auth issued this token once, not that the session still exists: use it to reject
+   forged cookies cheaply *before* calling get-session, never instead of it.
+3. ``verify_cookie_cache_jwt`` — read the ``session_data`` cookie of
+   ``session.cookieCache.strategy = "jwt"`` (HS256 with the raw secret). No network, but stale for
+   up to its ``maxAge`` (5 min) after sign-out, and anyone holding the secret can mint sessions:
+   sharing ``BETTER_AUTH_SECRET`` with an API widens its blast radius.
+
+Credential precedence for the session paths: ``Authorization: Bearer <session token>`` (what the
+bearer plugin's ``set-auth-token`` gives a non-browser client), then the session cookie
+(``better-auth.session_token``, or its ``__Secure-`` form over https).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import jwt
+from starlette.requests import HTTPConnection
+
+from playground.clock import Clock
+
+from .credentials import bearer_credentials
+from .errors import InvalidTokenError, KeySourceUnavailableError, MissingCredentialsError, Reason
+from .user import User
+
+
+@dataclass(frozen=True)
+class SessionCredential:
+    """A session credential as it arrived: in the Authorization header, or in cookie ``cookie_name``."""
+
+    value: str
+    cookie_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    session: dict[str, Any]
+
+
+def extract_session_credential(connection: HTTPConnection, cookie_names: tuple[str, ...]) -> SessionCredential:
+    """The session credential, header first, then cookie. Raises ``MissingCredentialsError``."""
+    value = bearer_credentials(connection)
+    if value is not None:
+        return SessionCredential(value)
+    for name in cookie_names:
+        value = connection.cookies.get(name)
+        if value:
+            return SessionCredential(value, cookie_name=name)
+    raise MissingCredentialsError(Reason.MISSING_TOKEN, "send the Better Auth session cookie or 'Authorization: Bearer <session token>'")
+
+
+def sign_session_token(token: str, secret: str) -> str:
+    """Better Auth's signed cookie value: ``token + "." + base64(HMAC-SHA256(secret, token))``."""
+    digest = hmac.new(secret.encode(), token.encode(), hashlib.sha256).digest()
+    return f"{token}.{base64.b64encode(digest).decode()}"
+
+
+def verify_session_cookie(value: str, secret: str) -> str:
+    """The session token inside a signed cookie value, if its HMAC matches ``secret``.
+
+    Raises ``InvalidTokenError(bad_signature)``. The value may still be percent-encoded (Starlette
+    does not decode cookie values). Constant-time comparison: no timing oracle on the signature.
+    """
+    decoded = unquote(value)
+    token, dot, _ = decoded.rpartition(".")
+    if not dot or not token:
+        raise InvalidTokenError(Reason.MALFORMED, "a signed session cookie is '<token>.<signature>'")
+    if not hmac.compare_digest(sign_session_token(token, secret).encode(), decoded.encode()):
+        raise InvalidTokenError(
+            Reason.BAD_SIGNATURE, "the session cookie's signature does not match BETTER_AUTH_SECRET"
+        )
+    return token
+
+
+def verify_cookie_cache_jwt(value: str, secret: str, *, clock: Clock, leeway: float = 0.0) -> dict[str, Any]:
+    """The payload (``session``, ``user``, ...) of a ``jwt``-strategy cookie cache, checked with the secret.
+
+    Security rule: HS256 only (that is what Better Auth signs this cookie with), ``exp`` checked
+    against the injected clock, and the embedded session's own ``expiresAt`` honoured too.
+    """
+    try:
+        # PyJWT's own exp check would read the wall clock: it is done below with the injected one.
+        options = {"verify_exp": False, "verify_iat": False, "require": ["exp"]}
+        payload = jwt.decode(unquote(value), secret.encode(), algorithms=["HS256"], options=options)
+    except jwt.InvalidSignatureError:
+        raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache was not signed with BETTER_AUTH_SECRET") from None
+    except jwt.PyJWTError as exc:
+        raise InvalidTokenError(Reason.MALFORMED, f"the cookie cache is not a valid HS256 JWT: {exc}") from None
+    now = clock.now()
+    exp = payload["exp"]
+    if not isinstance(exp, (int, float)) or now >= exp + leeway:
+        raise InvalidTokenError(Reason.EXPIRED, "the cookie cache has expired")
+    session, user = payload.get("session"), payload.get("user")
+    if not isinstance(session, dict) or not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        raise InvalidTokenError(Reason.INVALID_SESSION, "the cookie cache has no session and user")
+    return payload
+
+
+class SessionValidator:
+    """Validates a session credential by asking Better Auth's ``get-session``, with a short cache."""
+
+    def __init__(
+        self,
+        get_session_url: str,
+        *,
+        timeout: float = 3.0,
+        cache_ttl: float = 10.0,
+        cache_size: int = 10_000,
+        secret: str | None = None,
+        clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.get_session_url = get_session_url
+        self._timeout = timeout
+        self._cache_ttl = cache_ttl
+        self._cache_size = cache_size
+        self._secret = secret
+        self._clock = clock or Clock.system()
+        self._monotonic = monotonic
+        self._cache: OrderedDict[SessionCredential, tuple[float, Session]] = OrderedDict()
+        self._client: httpx.AsyncClient | None = None
+        #: Number of get-session calls made (tests and lessons assert on it).
+        self.calls = 0
+
+    @classmethod
+    def from_settings(cls, settings, clock: Clock | None = None) -> SessionValidator:
+        secret = settings.better_auth_secret
+        return cls(
+            settings.get_session_url,
+            timeout=settings.http_timeout,
+            cache_ttl=settings.session_cache_ttl,
+            secret=secret.get_secret_value() if secret is not None else None,
+            clock=clock,
+        )
+
+    async def validate(self, credential: SessionCredential) -> Session:
+        hit = self._cache.get(credential)
+        if hit is not None and self._monotonic() < hit[0]:
+            return hit[1]
+        self._cache.pop(credential, None)
+        if self._secret is not None and "." in credential.value:
+            verify_session_cookie(credential.value, self._secret)  # forged: refused without a call
+        body = await self._get_session(credential)
+        if not isinstance(body, dict) or not isinstance(body.get("user"), dict) or not isinstance(body.get("session"), dict):
+            raise InvalidTokenError(Reason.INVALID_SESSION, "Better Auth does not know this session (signed out or expired)")
+        session = Session(user=User.from_session_user(body["user"]), session=body["session"])
+        # Successes only, for a short TTL (revocation is seen within it), and never past the
+        # session's own expiresAt.
+        lifetime = min(self._cache_ttl, _seconds_left(body["session"], self._clock.now()))
+        if lifetime > 0:
+            self._cache[credential] = (self._monotonic() + lifetime, session)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return session
+
+    async def _get_session(self, credential: SessionCredential) -> Any:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        if credential.cookie_name is None:
+            headers = {"Authorization": f"Bearer {credential.value}"}
+        else:
+            headers = {"Cookie": f"{credential.cookie_name}={credential.value}"}
+        self.calls += 1
+        try:
+            response = await self._client.get(self.get_session_url, headers=headers)
+        except httpx.HTTPError as exc:
+            raise KeySourceUnavailableError(
+                Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session did not answer ({type(exc).__name__})"
+            ) from None
+        if response.status_code != 200:
+            raise KeySourceUnavailableError(
+                Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session answered HTTP {response.status_code}"
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise KeySourceUnavailableError(Reason.SESSION_SERVICE_UNAVAILABLE, "get-session did not return JSON") from None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def _seconds_left(session: dict[str, Any], now: float) -> float:
+    """Seconds until the session's ``expiresAt`` (ISO 8601, as get-session returns it); 0 if unreadable."""
+    try:
+        return datetime.fromisoformat(str(session["expiresAt"]).replace("Z", "+00:00")).timestamp() - now
+    except (KeyError, ValueError):
+        return 0.0

@@ -1,0 +1,302 @@
+"""The CORS mistakes the CORS and troubleshooting lessons teach, each a real, runnable setup.
+
+Three origins take part: the page (``playground.frontend``), the auth server and the FastAPI
+backend. A ``Setup`` says how each is configured as far as the browser cares; a ``Variant`` is a
+named mistake: its broken ``Setup``, the fixed one, a one-line description, what the browser
+shows, and the fix. ``start_lab(name)`` runs the three servers (plus a page on a fourth origin,
+"another site", for the wildcard lesson) so a lesson or a test can open the page in Chromium.
+
+    with start_lab("authorization-not-allowed") as lab:
+        run_in_browser(lab.frontend_url, email="ada@example.com", password=lab.demo_password)
+
+The backend here is deliberately small: the backend's own ``Authenticator`` and
+``get_current_user`` behind one route, ``GET /api/me``, with Starlette's ``CORSMiddleware`` set
+up as the variant says (``playground.backend.create_app`` always gets CORS right).
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
+
+from playground.backend import AuthError, BackendSettings, JWKSKeySource, TokenVerifier, User, get_current_user
+from playground.backend.credentials import Authenticator
+from playground.backend.errors import auth_error_response
+from playground.clock import Clock
+from playground.frontend import auth_cors
+from playground.frontend import create_app as create_frontend
+from playground.runtime import ServerThread, bind_loopback
+
+
+@dataclass(frozen=True)
+class Setup:
+    """How the three servers treat the browser. The defaults are the correct configuration."""
+
+    #: Request headers the backend's CORS allows (``Authorization`` must be named explicitly).
+    api_allow_headers: tuple[str, ...] = ("Authorization", "Content-Type")
+    #: CORS wraps the whole backend, outside the 500 handler, so errors keep their CORS headers.
+    api_cors_outermost: bool = True
+    #: ``GET /api/me`` hits an unhandled exception after authenticating (a planted bug).
+    api_crashes: bool = False
+    #: Options that replace the auth server's correct CORS options (``auth_cors_options``).
+    auth_cors_overrides: dict[str, Any] = field(default_factory=dict)
+    #: The page's origin is in the auth server's ``trustedOrigins``.
+    auth_trusts_frontend: bool = True
+    #: The ``credentials`` mode of the page's calls to the auth server (Better Auth: "include").
+    frontend_credentials: str = "include"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    side: str  # which server is misconfigured: "backend", "auth server" or "frontend"
+    description: str  # what is wrong, in one line
+    symptom: str  # what the browser shows
+    fix: str  # what to change, in one line
+    broken: Setup
+    fixed: Setup
+
+
+CORRECT = Setup()
+
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant(
+        name="correct",
+        side="all",
+        description="Exact origins, credentials allowed, Authorization allowed, set-auth-jwt exposed, CORS outermost.",
+        symptom="Every step works: sign-in, both JWTs, GET /api/me 200, sign-out.",
+        fix="Nothing to fix.",
+        broken=CORRECT,
+        fixed=CORRECT,
+    ),
+    Variant(
+        name="authorization-not-allowed",
+        side="backend",
+        description="The backend's CORSMiddleware allows only Content-Type, so the preflight for "
+                    "'Authorization: Bearer' fails (400 'Disallowed CORS headers').",
+        symptom="GET /api/me: 'TypeError: Failed to fetch'; console: \"Response to preflight request doesn't "
+                "pass access control check: It does not have HTTP ok status.\"",
+        fix="allow_headers=['Authorization', 'Content-Type'] (name Authorization explicitly).",
+        broken=Setup(api_allow_headers=("Content-Type",)),
+        fixed=CORRECT,
+    ),
+    Variant(
+        name="wildcard-with-credentials",
+        side="auth server",
+        description="The auth server's CORS has allow_origins=['*'] with allow_credentials=True: Starlette "
+                    "then echoes ANY Origin back with credentials allowed.",
+        symptom="Nothing breaks for your page, and that is the problem: a page on any other origin of the "
+                "same site calls /api/auth/token with the user's cookie and reads a valid JWT.",
+        fix="allow_origins=[<the page's exact origin>]: other origins get 'No Access-Control-Allow-Origin "
+            "header' and 'TypeError: Failed to fetch'.",
+        broken=Setup(auth_cors_overrides={"allow_origins": ["*"], "allow_methods": ["*"], "allow_headers": ["*"]}),
+        fixed=CORRECT,
+    ),
+    Variant(
+        name="jwt-header-not-exposed",
+        side="auth server",
+        description="The auth server's CORS layer sends its own Access-Control-Expose-Headers (Content-Length "
+                    "only, as in a copied snippet), replacing the set-auth-jwt that Better Auth's jwt plugin exposed.",
+        symptom="getSession() succeeds, the network panel shows the set-auth-jwt header, but "
+                "response.headers.get('set-auth-jwt') is null in page code. No console error.",
+        fix="expose_headers=['set-auth-jwt', 'set-auth-token'] (or let Better Auth's own header through).",
+        broken=Setup(auth_cors_overrides={"expose_headers": ["Content-Length"]}),
+        fixed=CORRECT,
+    ),
+    Variant(
+        name="error-without-cors",
+        side="backend",
+        description="CORSMiddleware is added with app.add_middleware, inside Starlette's error handler, so an "
+                    "unhandled exception's 500 leaves without CORS headers.",
+        symptom="GET /api/me: 'TypeError: Failed to fetch'; console: \"No 'Access-Control-Allow-Origin' header "
+                "is present\" -- a CORS error that hides a crash (the server log has the traceback).",
+        fix="Wrap the whole app in CORSMiddleware (outermost), as playground.backend does: the browser then "
+            "shows the real '500 Internal Server Error'. Then fix the crash.",
+        broken=Setup(api_crashes=True, api_cors_outermost=False),
+        fixed=Setup(api_crashes=True),
+    ),
+    Variant(
+        name="untrusted-origin",
+        side="auth server",
+        description="The page's origin is not in Better Auth's trustedOrigins (its CSRF check, separate from CORS).",
+        symptom="Sign-in: '403 Forbidden: Invalid origin' (the CORS headers are fine, so the page can read it).",
+        fix="Add the page's origin to trustedOrigins (or BETTER_AUTH_TRUSTED_ORIGINS).",
+        broken=Setup(auth_trusts_frontend=False),
+        fixed=CORRECT,
+    ),
+    Variant(
+        name="missing-credentials-include",
+        side="frontend",
+        description="The page calls the auth server with credentials: 'same-origin' instead of 'include', so the "
+                    "browser drops the session cookie on cross-origin calls (it neither stores nor sends it).",
+        symptom="Sign-in says success, then authClient.token(): '401 Unauthorized' (and getSession() is null).",
+        fix="credentials: 'include' on every call to the auth server (Better Auth's client does this by default).",
+        broken=Setup(frontend_credentials="same-origin"),
+        fixed=CORRECT,
+    ),
+)}
+
+
+def get(name: str) -> Variant:
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise KeyError(f"no CORS variant {name!r}; known: {', '.join(VARIANTS)}") from None
+
+
+def backend_app(setup: Setup, *, auth_url: str, frontend_origin: str, clock: Clock | None = None,
+                errors: list[str] | None = None) -> ASGIApp:
+    """A one-route backend (``GET /api/me``) verifying JWTs like playground.backend, CORS per ``setup``.
+
+    Unhandled exceptions are appended to ``errors`` (the server log a learner would read)."""
+    errors = [] if errors is None else errors
+    settings = BackendSettings(better_auth_url=auth_url)
+    key_source = JWKSKeySource.from_settings(settings)
+    verifier = TokenVerifier.from_settings(settings, key_source, clock or Clock.system())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await key_source.aclose()
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.authenticator = Authenticator(verifier)
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(request: Request, error: AuthError):
+        return auth_error_response(error)
+
+    @app.get("/api/me")
+    async def me(user: User = Depends(get_current_user)) -> User:
+        if setup.api_crashes:
+            raise RuntimeError("planted bug: the profile store is down")  # unhandled on purpose: a 500
+        return user
+
+    cors = dict(
+        allow_origins=[frontend_origin],
+        allow_credentials=True,
+        allow_methods=["GET"],
+        allow_headers=list(setup.api_allow_headers),
+        expose_headers=["WWW-Authenticate"],
+    )
+    if setup.api_cors_outermost:
+        # Outside ServerErrorMiddleware: the 500 it sends passes through CORS on its way out.
+        return _KeepErrors(CORSMiddleware(app, **cors), errors)
+    # The usual tutorial line; user middleware sits *inside* ServerErrorMiddleware.
+    app.add_middleware(CORSMiddleware, **cors)
+    return _KeepErrors(app, errors)
+
+
+class _KeepErrors:
+    """Outermost: keeps an exception the app re-raised after its 500 went out (Starlette always
+    re-raises) instead of letting uvicorn print the traceback into whichever notebook cell is
+    running. ``Lab.server_errors`` is the lab's server log."""
+
+    def __init__(self, app: ASGIApp, errors: list[str]) -> None:
+        self.app = app
+        self.errors = errors
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            self.errors.append(f"{scope.get('method')} {scope.get('path')}: {type(exc).__name__}: {exc}")
+
+
+def trusted_origins(setup: Setup, frontend_origin: str) -> list[str]:
+    return [frontend_origin] if setup.auth_trusts_frontend else []
+
+
+@dataclass
+class Lab:
+    """The running servers of one variant (broken or fixed). Stop it, or use it as a context manager."""
+
+    variant: Variant
+    setup: Setup
+    frontend_url: str
+    other_site_url: str  # the same page on an origin nobody allows: "another site"
+    auth_url: str
+    api_url: str
+    demo_password: str = field(repr=False)
+    #: Unhandled exceptions of the backend: what its log would show (the 500 behind a CORS error).
+    server_errors: list[str] = field(default_factory=list)
+    _servers: list = field(default_factory=list, repr=False)
+
+    def stop(self) -> None:
+        for server in reversed(self._servers):
+            server.stop()
+        self._servers.clear()
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", clock: Clock | None = None,
+              demo_password: str | None = None) -> Lab:
+    """Run variant ``name`` (its fixed setup with ``fixed=True``) on fresh loopback ports.
+
+    ``issuer="better-auth"`` runs the real Better Auth (Node), whose CORS layer is the correct one
+    in server.mjs: variants that change the auth server's CORS options need the embedded issuer.
+    """
+    variant = get(name)
+    setup = variant.fixed if fixed else variant.broken
+    if issuer == "better-auth" and setup.auth_cors_overrides:
+        raise ValueError(f"{name!r} changes the auth server's CORS layer: run it with issuer='embedded'")
+    demo_password = demo_password or secrets.token_urlsafe(12)
+    secret = secrets.token_urlsafe(32)  # a fresh secret per lab: nothing to configure or leak
+    front_sock, other_sock = bind_loopback(0, "frontend"), bind_loopback(0, "other site")
+    frontend_origin = _url(front_sock)
+    servers: list = []
+    errors: list[str] = []
+    try:
+        auth = _auth_server(setup, issuer, frontend_origin, secret, demo_password, clock)
+        servers.append(auth.start())
+        api = ServerThread(backend_app(setup, auth_url=auth.url, frontend_origin=frontend_origin, clock=clock,
+                                       errors=errors),
+                           name="lab backend")
+        servers.append(api.start())
+        for sock, label in ((front_sock, "frontend"), (other_sock, "other site")):
+            page = create_frontend(auth.url, api.url, credentials=setup.frontend_credentials)
+            servers.append(ServerThread(page, sock=sock, name=label).start())
+    except BaseException:
+        for server in reversed(servers):
+            server.stop()
+        front_sock.close()
+        other_sock.close()
+        raise
+    return Lab(variant, setup, frontend_origin, _url(other_sock), auth.url, api.url, demo_password, errors, servers)
+
+
+def _url(sock) -> str:
+    return "http://127.0.0.1:%d" % sock.getsockname()[1]
+
+
+def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, demo_password: str,
+                 clock: Clock | None):
+    trusted = trusted_origins(setup, frontend_origin)
+    if issuer == "better-auth":
+        from playground.better_auth.launcher import RealBetterAuth
+
+        return RealBetterAuth(secret=secret, demo_password=demo_password, trusted_origins=trusted,
+                              env={"PLAYGROUND_CORS_ORIGINS": frontend_origin})
+    if issuer != "embedded":
+        raise ValueError(f"issuer must be 'embedded' or 'better-auth', not {issuer!r}")
+    from playground.issuer import IssuerConfig, create_app
+
+    sock = bind_loopback(0, "auth server")
+    config = IssuerConfig(base_url=_url(sock), secret=secret, demo_password=demo_password,
+                          trusted_origins=tuple(trusted), clock=clock or Clock.system())
+    app = auth_cors(create_app(config), [frontend_origin], **setup.auth_cors_overrides)
+    return ServerThread(app, sock=sock, name="lab auth server")
+
+
+__all__ = ["CORRECT", "VARIANTS", "Lab", "Setup", "Variant", "backend_app", "get", "start_lab", "trusted_origins"]

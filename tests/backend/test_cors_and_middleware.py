@@ -1,0 +1,106 @@
+"""CORS from settings (outermost, so even 500s carry it) and JWTAuthMiddleware."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import Request
+
+from playground.backend import create_app
+
+ORIGIN = "http://localhost:5173"
+
+
+@pytest.fixture
+def app(issuer, clock):
+    app = create_app(issuer.settings(cors_origins=[ORIGIN]), clock=clock)
+
+    @app.get("/boom")
+    async def boom():
+        raise RuntimeError("a bug in a route")
+
+    return app
+
+
+def test_preflight_allows_authorization_with_credentials(app, serve):
+    api = serve(app)
+    response = api.options(
+        "/api/me",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+    assert response.headers["access-control-max-age"] == "600"
+
+
+def test_unknown_origins_get_no_cors_grant(app, serve):
+    api = serve(app)
+    response = api.get("/api/public", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+    preflight = api.options("/api/me", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 400
+
+
+def test_401_is_readable_cross_origin(app, serve):
+    response = serve(app).get("/api/me", headers={"Origin": ORIGIN})
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    exposed = response.headers["access-control-expose-headers"].lower()
+    assert "www-authenticate" in exposed and "set-auth-jwt" in exposed
+
+
+def test_a_500_still_carries_cors_headers(app, serve):
+    response = serve(app).get("/boom", headers={"Origin": ORIGIN})
+    assert response.status_code == 500
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+
+
+@pytest.fixture
+def guarded(issuer, clock, serve):
+    app = create_app(issuer.settings(), clock=clock, auth_middleware=True)
+
+    @app.get("/api/state")
+    async def state():  # no dependency: relies on the middleware alone
+        return {"ok": True}
+
+    @app.get("/api/whoami")
+    async def whoami(request: Request):
+        return {"user": request.state.user.id}
+
+    return serve(app), app
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_middleware_lets_public_routes_through(guarded):
+    api, _ = guarded
+    assert api.get("/api/public").status_code == 200
+    assert api.get("/openapi.json").status_code == 200
+
+
+def test_middleware_protects_every_other_route(guarded, issuer):
+    api, _ = guarded
+    response = api.get("/api/state")
+    assert (response.status_code, response.json()["reason"]) == (401, "missing_token")
+    response = api.get("/api/nonexistent", headers=bearer("x.y.z"))
+    assert (response.status_code, response.json()["reason"]) == (401, "malformed")
+    assert api.get("/api/state", headers=bearer(issuer.mint())).status_code == 200
+
+
+def test_middleware_sets_request_state_user_and_dependencies_reuse_it(guarded, issuer):
+    api, app = guarded
+    verifier = app.state.verifier
+    calls = []
+    original = verifier.verify
+
+    async def counting(token):
+        calls.append(token)
+        return await original(token)
+
+    verifier.verify = counting  # a spy on the real verifier: counts, changes nothing
+    assert api.get("/api/whoami", headers=bearer(issuer.mint(user_id="u-42"))).json() == {"user": "u-42"}
+    assert api.get("/api/me", headers=bearer(issuer.mint(user_id="u-43"))).json()["id"] == "u-43"
+    assert len(calls) == 2  # once per request: get_current_user reused the middleware's user

@@ -1,0 +1,174 @@
+"""End to end against the embedded Better Auth stand-in (playground.issuer), over HTTP only.
+
+The backend is configured with nothing but the issuer's URL (and, for the secret-based paths,
+the shared secret), exactly as it would be against the real Better Auth.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+
+from playground.backend import BackendSettings, create_app
+from playground.clock import Clock
+from playground.issuer import CookieCache, IssuerConfig
+from playground.issuer import create_app as create_issuer
+from playground.runtime import ServerThread, free_port
+
+PASSWORD = "pw-" + secrets.token_urlsafe(12)
+
+
+class Stack:
+    def __init__(self, **issuer_options) -> None:
+        self.clock = Clock.frozen()
+        self.secret = secrets.token_urlsafe(32)
+        port = free_port()
+        self.auth_url = f"http://127.0.0.1:{port}"
+        config = IssuerConfig(
+            base_url=self.auth_url, secret=self.secret, clock=self.clock, demo_password=PASSWORD, **issuer_options
+        )
+        self.issuer = ServerThread(create_issuer(config), port=port, name="issuer").start()
+        settings = BackendSettings(better_auth_url=self.auth_url, better_auth_secret=self.secret, session_cache_ttl=0)
+        self.app = create_app(settings, clock=self.clock)
+        self.backend = ServerThread(self.app, name="backend").start()
+        self.auth = httpx.Client(base_url=self.auth_url + "/api/auth", timeout=10)
+        self.api = httpx.Client(base_url=self.backend.url, timeout=10)
+
+    def sign_in(self, email="ada@example.com") -> httpx.Response:
+        self.auth.cookies.clear()  # a fresh browser for each sign-in
+        response = self.auth.post(
+            "/sign-in/email", json={"email": email, "password": PASSWORD}, headers={"Origin": self.auth_url}
+        )
+        assert response.status_code == 200, response.text
+        return response
+
+    def jwt(self) -> str:
+        return self.auth.get("/token").json()["token"]
+
+    def stop(self) -> None:
+        self.auth.close()
+        self.api.close()
+        self.backend.stop()
+        self.issuer.stop()
+
+
+@pytest.fixture
+def stack():
+    running = []
+
+    def start(**options) -> Stack:
+        running.append(Stack(**options))
+        return running[-1]
+
+    yield start
+    for s in running:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """One stack for the tests that neither move its clock nor stop it (startup hashes passwords)."""
+    s = Stack()
+    yield s
+    s.stop()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def cookie(name, value):
+    return {"Cookie": f"{name}={value}"}
+
+
+def test_the_jwt_from_token_endpoint_is_accepted(shared):
+    s = shared
+    s.sign_in()
+    me = s.api.get("/api/me", headers=bearer(s.jwt()))
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert body["email"] == "ada@example.com"
+    assert body["role"] == "admin"
+    assert body["softwareBackground"] == "Advanced"
+    assert s.api.get("/api/admin/stats", headers=bearer(s.jwt())).status_code == 200
+    assert s.api.get(f"/api/users/{body['id']}/profile", headers=bearer(s.jwt())).status_code == 200
+
+
+def test_the_set_auth_jwt_header_is_accepted_and_grace_is_no_admin(shared):
+    s = shared
+    s.sign_in("grace@example.com")
+    token = s.auth.get("/get-session").headers["set-auth-jwt"]
+    assert s.api.get("/api/me", headers=bearer(token)).json()["role"] == "user"
+    response = s.api.get("/api/admin/stats", headers=bearer(token))
+    assert (response.status_code, response.json()["reason"]) == (403, "missing_role")
+
+
+def test_the_jwt_expires_on_the_shared_clock(stack):
+    s = stack()
+    s.sign_in()
+    token = s.jwt()
+    s.clock.shift(15 * 60)
+    assert s.api.get("/api/me", headers=bearer(token)).json()["reason"] == "expired"
+
+
+def test_session_token_and_cookie_are_not_access_tokens(shared):
+    s = shared
+    signed_in = s.sign_in()
+    session_token = signed_in.json()["token"]
+    assert s.api.get("/api/me", headers=bearer(session_token)).json()["reason"] == "session_token_not_jwt"
+    set_auth_token = signed_in.headers["set-auth-token"]
+    assert s.api.get("/api/me", headers=bearer(set_auth_token)).json()["reason"] == "session_token_not_jwt"
+
+
+def test_session_validation_by_get_session(shared):
+    s = shared
+    signed_in = s.sign_in()
+    session_cookie = s.auth.cookies.get("better-auth.session_token")
+    by_cookie = s.api.get("/api/session/me", headers=cookie("better-auth.session_token", session_cookie))
+    assert by_cookie.status_code == 200, by_cookie.text
+    assert by_cookie.json()["email"] == "ada@example.com"
+    by_bearer = s.api.get("/api/session/me", headers=bearer(signed_in.headers["set-auth-token"]))
+    assert by_bearer.json()["email"] == "ada@example.com"
+    # Signed out: get-session no longer knows it (no cache in this stack: session_cache_ttl=0).
+    assert s.auth.post("/sign-out", headers={"Origin": s.auth_url}).status_code == 200
+    response = s.api.get("/api/session/me", headers=cookie("better-auth.session_token", session_cookie))
+    assert (response.status_code, response.json()["reason"]) == (401, "invalid_session")
+
+
+def test_a_forged_session_cookie_is_refused_without_asking_better_auth(shared):
+    s = shared
+    s.sign_in()
+    token = s.auth.cookies.get("better-auth.session_token").split(".")[0]
+    forged = token + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    response = s.api.get("/api/session/me", headers=cookie("better-auth.session_token", forged))
+    assert (response.status_code, response.json()["reason"]) == (401, "bad_signature")
+    calls = s.app.state.session_validator.calls
+    response = s.api.get("/api/session/me", headers=cookie("better-auth.session_token", forged))
+    assert response.json()["reason"] == "bad_signature"
+    assert s.app.state.session_validator.calls == calls
+
+
+def test_session_validation_when_better_auth_is_down(stack):
+    s = stack()
+    s.sign_in()
+    session_cookie = s.auth.cookies.get("better-auth.session_token")
+    s.issuer.stop()
+    response = s.api.get("/api/session/me", headers=cookie("better-auth.session_token", session_cookie))
+    assert (response.status_code, response.json()["reason"]) == (503, "session_service_unavailable")
+
+
+def test_the_jwt_cookie_cache(stack):
+    s = stack(cookie_cache=CookieCache(strategy="jwt"))
+    s.sign_in()
+    s.auth.get("/get-session")
+    data = s.auth.cookies.get("better-auth.session_data")
+    assert data
+    cached = s.api.get("/api/session/cached", headers=cookie("better-auth.session_data", data))
+    assert cached.status_code == 200, cached.text
+    assert cached.json()["email"] == "ada@example.com"
+    assert s.api.get("/api/me", headers=bearer(data)).json()["reason"] == "cookie_cache_token"
+    s.clock.shift(301)
+    expired = s.api.get("/api/session/cached", headers=cookie("better-auth.session_data", data))
+    assert expired.json()["reason"] == "expired"
