@@ -31,6 +31,7 @@ from playground.backend.errors import auth_error_response
 from playground.clock import Clock
 from playground.frontend import auth_cors
 from playground.frontend import create_app as create_frontend
+from playground.frontend.browser import BrowserMissingError, BrowserResult, chromium_missing, run_in_browser
 from playground.runtime import ServerThread, bind_loopback
 
 
@@ -276,8 +277,26 @@ def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", clock
     return Lab(variant, setup, frontend_origin, _url(other_sock), auth.url, api.url, demo_password, errors, servers)
 
 
+#: What a lesson runs in the browser: sign in, both JWTs, the API call.
+DEMO_STEPS = ("sign-in", "get-token", "get-session", "call-api")
+
+
+def demo(name: str, *, fixed: bool = False, issuer: str = "embedded", screenshot=None) -> BrowserResult:
+    """Run variant ``name`` in headless Chromium as a learner would; return the ``BrowserResult``
+    (console lines, failed requests, page fields, screenshot). For "wildcard-with-credentials" the
+    user then visits another site, whose page asks the auth server for a JWT. Raises
+    ``playground.frontend.browser.BrowserMissingError`` (saying how to install Chromium) without it.
+    """
+    if chromium_missing():  # before starting any server
+        raise BrowserMissingError(chromium_missing())
+    with start_lab(name, fixed=fixed, issuer=issuer) as lab:
+        then = (lab.other_site_url, ("get-token",)) if name == "wildcard-with-credentials" else None
+        return run_in_browser(lab.frontend_url, email="ada@example.com", password=lab.demo_password,
+                              steps=DEMO_STEPS, then=then, screenshot=screenshot)
+
+
 def _url(sock) -> str:
-    return "http://127.0.0.1:%d" % sock.getsockname()[1]
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, demo_password: str,
@@ -299,4 +318,5 @@ def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, d
     return ServerThread(app, sock=sock, name="lab auth server")
 
 
-__all__ = ["CORRECT", "VARIANTS", "Lab", "Setup", "Variant", "backend_app", "get", "start_lab", "trusted_origins"]
+__all__ = ["CORRECT", "DEMO_STEPS", "VARIANTS", "Lab", "Setup", "Variant", "backend_app", "demo", "get", "start_lab",
+           "trusted_origins"]

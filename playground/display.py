@@ -96,3 +96,28 @@ def _relative(seconds: float) -> str:
     minutes, secs = divmod(magnitude, 60)
     span = f"{minutes}m {secs}s" if minutes else f"{secs}s"
     return f"in {span}" if seconds >= 0 else f"{span} ago"
+
+
+def diagnosis_html(diagnosis) -> str:
+    """The token doctor's findings (``playground.doctor.Diagnosis``) as a static HTML table:
+    a verdict, the expected configuration, then one row per check with cause and fix."""
+    verdict, colour = ("ACCEPTED", "#1a7f37") if diagnosis.accepted else ("REJECTED", "#cf222e")
+    expected = "".join(
+        f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(str(value))}</code></td></tr>"
+        for name, value in diagnosis.expected.items())
+    rows = []
+    for finding in diagnosis.findings:
+        mark = "&#10004;" if finding.ok else "&#10008;"
+        code = f" <code>{html.escape(finding.reason.value)}</code>" if finding.reason else ""
+        detail = "".join(
+            f"<div><i>{label}:</i> {html.escape(text)}</div>"
+            for label, text in (("cause", finding.cause), ("fix", finding.fix)) if text)
+        rows.append(
+            f'<tr><td style="color:{"#1a7f37" if finding.ok else "#cf222e"}">{mark}</td>'
+            f"<td><b>{html.escape(finding.check)}</b></td>"
+            f"<td>{html.escape(finding.message)}{code}{detail}</td></tr>")
+    return (
+        '<div style="font-family:sans-serif">'
+        f'<div style="font-weight:bold;color:{colour}">Token {verdict}</div>'
+        f'<table style="font-size:90%">{expected}</table>'
+        f"<table>{''.join(rows)}</table></div>")

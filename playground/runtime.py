@@ -21,6 +21,7 @@ import httpx
 import uvicorn
 
 from playground.clock import DEMO_EPOCH, Clock
+from playground.controls import TeachingControls
 
 
 class PlaygroundStartError(RuntimeError):
@@ -141,12 +142,14 @@ class _Credential:
 class Playground:
     """The running playground: an auth server (embedded or the real Better Auth) and the backend.
 
-    ``auth`` and ``api`` are ``httpx.Client`` objects whose base URLs point at the two servers.
-    ``advance(seconds)`` moves the playground's time forward (both clocks), ``issuer_clock`` and
-    ``api_clock`` can also be shifted one at a time to reproduce clock skew.
+    ``auth`` and ``api`` are ``httpx.Client`` objects whose base URLs point at the two servers;
+    ``controls`` are the teaching controls (rotate keys, mint tokens with chosen claims).
+    ``advance(seconds)`` lets time pass for the playground. ``api_clock`` is the backend's clock:
+    shift it alone to reproduce clock skew (that works with either issuer). ``issuer_clock`` is
+    the embedded issuer's clock, ``None`` with the real Better Auth, which reads the system clock.
     """
 
-    def __init__(self, *, issuer: str, auth_server, api_server: ServerThread, issuer_clock: Clock,
+    def __init__(self, *, issuer: str, auth_server, api_server: ServerThread, issuer_clock: Clock | None,
                  api_clock: Clock, secret: _Credential, demo_password: _Credential, request: _Request) -> None:
         self.issuer = issuer
         self._auth_server = auth_server
@@ -158,6 +161,7 @@ class Playground:
         self._request = request
         self.auth = httpx.Client(base_url=self.auth_url, timeout=10.0)
         self.api = httpx.Client(base_url=self.api_url, timeout=10.0)
+        self.controls = TeachingControls(self.auth_url)
 
     @property
     def auth_url(self) -> str:
@@ -193,12 +197,13 @@ class Playground:
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass for both servers (only the backend's clock when the issuer is real)."""
         self.api_clock.shift(seconds)
-        if self.issuer_clock is not self.api_clock:
+        if self.issuer_clock is not None:
             self.issuer_clock.shift(seconds)
 
     def stop(self) -> None:
         self.auth.close()
         self.api.close()
+        self.controls.close()
         self._api_server.stop()
         self._auth_server.stop()
 
@@ -285,7 +290,7 @@ def _launch(request: _Request) -> Playground:
         auth_server.stop()
         raise
     return Playground(issuer=request.issuer, auth_server=auth_server, api_server=api_server,
-                      issuer_clock=issuer_clock, api_clock=api_clock, secret=secret,
+                      issuer_clock=issuer_clock if request.issuer == "embedded" else None, api_clock=api_clock, secret=secret,
                       demo_password=demo_password, request=request)
 
 

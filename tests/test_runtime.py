@@ -146,3 +146,15 @@ def test_cli_serve_answers_on_both_urls_and_stops_on_ctrl_c():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_teaching_controls_mint_rotate_and_shift(pg):
+    token = pg.controls.mint_token("grace@example.com", claims={"aud": "https://elsewhere.example"})
+    rejected = pg.api.get("/api/me", headers={"authorization": f"Bearer {token}"})
+    assert rejected.status_code == 401 and "aud" in rejected.headers["www-authenticate"].lower()
+    old_kids = {key["kid"] for key in pg.controls.state()["keys"]}
+    new_kid = pg.controls.rotate_keys()
+    assert new_kid not in old_kids
+    before = pg.controls.state()["now"]
+    assert pg.controls.shift_issuer_clock(60)["now"] == before + 60
+    assert pg.issuer_clock.now() == before + 60

@@ -166,3 +166,11 @@ def create_app(
             return user
 
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """``create_app`` configured from the environment only — for ``uvicorn --factory``:
+
+        BETTER_AUTH_URL=http://127.0.0.1:3000 uvicorn --factory playground.backend.app:create_app_from_env
+    """
+    return create_app(BackendSettings())

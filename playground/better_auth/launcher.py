@@ -96,6 +96,7 @@ class RealBetterAuth:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.base_url = self.url if base_url == AUTO else base_url
+        self.demo_password = demo_password
         self.options = options or {}
         self._env = self._environment(secret, demo_password, teaching_controls, trusted_origins, env)
         self._process: subprocess.Popen | None = None

@@ -9,7 +9,7 @@ from npm with esbuild) calling the auth server and the FastAPI backend on two ot
 Build the page once: ``npm ci --prefix playground/frontend && npm run build --prefix playground/frontend``.
 """
 
-from .app import DIST_DIR, BUILD_COMMAND, FrontendNotBuiltError, create_app
+from .app import BUILD_COMMAND, DIST_DIR, FrontendNotBuiltError, create_app
 from .cors import auth_cors, auth_cors_options
 
 __all__ = ["BUILD_COMMAND", "DIST_DIR", "FrontendNotBuiltError", "auth_cors", "auth_cors_options", "create_app"]

@@ -61,11 +61,14 @@ class Recorder:
     @classmethod
     def attach(cls, page) -> Recorder:
         recorder = cls()
-        page.on("console", lambda message: recorder.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: recorder.console.append(f"pageerror: {error}"))
-        page.on("requestfailed", lambda request: recorder.failed_requests.append(
-            f"{request.method} {request.url}: {request.failure}"))
+        recorder.listen(page)
         return recorder
+
+    def listen(self, page) -> None:
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        page.on("requestfailed", lambda request: self.failed_requests.append(
+            f"{request.method} {request.url}: {request.failure}"))
 
     def errors(self) -> list[str]:
         return [line for line in self.console if line.startswith(("error:", "pageerror:"))]
@@ -124,11 +127,15 @@ def run_in_browser(
     password: str,
     steps: Iterable[str] = ("sign-in", "get-token", "call-api"),
     name: str | None = None,
+    then: tuple[str, Iterable[str]] | None = None,
     screenshot: str | Path | None = None,
     timeout_s: float = 30.0,
 ) -> BrowserResult:
     """Open the page at ``url`` in headless Chromium, run ``steps`` (button ids) in order until
-    one fails, and return what the browser reported. Raises ``BrowserMissingError`` without Chromium.
+    one fails, and return what the browser reported. ``then=(other_url, steps)`` afterwards opens
+    another page in the same browser (same cookies: "the user visits another site") and runs its
+    steps; the fields and the screenshot are then that page's. Raises ``BrowserMissingError``
+    without Chromium.
 
     Runs in a worker thread: Playwright's sync API refuses to run inside a notebook's event loop.
     """
@@ -136,24 +143,30 @@ def run_in_browser(
     if reason:
         raise BrowserMissingError(reason)
     path = Path(screenshot) if screenshot else Path(tempfile.mkdtemp(prefix="playground-browser-")) / "page.png"
+    visits = [(url, tuple(steps))] + ([(then[0], tuple(then[1]))] if then else [])
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(_run, url, email, password, tuple(steps), name, path)
+        job = pool.submit(_run, visits, email, password, name, path)
         return job.result(timeout=timeout_s)
 
 
-def _run(url, email, password, steps, name, path: Path) -> BrowserResult:
+def _run(visits, email, password, name, path: Path) -> BrowserResult:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page()
-            recorder = Recorder.attach(page)
-            open_page(page, url)
-            fill(page, email=email, password=password, name=name)
-            for step in steps:
-                if run_step(page, step):
-                    break  # like a learner: stop at the first step that fails, and look
+            context = browser.new_context()
+            recorder = Recorder()
+            for index, (url, steps) in enumerate(visits):
+                page = context.new_page()
+                if index:
+                    recorder.console.append(f"note: the same browser now opens another site, {url}")
+                recorder.listen(page)
+                open_page(page, url)
+                fill(page, email=email, password=password, name=name)
+                for step in steps:
+                    if run_step(page, step):
+                        break  # like a learner: stop at the first step that fails, and look
             page.screenshot(path=str(path), full_page=True)
             return BrowserResult(recorder.console, recorder.failed_requests, read_fields(page), path)
         finally:

@@ -10,6 +10,7 @@ jwt plugin, ``set-auth-token`` of the bearer plugin).
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import re
@@ -153,6 +154,15 @@ async def ok(issuer: Issuer, exchange: Exchange) -> Any:
     return {"ok": True}
 
 
+async def error_page(issuer: Issuer, exchange: Exchange) -> Any:
+    """Better Auth's HTML error page (where OAuth errors land); the code is shown if it is safe."""
+    code = exchange.request.query_params.get("error") or "UNKNOWN"
+    code = code if re.fullmatch(r"['A-Za-z0-9_-]+", code) else "UNKNOWN"
+    page = f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"UTF-8\" /><title>Error</title></head>" \
+           f"<body><h1>Something went wrong</h1><p>Error code: {html.escape(code)}</p></body></html>"
+    return Response(page, media_type="text/html")
+
+
 async def sign_up(issuer: Issuer, exchange: Exchange) -> Any:
     body = validation.check_body(exchange.body, validation.SIGN_UP, record=True)
     csrf_checks(issuer, exchange, body)
@@ -225,6 +235,7 @@ async def jwks(issuer: Issuer, exchange: Exchange) -> Any:
 
 ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/ok"): ok,
+    ("GET", "/error"): error_page,
     ("POST", "/sign-up/email"): sign_up,
     ("POST", "/sign-in/email"): sign_in,
     ("POST", "/sign-out"): sign_out,
@@ -270,14 +281,14 @@ async def read_body(request: Request, allowed: tuple[str, ...]) -> Any:
     if not raw:
         return validation.MISSING
     content_type = request.headers.get("content-type", "")
+    if not content_type:
+        return validation.MISSING  # Better Auth's Node adapter passes no body without a type
     if content_type.split(";")[0].strip().lower() not in allowed:
         listed = ", ".join(allowed)
-        if not content_type:
-            raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", f"Content-Type is required. Allowed types: {listed}")
         raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}')
     if JSON_TYPE.match(content_type):
         try:
-            return json.loads(bytes(raw))
+            return validation.parse_json(bytes(raw))
         except (ValueError, UnicodeDecodeError):
             raise AuthError(400, "BAD_REQUEST") from None
     return dict(parse_qsl(raw.decode("utf-8", "replace")))
@@ -353,11 +364,15 @@ def create_app(config: IssuerConfig) -> Starlette:
                 exchange.body = await read_body(request, MEDIA_TYPES.get(path[len(BASE_PATH):], JSON_ONLY))
             bearer_hook(issuer, headers, cookies)
             result = await handler(issuer, exchange)
+            if isinstance(result, Response):
+                return result
             return build_response(issuer, exchange, result)
         except EmptyError as error:
             return Response(b"", status_code=error.status, media_type="application/json")
         except AuthError as error:
             response = error.response()
+            for name in sorted(exchange.response_headers):
+                response.headers[name] = exchange.response_headers[name]
             for cookie in exchange.set_cookies:
                 response.headers.append("set-cookie", cookie)
             return response

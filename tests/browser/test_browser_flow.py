@@ -26,7 +26,7 @@ class Stack:
         self.demo_password = secrets.token_urlsafe(12)
         secret = secrets.token_urlsafe(32)
         front_sock = bind_loopback(0, "frontend")
-        self.frontend_url = "http://127.0.0.1:%d" % front_sock.getsockname()[1]
+        self.frontend_url = f"http://127.0.0.1:{front_sock.getsockname()[1]}"
         self.servers = []
         try:
             self.auth = self._auth(issuer, secret)
@@ -51,7 +51,7 @@ class Stack:
         from playground.issuer import IssuerConfig, create_app
 
         sock = bind_loopback(0, "auth server")
-        config = IssuerConfig(base_url="http://127.0.0.1:%d" % sock.getsockname()[1], secret=secret,
+        config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret,
                               demo_password=self.demo_password, trusted_origins=(self.frontend_url,))
         return ServerThread(auth_cors(create_app(config), [self.frontend_url]), sock=sock, name="auth server")
 

@@ -100,13 +100,27 @@ def sign_in_email_in_upper_case(target):
     return observe.exchange(sign_in(target, target.client(), email="ADA@EXAMPLE.COM"))
 
 
+def sign_in_without_remember_me(target):
+    client = target.client()
+    body = {"email": "ada@example.com", "password": target.demo_password, "rememberMe": False}
+    signed = client.post(f"{AUTH}/sign-in/email", json=body)
+    return {"sign-in": observe.exchange(signed), "get-session": observe.exchange(client.get(f"{AUTH}/get-session"))}
+
+
 def sign_in_missing_password(target):
     return observe.exchange(target.client().post(f"{AUTH}/sign-in/email", json={"email": "ada@example.com"}))
 
 
 @pytest.mark.parametrize(
     "scenario",
-    [sign_in_demo_user, sign_in_wrong_password, sign_in_unknown_email, sign_in_email_in_upper_case, sign_in_missing_password],
+    [
+        sign_in_demo_user,
+        sign_in_wrong_password,
+        sign_in_unknown_email,
+        sign_in_email_in_upper_case,
+        sign_in_without_remember_me,
+        sign_in_missing_password,
+    ],
     ids=lambda f: f.__name__,
 )
 def test_sign_in(pool, scenario):

@@ -1,0 +1,143 @@
+"""Throughput of the embedded issuer and the real Better Auth, measured side by side in one run.
+
+    .venv/bin/python benchmarks/bench_issuers.py [--requests 300] [--sign-ins 30] [--rounds 3]
+
+Both servers run on 127.0.0.1 with the same secret, demo users and default options, and are
+driven by the same kind of httpx client, one request at a time. Reported: start-up time (until
+``GET /api/auth/ok`` answers, and until a demo user can sign in) and requests per second for
+sign-in, get-session (cookie) and token, best of ``--rounds``; then embedded / real ratios.
+This machine is noisy: compare the ratios, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playground.better_auth.launcher import RealBetterAuth, installed_version, node_available  # noqa: E402
+from playground.runtime import ServerThread, free_port  # noqa: E402
+
+AUTH = "/api/auth"
+EMAIL = "ada@example.com"
+
+
+def start_embedded(secret: str, password: str):
+    from playground.issuer import IssuerConfig, create_app
+
+    started = time.perf_counter()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = ServerThread(create_app(IssuerConfig(base_url=url, secret=secret, demo_password=password)), port=port, name="embedded")
+    server.start()
+    ok = wait_ok(url, started)
+    return server, url, ok, started
+
+
+def start_real(secret: str, password: str):
+    started = time.perf_counter()
+    server = RealBetterAuth(secret=secret, demo_password=password).start()
+    return server, server.url, time.perf_counter() - started, started
+
+
+def wait_ok(url: str, started: float) -> float:
+    with httpx.Client() as client:
+        while True:
+            try:
+                if client.get(f"{url}{AUTH}/ok").status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.001)
+
+
+def first_sign_in(url: str, password: str, started: float) -> float:
+    with httpx.Client(base_url=url) as client:
+        response = client.post(f"{AUTH}/sign-in/email", json={"email": EMAIL, "password": password})
+        response.raise_for_status()
+    return time.perf_counter() - started
+
+
+def rate(call, count: int, rounds: int) -> float:
+    """Requests per second, best of ``rounds`` runs of ``count`` sequential calls."""
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(count):
+            call()
+        best = max(best, count / (time.perf_counter() - started))
+    return best
+
+
+def measure(url: str, password: str, requests: int, sign_ins: int, rounds: int) -> dict[str, float]:
+    with httpx.Client(base_url=url, headers={"origin": url}) as client:
+        def sign_in():
+            fresh = httpx.Client(base_url=url)  # no cookie: every sign-in is a first sign-in
+            response = fresh.post(f"{AUTH}/sign-in/email", json={"email": EMAIL, "password": password})
+            fresh.close()
+            assert response.status_code == 200, response.text
+
+        client.post(f"{AUTH}/sign-in/email", json={"email": EMAIL, "password": password}).raise_for_status()
+
+        def get_session():
+            response = client.get(f"{AUTH}/get-session")
+            assert response.status_code == 200 and response.headers.get("set-auth-jwt"), response.text
+
+        def token():
+            response = client.get(f"{AUTH}/token")
+            assert response.status_code == 200, response.text
+
+        for _ in range(20):  # warm up: first key pair, connection, caches
+            token()
+        return {
+            "sign-in": rate(sign_in, sign_ins, rounds),
+            "get-session": rate(get_session, requests, rounds),
+            "token": rate(token, requests, rounds),
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300, help="get-session and token requests per round")
+    parser.add_argument("--sign-ins", type=int, default=30, help="sign-ins per round (scrypt makes them slow)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    reason = node_available()
+    if reason:
+        print(f"cannot run the real Better Auth: {reason}", file=sys.stderr)
+        return 2
+    secret, password = secrets.token_urlsafe(32), "demo-" + secrets.token_urlsafe(12)
+
+    embedded, embedded_url, embedded_ok, embedded_t0 = start_embedded(secret, password)
+    embedded_ready = first_sign_in(embedded_url, password, embedded_t0)
+    real, real_url, real_ok, real_t0 = start_real(secret, password)
+    real_ready = first_sign_in(real_url, password, real_t0)
+    try:
+        results = {
+            "embedded": measure(embedded_url, password, args.requests, args.sign_ins, args.rounds),
+            "real": measure(real_url, password, args.requests, args.sign_ins, args.rounds),
+        }
+    finally:
+        embedded.stop()
+        real.stop()
+
+    print(f"embedded issuer vs better-auth {installed_version()} (Node), one client, sequential requests\n")
+    print(f"{'start-up':<22}{'embedded':>12}{'real':>12}{'ratio real/emb':>16}")
+    for label, e, r in [("until /ok answers", embedded_ok, real_ok), ("until sign-in works", embedded_ready, real_ready)]:
+        print(f"{label:<22}{e * 1000:>10.0f}ms{r * 1000:>10.0f}ms{r / e:>15.1f}x")
+    print(f"\n{'throughput (req/s)':<22}{'embedded':>12}{'real':>12}{'ratio emb/real':>16}")
+    for name in ("sign-in", "get-session", "token"):
+        e, r = results["embedded"][name], results["real"][name]
+        print(f"{name:<22}{e:>12.0f}{r:>12.0f}{e / r:>15.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""The playground's teaching controls, as a client of the issuer's ``/__playground/`` routes.
+
+Both auth servers offer the same routes when the playground enables them (never by default):
+the embedded issuer in ``playground.issuer.controls`` and the real Better Auth in
+``playground/better_auth/server.mjs``. Lessons use this one client for either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+PREFIX = "/__playground"
+
+
+class TeachingControlError(RuntimeError):
+    """The auth server refused a teaching control (the message is the server's)."""
+
+
+class TeachingControls:
+    def __init__(self, auth_url: str) -> None:
+        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0)
+
+    def state(self) -> dict[str, Any]:
+        """``{"now": the issuer's epoch seconds, "keys": every key, retired ones included}``."""
+        return self._call("GET", "/state")
+
+    def rotate_keys(self) -> str:
+        """Retire the signing key now (it stays in the JWKS for the grace period); the new kid."""
+        return self._call("POST", "/keys/rotate")["kid"]
+
+    def mint_token(self, email: str = "ada@example.com", *, claims: dict[str, Any] | None = None,
+                   drop: list[str] | tuple[str, ...] = (), algorithm: str = "jwks") -> str:
+        """The JWT ``/api/auth/token`` would give ``email``, with ``claims`` overridden and
+        ``drop`` removed. ``algorithm="HS256"`` (signed with the secret) and ``"none"`` make the
+        forgeries a correct verifier must refuse."""
+        body = {"email": email, "claims": claims or {}, "drop": list(drop), "algorithm": algorithm}
+        return self._call("POST", "/tokens", json=body)["token"]
+
+    def shift_issuer_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the auth server's clock (embedded issuer only: the real one reads the system clock)."""
+        return self._call("POST", "/clock/shift", json={"seconds": seconds})
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
+        response = self._client.request(method, path, **kwargs)
+        if response.status_code != 200:
+            raise TeachingControlError(f"{method} {PREFIX}{path}: {response.status_code} {response.text}")
+        return response.json()

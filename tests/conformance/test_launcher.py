@@ -1,0 +1,131 @@
+"""The Python launcher of the real Better Auth: start, stop, and clear errors when it cannot run."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import socket
+import time
+
+import httpx
+import pytest
+
+from playground.better_auth import launcher
+from playground.better_auth.launcher import PROJECT_DIR, RealBetterAuth, RealBetterAuthError, installed_version, node_available
+
+PINNED = "1.7.24"
+
+
+def make(**kwargs) -> RealBetterAuth:
+    return RealBetterAuth(secret=secrets.token_urlsafe(32), demo_password="demo-" + secrets.token_urlsafe(8), **kwargs)
+
+
+def test_package_json_and_lockfile_pin_better_auth_exactly():
+    package = json.loads((PROJECT_DIR / "package.json").read_text())
+    lock = json.loads((PROJECT_DIR / "package-lock.json").read_text())
+    assert package["dependencies"]["better-auth"] == PINNED
+    assert lock["packages"][""]["dependencies"]["better-auth"] == PINNED
+    assert lock["packages"]["node_modules/better-auth"]["version"] == PINNED
+    assert lock["packages"]["node_modules/better-auth"]["integrity"].startswith("sha512-")
+    # Everything server.mjs and the presets import directly is a declared dependency.
+    assert lock["packages"][""]["dependencies"]["jose"] == lock["packages"]["node_modules/jose"]["version"]
+
+
+@pytest.mark.node
+def test_installed_version_is_the_pinned_one():
+    if node_available():
+        pytest.skip(node_available())
+    assert installed_version() == PINNED
+
+
+def test_missing_node_is_reported_with_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no node anywhere
+    reason = node_available()
+    assert reason is not None and "node is not on PATH" in reason and "npm ci --prefix playground/better_auth" in reason
+    started = time.monotonic()
+    with pytest.raises(RealBetterAuthError, match="node is not on PATH"):
+        make().start()
+    assert time.monotonic() - started < 1.0, "a missing node must fail at once, not after the start timeout"
+
+
+def test_old_node_is_reported(monkeypatch, tmp_path):
+    fake = tmp_path / "node"
+    fake.write_text("#!/bin/sh\necho v18.19.0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "too old" in node_available()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node on PATH to reach the node_modules check")
+def test_missing_node_modules_is_reported_with_the_command_to_run(monkeypatch, tmp_path):
+    monkeypatch.setattr(launcher, "PROJECT_DIR", tmp_path)
+    reason = node_available()
+    assert reason is not None and "npm ci --prefix playground/better_auth" in reason and "make test" in reason
+    with pytest.raises(RealBetterAuthError, match="npm ci"):
+        make().start()
+
+
+@pytest.mark.node
+def test_start_stop_and_context_manager(monkeypatch):
+    if node_available():
+        pytest.skip(node_available())
+    # A parent's Better Auth settings must not leak into the managed server.
+    monkeypatch.setenv("BETTER_AUTH_URL", "http://leaked.example")
+    monkeypatch.setenv("PLAYGROUND_BA_OPTIONS", '{"nonsense": true}')
+    server = make()
+    assert server.url == f"http://127.0.0.1:{server.port}" and not server.running
+    with server:
+        assert server.running
+        assert os.getpgid(server.pid) == server.pid, "the server must lead its own process group"
+        assert httpx.get(f"{server.url}/api/auth/ok").json() == {"ok": True}
+        client = httpx.Client(base_url=server.url)
+        client.post("/api/auth/sign-in/email", json={"email": "ada@example.com", "password": server.demo_password})
+        token = client.get("/api/auth/token").json()["token"]
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        assert claims["iss"] == server.url and claims["role"] == "admin"
+        assert '"listening"' in server.logs()
+        pid = server.pid
+    assert not server.running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.url}/api/auth/ok", timeout=1.0)
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"nonsense": True}, 'unsupported option "nonsense"'),
+        ({"plugins": {"jwt": {"jwt": {"definePayload": "no-such-preset"}}}}, "unknown definePayload preset"),
+        # Better Auth's own start-up check, surfaced as is.
+        ({"plugins": {"jwt": {"sign": "hs256-secret"}}}, "options.jwks.remoteUrl must be set when using options.jwt.sign"),
+    ],
+)
+def test_a_server_that_exits_while_starting_is_reported_at_once(options, message):
+    if node_available():
+        pytest.skip(node_available())
+    started = time.monotonic()
+    with pytest.raises(RealBetterAuthError, match="exited with code") as raised:
+        make(options=options).start(timeout=30)
+    assert message in str(raised.value)
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.node
+def test_a_busy_port_is_reported():
+    if node_available():
+        pytest.skip(node_available())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(RealBetterAuthError, match="cannot listen"):
+            make(port=busy.getsockname()[1]).start(timeout=30)
+
+
+def test_secret_is_required():
+    with pytest.raises(ValueError, match="secret"):
+        RealBetterAuth(secret="")
