@@ -29,10 +29,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground.backend import BackendSettings  # noqa: E402
-from playground.backend.keys import JWKSKeySource  # noqa: E402
-from playground.backend.verify import TokenVerifier  # noqa: E402
-from playground.runtime import free_port  # noqa: E402
+from playground.backend import BackendSettings
+from playground.backend.keys import JWKSKeySource
+from playground.backend.verify import TokenVerifier
+from playground.runtime import free_port
 
 
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
         micro = asyncio.run(per_token(auth_url, token))
         bearer = {"Authorization": f"Bearer {token}"}
-        run = lambda url, path, headers: asyncio.run(load(url, path, headers, args.seconds))  # noqa: E731
+        run = lambda url, path, headers: asyncio.run(load(url, path, headers, args.seconds))
         public = run(api_cached, "/api/public", {})
         me_cached = run(api_cached, "/api/me", bearer)
         me_plain = run(api_plain, "/api/me", bearer)

@@ -197,16 +197,25 @@ def backend_app(setup: Setup, *, auth_url: str, frontend_origin: str, clock: Clo
 class _KeepErrors:
     """Outermost: keeps an exception the app re-raised after its 500 went out (Starlette always
     re-raises) instead of letting uvicorn print the traceback into whichever notebook cell is
-    running. ``Lab.server_errors`` is the lab's server log."""
+    running. ``Lab.server_errors`` is the lab's server log. Anything else is re-raised."""
 
     def __init__(self, app: ASGIApp, errors: list[str]) -> None:
         self.app = app
         self.errors = errors
 
     async def __call__(self, scope, receive, send) -> None:
+        started = False
+
+        async def watch(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, watch)
         except Exception as exc:
+            if not started:
+                raise
             self.errors.append(f"{scope.get('method')} {scope.get('path')}: {type(exc).__name__}: {exc}")
 
 
@@ -241,9 +250,10 @@ class Lab:
         self.stop()
 
 
-def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", clock: Clock | None = None,
-              demo_password: str | None = None) -> Lab:
+def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", demo_password: str | None = None) -> Lab:
     """Run variant ``name`` (its fixed setup with ``fixed=True``) on fresh loopback ports.
+
+    On the system clock, never a frozen one: the browser judges cookie expiry by its own clock.
 
     ``issuer="better-auth"`` runs the real Better Auth (Node), whose CORS layer is the correct one
     in server.mjs: variants that change the auth server's CORS options need the embedded issuer.
@@ -259,10 +269,9 @@ def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", clock
     servers: list = []
     errors: list[str] = []
     try:
-        auth = _auth_server(setup, issuer, frontend_origin, secret, demo_password, clock)
+        auth = _auth_server(setup, issuer, frontend_origin, secret, demo_password)
         servers.append(auth.start())
-        api = ServerThread(backend_app(setup, auth_url=auth.url, frontend_origin=frontend_origin, clock=clock,
-                                       errors=errors),
+        api = ServerThread(backend_app(setup, auth_url=auth.url, frontend_origin=frontend_origin, errors=errors),
                            name="lab backend")
         servers.append(api.start())
         for sock, label in ((front_sock, "frontend"), (other_sock, "other site")):
@@ -299,8 +308,7 @@ def _url(sock) -> str:
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, demo_password: str,
-                 clock: Clock | None):
+def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, demo_password: str):
     trusted = trusted_origins(setup, frontend_origin)
     if issuer == "better-auth":
         from playground.better_auth.launcher import RealBetterAuth
@@ -313,7 +321,7 @@ def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, d
 
     sock = bind_loopback(0, "auth server")
     config = IssuerConfig(base_url=_url(sock), secret=secret, demo_password=demo_password,
-                          trusted_origins=tuple(trusted), clock=clock or Clock.system())
+                          trusted_origins=tuple(trusted))
     app = auth_cors(create_app(config), [frontend_origin], **setup.auth_cors_overrides)
     return ServerThread(app, sock=sock, name="lab auth server")
 

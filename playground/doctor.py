@@ -32,7 +32,11 @@ import jwt
 from playground.backend.errors import AuthError, InvalidTokenError, Reason
 from playground.backend.keys import JWKSKeySource
 from playground.backend.sessions import sign_session_token
-from playground.backend.settings import DEFAULT_AUTH_PATH, SUPPORTED_ALGORITHMS, origin_of
+from playground.backend.settings import (
+    DEFAULT_AUTH_PATH,
+    SUPPORTED_ALGORITHMS,
+    origin_of,
+)
 from playground.backend.verify import (
     COOKIE_CACHE_TYPE,
     DecodedToken,

@@ -7,7 +7,14 @@ Read it top to bottom: ``settings`` (what is trusted), ``keys`` (where keys come
 
 from .app import create_app
 from .dependencies import get_current_user, require_role, require_user_match
-from .errors import AuthError, InsufficientScopeError, InvalidTokenError, KeySourceUnavailableError, MissingCredentialsError, Reason
+from .errors import (
+    AuthError,
+    InsufficientScopeError,
+    InvalidTokenError,
+    KeySourceUnavailableError,
+    MissingCredentialsError,
+    Reason,
+)
 from .keys import JWKSKeySource
 from .middleware import JWTAuthMiddleware
 from .settings import BackendSettings

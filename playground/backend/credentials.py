@@ -19,7 +19,7 @@ from starlette.requests import HTTPConnection
 
 from .errors import MissingCredentialsError, Reason
 from .user import User
-from .verify import TokenVerifier, VerifiedToken
+from .verify import TokenVerifier
 
 QUERY_TOKEN_PARAMS = ("access_token", "token", "jwt")
 
@@ -68,9 +68,4 @@ class Authenticator:
 
     async def authenticate(self, connection: HTTPConnection) -> User:
         token = extract_token(connection, jwt_cookie_name=self.jwt_cookie_name)
-        verified = await self.verifier.verify(token)
-        return user_from_token(verified)
-
-
-def user_from_token(verified: VerifiedToken) -> User:
-    return User.from_claims(verified.claims)
+        return (await self.verifier.verify(token)).user

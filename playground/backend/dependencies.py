@@ -20,7 +20,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .credentials import Authenticator
 from .errors import InsufficientScopeError, MissingCredentialsError, Reason
-from .sessions import SessionValidator, extract_session_credential, verify_cookie_cache_jwt
+from .sessions import (
+    SessionValidator,
+    extract_session_credential,
+    verify_cookie_cache_jwt,
+)
 from .user import User
 
 bearer_scheme = HTTPBearer(
@@ -30,15 +34,9 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_authenticator(request: Request) -> Authenticator:
-    """The app's ``Authenticator`` (set by ``create_app``: explicit wiring, no module-level state)."""
-    return request.app.state.authenticator
-
-
 async def get_current_user(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-    authenticator: Authenticator = Depends(get_authenticator),
 ) -> User:
     """The verified user of this request, or an ``AuthError`` (401/503) with its reason code."""
     # JWTAuthMiddleware may already have verified this request: do not verify twice.
@@ -47,6 +45,8 @@ async def get_current_user(
         return user
     # `credentials` is used for the OpenAPI scheme; extraction re-reads the header to tell
     # "no header" from "wrong scheme" from "empty token", which HTTPBearer collapses into None.
+    # The app's Authenticator, set by create_app (explicit wiring, no module-level state).
+    authenticator: Authenticator = request.app.state.authenticator
     user = await authenticator.authenticate(request)
     request.state.user = user
     return user

@@ -136,7 +136,7 @@ class JWKSKeySource:
             self._keys = await self._download()
             self._fetched_at = self._monotonic()
             self._last_error = None
-        except Exception as exc:  # noqa: BLE001 - any failure to get keys is an outage to the verifier
+        except Exception as exc:
             # Keep the old keys: serving them while the issuer is down is the point of the cache.
             self._last_error = str(exc) or type(exc).__name__
         finally:

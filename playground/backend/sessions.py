@@ -40,7 +40,12 @@ from starlette.requests import HTTPConnection
 from playground.clock import Clock
 
 from .credentials import bearer_credentials
-from .errors import InvalidTokenError, KeySourceUnavailableError, MissingCredentialsError, Reason
+from .errors import (
+    InvalidTokenError,
+    KeySourceUnavailableError,
+    MissingCredentialsError,
+    Reason,
+)
 from .user import User
 
 

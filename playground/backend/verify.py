@@ -28,6 +28,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -38,6 +39,7 @@ from playground.clock import Clock
 from .errors import InvalidTokenError, Reason
 from .keys import JWKSKeySource
 from .token_cache import VerifiedTokenCache
+from .user import User
 
 #: Headers that would let the token choose its own verification key.
 FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c")
@@ -68,7 +70,7 @@ class DecodedToken:
 
 @dataclass(frozen=True)
 class VerifiedToken:
-    """A token that passed every check."""
+    """A token that passed every check, and the typed user it describes."""
 
     header: dict[str, Any]
     claims: dict[str, Any]
@@ -76,6 +78,11 @@ class VerifiedToken:
     @property
     def kid(self) -> str:
         return self.header["kid"]
+
+    @cached_property
+    def user(self) -> User:
+        # Built once per verified token: a token-cache hit then costs no model validation either.
+        return User.from_claims(self.claims)
 
 
 def _b64url_json(segment: str, part: str) -> dict[str, Any]:

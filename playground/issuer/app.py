@@ -59,9 +59,12 @@ class Exchange:
     session: dict[str, Any] | None = None  # the session the endpoint found or created
 
     def set_cookie(self, cookie: str) -> None:
-        # Better Auth's expireCookie replaces an earlier Set-Cookie of the same name.
-        name = cookie.split("=", 1)[0]
-        self.set_cookies = [c for c in self.set_cookies if c.split("=", 1)[0] != name] + [cookie]
+        self.set_cookies.append(cookie)
+
+    def expire_cookie(self, names: CookieNames, name: str) -> None:
+        """Better Auth's ``expireCookie``: drop earlier Set-Cookies of ``name``, then expire it."""
+        self.set_cookies = [c for c in self.set_cookies if c.split("=", 1)[0] != name]
+        self.set_cookies.append(names.expire(name))
 
     def expose(self, header: str) -> None:
         exposed = [h.strip() for h in self.response_headers.get("access-control-expose-headers", "").split(",")]
@@ -100,6 +103,8 @@ class Issuer:
         if dont_remember:
             remember = encode_uri_component(sign_value("true", self.config.secret))
             exchange.set_cookie(self.cookies.set_cookie(self.cookies.dont_remember, remember, None))
+        elif self.signed_cookie(exchange, self.cookies.dont_remember):
+            exchange.expire_cookie(self.cookies, self.cookies.dont_remember)
         self.set_cache_cookie(exchange, result, dont_remember=dont_remember)
         exchange.session = result
 
@@ -113,7 +118,7 @@ class Issuer:
 
     def delete_session_cookies(self, exchange: Exchange) -> None:
         for name in (self.cookies.session_token, self.cookies.session_data, self.cookies.dont_remember):
-            exchange.set_cookie(self.cookies.expire(name))
+            exchange.expire_cookie(self.cookies, name)
 
     async def current_session(self, exchange: Exchange) -> dict[str, Any] | None:
         """``getSession``: the session of the signed cookie, refreshed when due; ``None`` if none."""
@@ -128,7 +133,7 @@ class Issuer:
                 hit = cookie_cache.decode(self, cached, exchange.origin)
                 if hit is not None and hit["session"]["token"] == token and not self.sessions.is_expired(hit["session"]):
                     return hit
-                exchange.set_cookie(self.cookies.expire(self.cookies.session_data))
+                exchange.expire_cookie(self.cookies, self.cookies.session_data)
         result = await run_in_threadpool(self.sessions.find, token)
         if result is None or self.sessions.is_expired(result["session"]):
             self.delete_session_cookies(exchange)
@@ -383,6 +388,7 @@ def create_app(config: IssuerConfig) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await run_in_threadpool(issuer.sessions.wait_seeded)  # the seeding thread still writes
         issuer.store.close()
 
     # Teaching controls are routed only when asked for; otherwise /__playground/... is a plain 404.

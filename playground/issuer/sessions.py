@@ -34,6 +34,10 @@ class Sessions:
         self._seeded = threading.Event()
         self._seeded.set()
 
+    def wait_seeded(self) -> None:
+        """Block until the demo users are stored (before closing the store, for one)."""
+        self._seeded.wait()
+
     def _now(self) -> float:
         return self._config.clock.now()
 
@@ -119,34 +123,24 @@ class Sessions:
     def seed_demo_users(self, password: str) -> None:
         """Create the demo users of ``demo-users.json`` (skipping any a SQLite file already has).
 
-        scrypt costs ~0.1 s per user, so the hashes are computed in background threads (hashlib
-        releases the GIL) and the server starts at once; user lookups wait until they are stored.
-        Ids and salts are drawn here, in order, so deterministic mode stays deterministic.
+        They all share the demo password, so they share one hash (one salt): scrypt costs ~0.1 s
+        of CPU and is computed once, in a background thread (hashlib releases the GIL), so the
+        server starts at once; user lookups wait until the users are stored. Ids and the salt
+        are drawn here, in order, so deterministic mode stays deterministic.
         """
         demo = json.loads(self._config.demo_users_file.read_text())
-        pending = []
-        for entry in demo["users"]:
-            if self._store.user_by_email(entry["email"].lower()) is None:
-                salt = self._rng.bytes(16)
-                user = self._new_user(name=entry["name"], email=entry["email"], image=None,
-                                      extra=entry, role=entry.get("role", DEFAULT_ROLE))
-                pending.append((user, salt))
-        if not pending:
+        missing = [e for e in demo["users"] if self._store.user_by_email(e["email"].lower()) is None]
+        if not missing:
             return
+        salt = self._rng.bytes(16)
+        users = [self._new_user(name=e["name"], email=e["email"], image=None, extra=e, role=e.get("role", DEFAULT_ROLE))
+                 for e in missing]
         self._seeded.clear()
-        hashes: list[str] = [""] * len(pending)
-
-        def hash_one(i: int) -> None:
-            hashes[i] = passwords.hash_password(password, pending[i][1])
 
         def seed() -> None:
             try:
-                workers = [threading.Thread(target=hash_one, args=(i,), daemon=True) for i in range(len(pending))]
-                for worker in workers:
-                    worker.start()
-                for worker in workers:
-                    worker.join()
-                for (user, _), password_hash in zip(pending, hashes):
+                password_hash = passwords.hash_password(password, salt)
+                for user in users:
                     self._store.add_user(user, password_hash)
             finally:  # never leave requests waiting forever, even if seeding failed
                 self._seeded.set()

@@ -7,11 +7,15 @@ import threading
 import time
 
 import pytest
-from fake_issuer import public_jwk, random_kid
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from fake_issuer import public_jwk, random_kid
 
 from playground.backend import create_app
-from playground.backend.errors import InvalidTokenError, KeySourceUnavailableError, Reason
+from playground.backend.errors import (
+    InvalidTokenError,
+    KeySourceUnavailableError,
+    Reason,
+)
 from playground.backend.keys import JWKSKeySource, parse_jwks
 
 

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from playground import frontend
 from playground.frontend import app as frontend_app
 from playground.frontend import browser as pgbrowser
+from playground.runtime import ServerThread
 
-needs_build = pytest.mark.skipif(not (frontend.DIST_DIR / "main.js").is_file(),
-                                 reason=f"frontend not built: {frontend.BUILD_COMMAND}")
-
-
-async def get_all(app, *paths: str) -> list[httpx.Response]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:5173") as client:
-        return [await client.get(path) for path in paths]
+needs_build = pytest.mark.usefixtures("frontend_built")
 
 
 @needs_build
 def test_serves_the_page_and_the_run_config():
     app = frontend.create_app("http://127.0.0.1:3000/", "http://127.0.0.1:8000")
-    config, page, bundle = asyncio.run(get_all(app, "/config.json", "/", "/main.js"))
+    # A real server, not an in-process transport: the session's Playwright keeps an event loop
+    # running in this thread, where asyncio.run() is refused.
+    server = ServerThread(app, name="frontend").start()
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            config, page, bundle = [client.get(path) for path in ("/config.json", "/", "/main.js")]
+    finally:
+        server.stop()
     assert config.json() == {"authURL": "http://127.0.0.1:3000", "apiURL": "http://127.0.0.1:8000",
                              "credentials": "include"}
     assert config.headers["cache-control"] == "no-store"

@@ -17,11 +17,12 @@ BOTH = [pytest.param(REAL, marks=pytest.mark.node, id=REAL), pytest.param(EMBEDD
 
 
 def conforms(
-    pool, option_set: str, scenario: Scenario, *, what: str | None = None, parallel: bool = False, **variant
+    pool, option_set: str, scenario: Scenario, *, what: str | None = None, parallel: bool = True, **variant
 ) -> tuple[Any, Any]:
     """Observe ``scenario`` on the real Better Auth (the reference) and on the embedded issuer.
 
-    ``parallel=True`` runs both at once (for scenarios that mostly sleep, like key rotation)."""
+    Both run at once (``parallel=True``): the servers are separate processes/threads, and the
+    suite spends most of its time waiting on scrypt and key generation."""
     real = pool.get(REAL, option_set, **variant)
     embedded = pool.get(EMBEDDED, option_set, **variant)
     if parallel:

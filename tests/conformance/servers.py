@@ -22,6 +22,8 @@ KINDS = (REAL, EMBEDDED)
 
 TRUSTED_ORIGIN = "http://app.example"
 DEMO_EMAIL = "ada@example.com"
+#: Generous: a loaded CI machine can take many times the usual ~1 s to start Node.
+START_TIMEOUT = 60.0
 
 
 @dataclass
@@ -71,7 +73,7 @@ def start(kind: str, options: dict[str, Any], *, own_base_url: bool = True, teac
             options=options,
             teaching_controls=teaching_controls,
             trusted_origins=[TRUSTED_ORIGIN],
-        ).start()
+        ).start(timeout=START_TIMEOUT)
         return Target(REAL, server.url, secret, demo_password, options, server.base_url, server.stop, teaching_controls)
 
     from playground.issuer import IssuerConfig, create_app  # imported late: the issuer may be missing
@@ -87,5 +89,5 @@ def start(kind: str, options: dict[str, Any], *, own_base_url: bool = True, teac
         teaching_controls=teaching_controls,
     )
     late.app = create_app(config)
-    thread.start()
+    thread.start(timeout=START_TIMEOUT)
     return Target(EMBEDDED, thread.url, secret, demo_password, options, base_url, thread.stop, teaching_controls)

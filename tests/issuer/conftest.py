@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import ssl
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -13,6 +14,8 @@ from playground.issuer import IssuerConfig, create_app
 from playground.runtime import ServerThread, free_port
 
 DEMO_PASSWORD = "demo-" + secrets.token_urlsafe(12)
+# Building an SSL context is most of the cost of an httpx.Client; these servers are plain http.
+_TLS = ssl.create_default_context()
 
 
 class Running:
@@ -23,7 +26,7 @@ class Running:
         self.server = server
         self.url = server.url
         self.app = server._server.config.app
-        self.client = httpx.Client(base_url=f"{server.url}/api/auth", timeout=10)
+        self.client = httpx.Client(base_url=f"{server.url}/api/auth", timeout=10, verify=_TLS)
 
     def fresh(self) -> Running:
         """The same server with a new client (a second browser, or the next test)."""

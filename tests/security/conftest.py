@@ -12,13 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from fake_issuer import FakeIssuer  # noqa: E402
+import httpx
+import pytest
+from fake_issuer import FakeIssuer
 
-from playground.backend import create_app  # noqa: E402
-from playground.clock import Clock  # noqa: E402
-from playground.runtime import ServerThread  # noqa: E402
+from playground.backend import create_app
+from playground.clock import Clock
+from playground.runtime import ServerThread
 
 
 @pytest.fixture(scope="module")

