@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .make
 NODE_PROJECT := playground/better_auth
+FRONTEND     := playground/frontend
 
 .PHONY: lab test setup clean refresh-notebooks
 
@@ -15,7 +16,7 @@ lab: setup
 test: setup
 	$(BIN)/python -m pytest
 
-setup: $(STAMPS)/python $(STAMPS)/node
+setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/frontend
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +38,18 @@ $(STAMPS)/node: $(NODE_PROJECT)/package-lock.json
 		echo "Install Node 20+ (e.g. apt-get install nodejs npm) and run make again."; \
 	fi
 
+# The browser page: the real better-auth client bundled with esbuild into playground/frontend/dist.
+$(STAMPS)/frontend: $(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/src/*)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error && \
+		npm run build --prefix $(FRONTEND) --silent && \
+		mkdir -p $(STAMPS) && touch $@; \
+	else \
+		echo "Node.js not found: the browser page is not built (browser tests are skipped)."; \
+	fi
+
 clean:
-	rm -rf $(VENV) $(STAMPS) $(NODE_PROJECT)/node_modules
+	rm -rf $(VENV) $(STAMPS) $(NODE_PROJECT)/node_modules $(FRONTEND)/node_modules $(FRONTEND)/dist
 
 # After editing a lesson: run it top to bottom and store its outputs without volatile metadata
 # (one lesson: make refresh-notebooks NOTEBOOKS=notebooks/03_verify_in_fastapi.ipynb).

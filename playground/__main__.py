@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="embedded (default, or $PLAYGROUND_ISSUER) or the real better-auth (Node)")
     serve.add_argument("--auth-port", type=int, default=0, help="auth server port (default: a free one)")
     serve.add_argument("--api-port", type=int, default=0, help="backend port (default: a free one)")
+    serve.add_argument("--frontend-port", type=int, default=0, help="browser page port (default: a free one)")
     serve.add_argument("--deterministic", action="store_true",
                        help="frozen demo clock and fixed demo keys, as in the notebooks")
     commands.add_parser("doctor", help="explain why a token is accepted or rejected (see doctor --help)")
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     try:
         pg = start(args.issuer, deterministic=args.deterministic,
-                   auth_port=args.auth_port, api_port=args.api_port)
+                   auth_port=args.auth_port, api_port=args.api_port, frontend_port=args.frontend_port)
     except PlaygroundStartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -120,7 +120,7 @@ def free_port() -> int:
 
 ISSUERS = ("embedded", "better-auth")
 #: Ports the deterministic playground uses when they are free (see ``bind_preferred``).
-DEMO_AUTH_PORT, DEMO_API_PORT = 41700, 41701
+DEMO_AUTH_PORT, DEMO_API_PORT, DEMO_FRONTEND_PORT = 41700, 41701, 41702
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ class _Request:
     deterministic: bool
     auth_port: int
     api_port: int
+    frontend_port: int
 
 
 @dataclass
@@ -149,11 +150,13 @@ class Playground:
     the embedded issuer's clock, ``None`` with the real Better Auth, which reads the system clock.
     """
 
-    def __init__(self, *, issuer: str, auth_server, api_server: ServerThread, issuer_clock: Clock | None,
+    def __init__(self, *, issuer: str, auth_server, api_server: ServerThread,
+                 frontend_server: ServerThread | None, issuer_clock: Clock | None,
                  api_clock: Clock, secret: _Credential, demo_password: _Credential, request: _Request) -> None:
         self.issuer = issuer
         self._auth_server = auth_server
         self._api_server = api_server
+        self._frontend_server = frontend_server
         self.issuer_clock = issuer_clock
         self.api_clock = api_clock
         self._secret = secret
@@ -170,6 +173,11 @@ class Playground:
     @property
     def api_url(self) -> str:
         return self._api_server.url
+
+    @property
+    def frontend_url(self) -> str | None:
+        """The browser page (None when it was not built: it needs Node, see README)."""
+        return self._frontend_server.url if self._frontend_server is not None else None
 
     @property
     def secret(self) -> str:
@@ -204,6 +212,8 @@ class Playground:
         self.auth.close()
         self.api.close()
         self.controls.close()
+        if self._frontend_server is not None:
+            self._frontend_server.stop()
         self._api_server.stop()
         self._auth_server.stop()
 
@@ -220,6 +230,7 @@ class Playground:
             f"Playground (issuer: {self.issuer})",
             f"  auth server : {self.auth_url}/api/auth",
             f"  backend     : {self.api_url}/api",
+            f"  frontend    : {self.frontend_url or 'not built (needs Node: make lab builds it)'}",
             f"  clock       : {self.api_clock!r}",
             f"  secret      : {secret_note}",
         ])
@@ -230,7 +241,7 @@ _lock = threading.Lock()
 
 
 def start(issuer: str | None = None, *, deterministic: bool = True, auth_port: int = 0,
-          api_port: int = 0) -> Playground:
+          api_port: int = 0, frontend_port: int = 0) -> Playground:
     """Start the playground, or return the one already running with the same arguments.
 
     ``issuer`` is ``"embedded"`` (default, or the ``PLAYGROUND_ISSUER`` environment variable) or
@@ -244,7 +255,7 @@ def start(issuer: str | None = None, *, deterministic: bool = True, auth_port: i
     if issuer not in ISSUERS:
         raise ValueError(f"issuer must be one of {ISSUERS}, not {issuer!r}")
     deterministic = deterministic and issuer == "embedded"
-    request = _Request(issuer, deterministic, auth_port, api_port)
+    request = _Request(issuer, deterministic, auth_port, api_port, frontend_port)
     with _lock:
         if _running is not None:
             if _running._request == request and _running.running:
@@ -275,38 +286,67 @@ def _launch(request: _Request) -> Playground:
     else:
         issuer_clock, api_clock = Clock.system(), Clock.system()
 
-    # Imported here so that ServerThread stays usable on its own, without either app.
+    # Imported here so that ServerThread stays usable on its own, without the apps.
     from playground.backend import BackendSettings
     from playground.backend import create_app as create_backend
 
-    auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock)
+    # The page's origin must be known before the other two servers are configured: the auth
+    # server trusts it (and answers its CORS requests) and the backend allows it (CORS).
+    frontend_sock = _socket_for(request, request.frontend_port, DEMO_FRONTEND_PORT, "frontend")
+    frontend_origin = f"http://127.0.0.1:{frontend_sock.getsockname()[1]}"
+    started: list = []
     try:
-        auth_server.start()
-        api_settings = BackendSettings(better_auth_url=auth_server.url)
+        auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock,
+                                   frontend_origin).start()
+        started.append(auth_server)
+        api_settings = BackendSettings(better_auth_url=auth_server.url, cors_origins=[frontend_origin])
         api_server = ServerThread(create_backend(api_settings, clock=api_clock),
                                   sock=_socket_for(request, request.api_port, DEMO_API_PORT, "backend"),
                                   name="backend").start()
+        started.append(api_server)
+        frontend_server = _frontend_server(frontend_sock, auth_server.url, api_server.url)
+        if frontend_server is not None:
+            started.append(frontend_server.start())
     except BaseException:
-        auth_server.stop()
+        for server in reversed(started):
+            server.stop()
+        frontend_sock.close()
         raise
     return Playground(issuer=request.issuer, auth_server=auth_server, api_server=api_server,
-                      issuer_clock=issuer_clock if request.issuer == "embedded" else None, api_clock=api_clock, secret=secret,
-                      demo_password=demo_password, request=request)
+                      frontend_server=frontend_server,
+                      issuer_clock=issuer_clock if request.issuer == "embedded" else None,
+                      api_clock=api_clock, secret=secret, demo_password=demo_password, request=request)
 
 
-def _auth_server(request: _Request, secret: str, demo_password: str, clock: Clock):
+def _auth_server(request: _Request, secret: str, demo_password: str, clock: Clock, frontend_origin: str):
     if request.issuer == "better-auth":
         from playground.better_auth.launcher import RealBetterAuth
 
         return RealBetterAuth(port=request.auth_port, secret=secret, demo_password=demo_password,
-                              teaching_controls=True)
+                              teaching_controls=True, trusted_origins=[frontend_origin],
+                              env={"PLAYGROUND_CORS_ORIGINS": frontend_origin})
+    from playground.frontend import auth_cors
     from playground.issuer import IssuerConfig, create_app
 
     sock = _socket_for(request, request.auth_port, DEMO_AUTH_PORT, "auth server")
     config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret,
                           clock=clock, deterministic=request.deterministic,
-                          demo_password=demo_password, teaching_controls=True)
-    return ServerThread(create_app(config), sock=sock, name="auth server")
+                          demo_password=demo_password, teaching_controls=True,
+                          trusted_origins=(frontend_origin,))
+    # Better Auth sends no CORS headers; a page on another origin needs a CORS layer in front.
+    return ServerThread(auth_cors(create_app(config), [frontend_origin]), sock=sock, name="auth server")
+
+
+def _frontend_server(sock: socket.socket, auth_url: str, api_url: str) -> ServerThread | None:
+    """The browser page, or None when it was never built (no Node on this machine)."""
+    from playground.frontend import FrontendNotBuiltError, create_app
+
+    try:
+        app = create_app(auth_url, api_url)
+    except FrontendNotBuiltError:
+        sock.close()
+        return None
+    return ServerThread(app, sock=sock, name="frontend")
 
 
 def _socket_for(request: _Request, port: int, demo_port: int, name: str) -> socket.socket:

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 import playground
-from playground.runtime import PlaygroundStartError, ServerThread, bind_loopback
+from playground.runtime import PlaygroundStartError, ServerThread, bind_loopback, free_port
 
 
 def _hello_app() -> Starlette:
@@ -93,13 +93,18 @@ def test_round_trip_token_from_the_issuer_is_accepted_by_the_backend(pg):
     assert pg.api.get("/api/me").status_code == 401
 
 
-def test_deterministic_playground_issues_identical_tokens_across_restarts(pg):
-    _sign_in(pg)
-    first = pg.auth.get("/api/auth/token").json()["token"]
-    playground.stop()
-    again = playground.start("embedded")
-    _sign_in(again)
-    assert again.auth.get("/api/auth/token").json()["token"] == first
+def test_deterministic_playground_issues_identical_tokens_across_restarts():
+    # The auth server's URL is inside every token (iss, aud): same port, same bytes.
+    port = free_port()
+    tokens = []
+    for _ in range(2):
+        pg = playground.start("embedded", auth_port=port)
+        try:
+            _sign_in(pg)
+            tokens.append(pg.auth.get("/api/auth/token").json()["token"])
+        finally:
+            playground.stop()
+    assert tokens[0] == tokens[1]
 
 
 def test_advance_expires_tokens_for_the_backend(pg):
@@ -158,3 +163,18 @@ def test_teaching_controls_mint_rotate_and_shift(pg):
     before = pg.controls.state()["now"]
     assert pg.controls.shift_issuer_clock(60)["now"] == before + 60
     assert pg.issuer_clock.now() == before + 60
+
+
+@pytest.mark.node
+def test_the_page_origin_is_trusted_by_the_auth_server_and_allowed_by_the_backend(pg):
+    assert pg.frontend_url is not None, "the browser page is not built: `make setup` builds it"
+    page = httpx.get(pg.frontend_url + "/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    preflight = pg.api.options("/api/me", headers={
+        "origin": pg.frontend_url, "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization"})
+    assert preflight.headers["access-control-allow-origin"] == pg.frontend_url
+    signed_in = pg.auth.post("/api/auth/sign-in/email", headers={"origin": pg.frontend_url},
+                             json={"email": "grace@example.com", "password": pg.demo_password})
+    assert signed_in.status_code == 200
+    assert signed_in.headers["access-control-allow-origin"] == pg.frontend_url

@@ -7,8 +7,8 @@ The verified ``User`` is put on ``request.state.user`` (ASGI ``scope["state"]``)
 ``get_current_user`` finds it instead of verifying again.
 
 Security rule: the allow-list is of *public* routes — a route someone forgets to list is
-protected, not exposed. CORS preflights (``OPTIONS``) pass through: they carry no credentials by
-design, and the CORS middleware outside answers them.
+protected, not exposed; WebSocket handshakes are authenticated too. CORS preflights (``OPTIONS``)
+pass through: they carry no credentials by design, and the CORS middleware outside answers them.
 """
 
 from __future__ import annotations
@@ -40,13 +40,21 @@ class JWTAuthMiddleware:
         return path in self.public_paths or path.startswith(self.public_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS" or self.is_public(scope["path"]):
+        if (
+            scope["type"] not in ("http", "websocket")  # lifespan
+            or scope.get("method") == "OPTIONS"
+            or self.is_public(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         try:
             user = await self.authenticator.authenticate(HTTPConnection(scope))
         except AuthError as error:
-            await auth_error_response(error)(scope, receive, send)
+            if scope["type"] == "websocket":
+                # A WebSocket handshake cannot carry a 401 body: refuse it (1008 policy violation).
+                await send({"type": "websocket.close", "code": 1008, "reason": error.reason.value})
+            else:
+                await auth_error_response(error)(scope, receive, send)
             return
         scope.setdefault("state", {})["user"] = user
         await self.app(scope, receive, send)

@@ -9,6 +9,7 @@
 //   PLAYGROUND_BA_OPTIONS         JSON option overrides (see options.mjs)
 //   PLAYGROUND_TEACHING_CONTROLS  "1" exposes /__playground/* (state, keys/rotate, tokens; clock/shift
 //                                 answers 501); never in production
+//   PLAYGROUND_CORS_ORIGINS       comma-separated page origins given CORS (unset = none, like Better Auth)
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { toNodeHandler } from "better-auth/node";

@@ -131,7 +131,8 @@ class Issuer:
             cached = exchange.cookies.get(self.cookies.session_data)
             if cached:
                 hit = cookie_cache.decode(self, cached, exchange.origin)
-                if hit is not None and hit["session"]["token"] == token and not self.sessions.is_expired(hit["session"]):
+                fresh = hit is not None and not self.sessions.is_expired(hit["session"])
+                if fresh and hit["session"]["token"] == token:
                     return hit
                 exchange.expire_cookie(self.cookies, self.cookies.session_data)
         result = await run_in_threadpool(self.sessions.find, token)
@@ -290,7 +291,8 @@ async def read_body(request: Request, allowed: tuple[str, ...]) -> Any:
         return validation.MISSING  # Better Auth's Node adapter passes no body without a type
     if content_type.split(";")[0].strip().lower() not in allowed:
         listed = ", ".join(allowed)
-        raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}')
+        message = f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}'
+        raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     if JSON_TYPE.match(content_type):
         try:
             return validation.parse_json(bytes(raw))

@@ -84,6 +84,12 @@ class CookieCache:
 
 @dataclass(frozen=True)
 class IssuerConfig:
+    """One embedded Better Auth server. Field names follow Better Auth's options (README.md).
+
+    ``base_url=None`` reproduces Better Auth without ``BETTER_AUTH_URL``: each request's Host
+    header becomes ``iss``/``aud`` and the trusted origin.
+    """
+
     base_url: str | None = None
     secret: str = field(default="", repr=False)
     clock: Clock = field(default_factory=Clock.system)
@@ -199,7 +205,7 @@ class IssuerConfig:
             "require_signature": bool(plugins.get("bearer", {}).get("requireSignature", False)),
         }
         if cache.get("enabled"):
-            kwargs["cookie_cache"] = CookieCache(strategy=cache.get("strategy", "compact"), max_age=cache.get("maxAge", 300))
+            kwargs["cookie_cache"] = CookieCache(cache.get("strategy", "compact"), cache.get("maxAge", 300))
         if "definePayload" in jwt_opts:
             kwargs["define_payload"] = presets.define_payload(jwt_opts["definePayload"])
         if "sign" in jwt_plugin:

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from playground.issuer.errors import AuthError
 from playground.issuer.keys import load_private
-from playground.issuer.tokens import encode_jws
+from playground.issuer.tokens import encode_jws, expiry
 
 if TYPE_CHECKING:
     from playground.issuer.app import Issuer
@@ -65,13 +65,14 @@ class TeachingControls:
         issuer = self._issuer
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}")
+        issuer.sessions.wait_seeded()
         user = issuer.store.user_by_email(email.lower())
         if user is None:
             raise LookupError(f"no user {email!r}")
         origin = issuer.config.origin or origin or ""
         payload = {"iat": math.floor(issuer.config.clock.now()), **user, "sub": user["id"]}
         payload.update(claims or {})
-        payload.setdefault("exp", payload["iat"] + 900)
+        payload.setdefault("exp", expiry(issuer.config.expiration_time, payload["iat"]))
         payload.setdefault("iss", issuer.config.jwt_issuer or origin)
         payload.setdefault("aud", issuer.config.jwt_audience or origin)
         for name in drop:

@@ -72,7 +72,7 @@ def encode(issuer: Issuer, result: dict[str, Any], max_age: int | None, origin: 
         payload = {**data, "iat": iat, "exp": iat + lifetime}
         return encode_jws(payload, config.secret.encode(), "HS256", {})
     expires_at = math.floor(now * 1000) + (max_age or 60) * 1000
-    signature = _b64url(hmac.new(config.secret.encode(), _js({**data, "expiresAt": expires_at}).encode(), hashlib.sha256).digest())
+    signature = _compact_signature(config.secret, data, expires_at)
     return _b64url(_js({"session": data, "expiresAt": expires_at, "signature": signature}).encode())
 
 
@@ -99,17 +99,22 @@ def decode(issuer: Issuer, value: str, origin: str) -> dict[str, Any] | None:
             data = _jwt_decode(issuer, value, origin, now)
         else:
             outer = json.loads(_unb64url(value))
-            expected = _b64url(hmac.new(config.secret.encode(),
-                                        _js({**outer["session"], "expiresAt": outer["expiresAt"]}).encode(),
-                                        hashlib.sha256).digest())
+            expected = _compact_signature(config.secret, outer["session"], outer["expiresAt"])
             if not hmac.compare_digest(expected, outer["signature"]) or outer["expiresAt"] < now * 1000:
                 return None
             data = outer["session"]
         if data is None:
             return None
-        return {"session": _schema_order(data["session"], SESSION_ORDER), "user": _schema_order(data["user"], USER_ORDER)}
+        session, user = _schema_order(data["session"], SESSION_ORDER), _schema_order(data["user"], USER_ORDER)
+        return {"session": session, "user": user}
     except (ValueError, KeyError, TypeError, pyjwt.PyJWTError, keys.KeyDecryptionError):
         return None
+
+
+def _compact_signature(secret: str, data: dict[str, Any], expires_at: int) -> str:
+    """HMAC-SHA256 of ``JSON.stringify({...sessionData, expiresAt})``, base64url without padding."""
+    message = _js({**data, "expiresAt": expires_at}).encode()
+    return _b64url(hmac.new(secret.encode(), message, hashlib.sha256).digest())
 
 
 def _jwt_decode(issuer: Issuer, value: str, origin: str, now: float) -> dict[str, Any] | None:

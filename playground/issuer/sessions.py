@@ -55,7 +55,8 @@ class Sessions:
             raise AuthError(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") from None
         return user
 
-    def _new_user(self, *, name: str, email: str, image: str | None, extra: dict[str, Any], role: str) -> dict[str, Any]:
+    def _new_user(self, *, name: str, email: str, image: str | None, extra: dict[str, Any],
+                  role: str) -> dict[str, Any]:
         now = iso(self._now())
         user: dict[str, Any] = {"name": name, "email": email.lower(), "emailVerified": False}
         if image is not None:

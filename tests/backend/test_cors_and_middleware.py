@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import Request
+from fastapi import Request, WebSocket
 
 from playground.backend import create_app
 
@@ -104,3 +104,33 @@ def test_middleware_sets_request_state_user_and_dependencies_reuse_it(guarded, i
     assert api.get("/api/whoami", headers=bearer(issuer.mint(user_id="u-42"))).json() == {"user": "u-42"}
     assert api.get("/api/me", headers=bearer(issuer.mint(user_id="u-43"))).json()["id"] == "u-43"
     assert len(calls) == 2  # once per request: get_current_user reused the middleware's user
+
+
+def test_middleware_refuses_an_unauthenticated_websocket(issuer, clock, serve):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    app = create_app(issuer.settings(), clock=clock, auth_middleware=True)
+
+    @app.websocket("/api/ws")
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text(websocket.state.user.id)
+        await websocket.close()
+
+    ws_url = str(serve(app).base_url).replace("http://", "ws://") + "/api/ws"
+    with pytest.raises(InvalidStatus) as caught:
+        connect(ws_url).close()
+    assert caught.value.response.status_code == 403  # uvicorn's answer to a close before accept
+    with connect(ws_url, additional_headers=bearer(issuer.mint(user_id="u-ws"))) as socket:
+        assert socket.recv(timeout=5) == "u-ws"
+
+
+def test_jwt_cookie_is_read_only_when_configured_and_the_header_wins(issuer, clock, serve):
+    api = serve(create_app(issuer.settings(jwt_cookie_name="access_token"), clock=clock))
+    cookie = {"Cookie": f"access_token={issuer.mint(user_id='from-cookie')}"}
+    assert api.get("/api/me", headers=cookie).json()["id"] == "from-cookie"
+    both = cookie | {"Authorization": f"Bearer {issuer.mint(user_id='from-header')}"}
+    assert api.get("/api/me", headers=both).json()["id"] == "from-header"
+    plain = serve(create_app(issuer.settings(), clock=clock))
+    assert plain.get("/api/me", headers=cookie).json()["reason"] == "missing_token"

@@ -7,6 +7,8 @@ pays that once, however many scenarios use it.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from playground.better_auth.launcher import node_available
@@ -68,17 +70,18 @@ class ServerPool:
     def __init__(self) -> None:
         self._targets: dict[tuple, Target | BaseException] = {}
 
-    def get(self, kind: str, option_set: str, *, own_base_url: bool = True, teaching_controls: bool = False) -> Target:
+    def get(self, kind: str, option_set: str, **variant) -> Target:
+        """``variant``: keyword arguments of ``servers.start`` (own_base_url, teaching_controls, cors_origins)."""
         if kind == REAL:
             reason = node_available()
             if reason:
+                if os.environ.get("PLAYGROUND_REQUIRE_ALL") == "1":  # CI: a skip here would hide the suite
+                    pytest.fail(f"PLAYGROUND_REQUIRE_ALL=1 but {reason}", pytrace=False)
                 pytest.skip(f"{reason} ({NODE_HELP})")
-        key = (kind, option_set, own_base_url, teaching_controls)
+        key = (kind, option_set, tuple(sorted(variant.items())))
         if key not in self._targets:
             try:
-                self._targets[key] = start(
-                    kind, OPTION_SETS[option_set], own_base_url=own_base_url, teaching_controls=teaching_controls
-                )
+                self._targets[key] = start(kind, OPTION_SETS[option_set], **variant)
             except Exception as exc:  # remembered: every test using this server reports the same cause
                 self._targets[key] = exc
         target = self._targets[key]

@@ -19,9 +19,18 @@ from .shapes import kind, shape
 
 # Headers a Better Auth client, a browser or a backend acts on. Transport noise (date, server,
 # content-length, connection) is not part of the contract.
-HEADERS_BY_VALUE = ("content-type", "cache-control", "pragma", "www-authenticate", "access-control-allow-origin", "location")
+HEADERS_BY_VALUE = (
+    "content-type",
+    "cache-control",
+    "pragma",
+    "www-authenticate",
+    "location",
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-max-age",
+)
 HEADERS_BY_KIND = ("set-auth-token", "set-auth-jwt")
-LIST_HEADERS = ("access-control-expose-headers",)
+LIST_HEADERS = ("access-control-expose-headers", "access-control-allow-methods", "access-control-allow-headers", "vary")
 
 # Values that are the same on both servers because both seeded the same demo users.
 DEMO_EMAILS = ("ada@example.com", "grace@example.com")

@@ -59,7 +59,17 @@ class _LateApp:
         await self.app(scope, receive, send)
 
 
-def start(kind: str, options: dict[str, Any], *, own_base_url: bool = True, teaching_controls: bool = False) -> Target:
+def start(
+    kind: str,
+    options: dict[str, Any],
+    *,
+    own_base_url: bool = True,
+    teaching_controls: bool = False,
+    cors_origins: tuple[str, ...] = (),
+) -> Target:
+    """Start one server. ``cors_origins``: the playground's CORS layer in front of it (Better Auth
+    has none): ``PLAYGROUND_CORS_ORIGINS`` for the real one, ``playground.frontend.auth_cors`` for
+    the embedded one."""
     secret = secrets.token_urlsafe(32)
     demo_password = "demo-" + secrets.token_urlsafe(12)
     if kind == REAL:
@@ -73,6 +83,7 @@ def start(kind: str, options: dict[str, Any], *, own_base_url: bool = True, teac
             options=options,
             teaching_controls=teaching_controls,
             trusted_origins=[TRUSTED_ORIGIN],
+            env={"PLAYGROUND_CORS_ORIGINS": ",".join(cors_origins)} if cors_origins else None,
         ).start(timeout=START_TIMEOUT)
         return Target(REAL, server.url, secret, demo_password, options, server.base_url, server.stop, teaching_controls)
 
@@ -89,5 +100,9 @@ def start(kind: str, options: dict[str, Any], *, own_base_url: bool = True, teac
         teaching_controls=teaching_controls,
     )
     late.app = create_app(config)
+    if cors_origins:
+        from playground.frontend import auth_cors
+
+        late.app = auth_cors(late.app, list(cors_origins))
     thread.start(timeout=START_TIMEOUT)
     return Target(EMBEDDED, thread.url, secret, demo_password, options, base_url, thread.stop, teaching_controls)

@@ -76,3 +76,30 @@ def no_cors(target):
 def test_no_cors_headers(pool):
     expected, _ = conforms(pool, "default", no_cors)
     assert "access-control-allow-origin" not in expected["GET get-session from another origin"]["headers"]
+
+
+# ---- the playground's CORS layer (PLAYGROUND_CORS_ORIGINS / playground.frontend.auth_cors) ------
+
+PAGE = {"cors_origins": (TRUSTED_ORIGIN,)}
+
+
+def cors_layer(target):
+    page, evil = {"origin": TRUSTED_ORIGIN}, {"origin": "http://evil.example"}
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    client = target.client(origin=False, headers=page)
+    signed = sign_in(target, client)
+    return {
+        "preflight from the page": observe.exchange(client.options(f"{AUTH}/sign-in/email", headers=preflight)),
+        "preflight from elsewhere": observe.exchange(
+            target.client(origin=False).options(f"{AUTH}/sign-in/email", headers={**evil, **preflight})
+        ),
+        "sign-in from the page": observe.exchange(signed),
+        "get-session from the page": observe.exchange(client.get(f"{AUTH}/get-session")),
+        "get-session from elsewhere": observe.exchange(client.get(f"{AUTH}/get-session", headers=evil)),
+    }
+
+
+def test_playground_cors_layer_conforms(pool):
+    expected, _ = conforms(pool, "default", cors_layer, **PAGE)
+    assert expected["get-session from the page"]["headers"]["access-control-allow-origin"] == TRUSTED_ORIGIN
+    assert "access-control-allow-origin" not in expected["get-session from elsewhere"]["headers"]
