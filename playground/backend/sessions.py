@@ -167,7 +167,7 @@ class SessionValidator:
         if self._secret is not None and "." in credential.value:
             verify_session_cookie(credential.value, self._secret)  # forged: refused without a call
         body = await self._get_session(credential)
-        if not isinstance(body, dict) or not isinstance(body.get("user"), dict) or not isinstance(body.get("session"), dict):
+        if not _is_session(body):
             raise InvalidTokenError(Reason.INVALID_SESSION, "Better Auth does not know this session (signed out or expired)")
         session = Session(user=User.from_session_user(body["user"]), session=body["session"])
         # Successes only, for a short TTL (revocation is seen within it), and never past the
@@ -206,6 +206,14 @@ class SessionValidator:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+def _is_session(body: Any) -> bool:
+    """get-session's answer for a live session: ``{"session": {...}, "user": {"id": ..., ...}}`` (else ``null``)."""
+    if not isinstance(body, dict) or not isinstance(body.get("session"), dict) or not isinstance(body.get("user"), dict):
+        return False
+    user_id = body["user"].get("id")
+    return isinstance(user_id, str) and bool(user_id)
 
 
 def _seconds_left(session: dict[str, Any], now: float) -> float:

@@ -38,15 +38,13 @@ class User(BaseModel):
     def from_claims(cls, claims: dict[str, Any]) -> User:
         """Build a user from verified claims. Claims of the wrong type fall back to the default
         instead of failing the request: a profile field is not worth a 500."""
-        data: dict[str, Any] = {"id": claims["sub"]}
+        data = {k: v for k, v in claims.items() if k not in _KNOWN_CLAIMS}
+        data["id"] = claims["sub"]
         for name, field in cls.model_fields.items():
-            if name == "id":
-                continue
             value = claims.get(field.alias or name)
-            if isinstance(value, bool if field.annotation is bool else str):
+            if name != "id" and isinstance(value, bool if field.annotation is bool else str):
                 data[name] = value
-        extra = {k: v for k, v in claims.items() if k not in _KNOWN_CLAIMS}
-        return cls(**data, **extra)
+        return cls.model_validate(data)
 
     @classmethod
     def from_session_user(cls, user: dict[str, Any]) -> User:
@@ -54,7 +52,10 @@ class User(BaseModel):
         return cls.from_claims({**user, "sub": user["id"]})
 
 
+# Registered claims and the model's own fields (by alias and by name) never pass as extras: an
+# extra named like a field would shadow or collide with the validated value.
 _KNOWN_CLAIMS = frozenset(
     {"sub", "id", "iat", "exp", "nbf", "iss", "aud", "jti"}
-    | {field.alias or name for name, field in User.model_fields.items()}
+    | {field.alias for field in User.model_fields.values() if field.alias}
+    | set(User.model_fields)
 )

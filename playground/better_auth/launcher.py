@@ -39,6 +39,10 @@ class RealBetterAuthError(PlaygroundStartError):
     """The real Better Auth could not be started; the message says why and what to do."""
 
 
+class _PortTaken(Exception):
+    """Node could not bind the port (EADDRINUSE)."""
+
+
 def node_available() -> str | None:
     """``None`` when the real Better Auth can run here, else the reason it cannot (for skip messages)."""
     node = shutil.which("node")
@@ -93,14 +97,20 @@ class RealBetterAuth:
     ) -> None:
         if not secret:
             raise ValueError("secret is required (generate one: secrets.token_urlsafe(32))")
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.base_url = self.url if base_url == AUTO else base_url
+        self._auto_port = not port
+        self._base_url_choice = base_url
         self.demo_password = demo_password
         self.options = options or {}
-        self._env = self._environment(secret, demo_password, teaching_controls, trusted_origins, env)
+        self._settings = (secret, demo_password, teaching_controls, trusted_origins, env)
+        self._use_port(port or free_port())
         self._process: subprocess.Popen | None = None
         self._log = None
+
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.base_url = self.url if self._base_url_choice == AUTO else self._base_url_choice
+        self._env = self._environment(*self._settings)
 
     def _environment(self, secret, demo_password, teaching_controls, trusted_origins, extra) -> dict[str, str]:
         # NODE_ENV is passed through untouched: Better Auth changes behaviour with it (in
@@ -142,6 +152,20 @@ class RealBetterAuth:
         reason = node_available()
         if reason:
             raise RealBetterAuthError(f"cannot start the real Better Auth: {reason}")
+        deadline = time.monotonic() + timeout
+        for attempt in range(3):
+            try:
+                self._spawn_and_wait(deadline)
+                return self
+            except _PortTaken:
+                # free_port() chose a port that another process bound before Node did (a busy
+                # machine): pick another one; an explicitly requested port is not second-guessed.
+                if not self._auto_port or attempt == 2:
+                    raise RealBetterAuthError(f"the real Better Auth cannot listen on port {self.port}: it is in use") from None
+                self._use_port(free_port())
+        raise AssertionError("unreachable")
+
+    def _spawn_and_wait(self, deadline: float) -> None:
         self._log = tempfile.NamedTemporaryFile(prefix="better-auth-", suffix=".log", delete=False)
         # A file, not a pipe: nobody drains a pipe while the server runs, and a full pipe would
         # freeze Node mid-request.
@@ -154,28 +178,39 @@ class RealBetterAuth:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: signals to us do not reach it, and back
         )
-        self._wait_until_ready(timeout)
-        return self
-
-    def _wait_until_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+        # First our own process must say it listens (so a stranger on the port cannot pass for
+        # it), then Better Auth must answer.
+        self._wait_for(deadline, lambda: self._announced_url() == self.url, "announce that it listens")
         with httpx.Client(timeout=1.0) as client:
-            while True:
-                code = self._process.poll()
-                if code is not None:
-                    log = self.logs()
-                    self._close_log()
-                    raise RealBetterAuthError(f"the real Better Auth exited with code {code} while starting:\n{log}")
-                try:
-                    if client.get(f"{self.url}/api/auth/ok").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    log = self.logs()
-                    self.stop()
-                    raise RealBetterAuthError(f"the real Better Auth did not answer within {timeout:.0f} s:\n{log}")
-                time.sleep(0.02)
+            self._wait_for(deadline, lambda: self._answers_ok(client), "answer GET /api/auth/ok")
+
+    def _announced_url(self) -> str | None:
+        for line in self.logs().splitlines():
+            if line.startswith('{"listening"'):
+                return json.loads(line)["listening"]
+        return None
+
+    def _answers_ok(self, client: httpx.Client) -> bool:
+        try:
+            return client.get(f"{self.url}/api/auth/ok").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def _wait_for(self, deadline: float, ready, what: str) -> None:
+        while not ready():
+            code = self._process.poll()
+            if code is not None:
+                log = self.logs()
+                self._process = None
+                self._close_log()
+                if "EADDRINUSE" in log:
+                    raise _PortTaken()
+                raise RealBetterAuthError(f"the real Better Auth exited with code {code} while starting:\n{log}")
+            if time.monotonic() > deadline:
+                log = self.logs()
+                self.stop()
+                raise RealBetterAuthError(f"the real Better Auth did not {what} in time:\n{log}")
+            time.sleep(0.02)
 
     def logs(self) -> str:
         """Everything the server printed so far (Better Auth's warnings included)."""

@@ -9,6 +9,9 @@ the browser would.
   after "has been blocked by CORS policy: " in its console). It is a teaching model of the
   browser, checked against Chromium's own messages in tests/browser; the lesson also shows
   the real browser when Chromium is installed.
+* ``bare_auth_server(issuer)``: an auth server (embedded or the real Better Auth) with **no** CORS
+  layer in front — the playground's own auth server has one for its page — to show that Better
+  Auth itself answers no preflight and sends no ``Access-Control-Allow-Origin``.
 * ``echo_app(**cors_options)``: a two-route app wrapped in Starlette's ``CORSMiddleware`` with
   exactly the options given (to show Starlette's defaults and the wildcard trap).
 """
@@ -112,4 +115,23 @@ def echo_app(**cors_options) -> CORSMiddleware:
     return CORSMiddleware(app, **cors_options)
 
 
-__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "browser_check", "cors_headers", "echo_app", "preflight"]
+def bare_auth_server(issuer: str = "embedded"):
+    """A started auth server without any CORS layer (``.url``, ``.stop()``); fresh random secrets."""
+    import secrets
+
+    secret, password = secrets.token_urlsafe(32), secrets.token_urlsafe(12)
+    if issuer == "better-auth":
+        from playground.better_auth.launcher import RealBetterAuth
+
+        server = RealBetterAuth(secret=secret, demo_password=password)
+        server.start()
+        return server
+    from playground.issuer import IssuerConfig, create_app
+    from playground.runtime import ServerThread, bind_loopback
+
+    sock = bind_loopback(0, "bare auth server")
+    config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret, demo_password=password)
+    return ServerThread(create_app(config), sock=sock, name="bare auth server").start()
+
+
+__all__ = ["bare_auth_server", "SAFELISTED_HEADERS", "SAFELISTED_METHODS", "browser_check", "cors_headers", "echo_app", "preflight"]

@@ -21,7 +21,7 @@ PASSWORD = "pw-" + secrets.token_urlsafe(12)
 
 
 class Stack:
-    def __init__(self, **issuer_options) -> None:
+    def __init__(self, session_cache_ttl: float = 0, **issuer_options) -> None:
         self.clock = Clock.frozen()
         self.secret = secrets.token_urlsafe(32)
         port = free_port()
@@ -30,7 +30,8 @@ class Stack:
             base_url=self.auth_url, secret=self.secret, clock=self.clock, demo_password=PASSWORD, **issuer_options
         )
         self.issuer = ServerThread(create_issuer(config), port=port, name="issuer").start()
-        settings = BackendSettings(better_auth_url=self.auth_url, better_auth_secret=self.secret, session_cache_ttl=0)
+        settings = BackendSettings(better_auth_url=self.auth_url, better_auth_secret=self.secret,
+                                   session_cache_ttl=session_cache_ttl)
         self.app = create_app(settings, clock=self.clock)
         self.backend = ServerThread(self.app, name="backend").start()
         self.auth = httpx.Client(base_url=self.auth_url + "/api/auth", timeout=10)
@@ -172,3 +173,23 @@ def test_the_jwt_cookie_cache(stack):
     s.clock.shift(301)
     expired = s.api.get("/api/session/cached", headers=cookie("better-auth.session_data", data))
     assert expired.json()["reason"] == "expired"
+
+
+def test_the_get_session_cache_is_short_and_success_only(stack):
+    s = stack(session_cache_ttl=30)
+    s.sign_in()
+    session_cookie = cookie("better-auth.session_token", s.auth.cookies.get("better-auth.session_token"))
+    validator = s.app.state.session_validator
+    assert s.api.get("/api/session/me", headers=session_cookie).status_code == 200
+    assert s.api.get("/api/session/me", headers=session_cookie).status_code == 200
+    assert validator.calls == 1
+    # The documented trade-off: within the cache TTL a signed-out session is still accepted.
+    assert s.auth.post("/sign-out", headers={"Origin": s.auth_url}).status_code == 200
+    assert s.api.get("/api/session/me", headers=session_cookie).status_code == 200
+    # Failures are never cached: an unknown (validly signed) session asks Better Auth every time.
+    from playground.backend.sessions import sign_session_token
+
+    unknown = cookie("better-auth.session_token", sign_session_token("x" * 32, s.secret))
+    for _ in range(2):
+        assert s.api.get("/api/session/me", headers=unknown).json()["reason"] == "invalid_session"
+    assert validator.calls == 3

@@ -122,10 +122,28 @@ def test_a_busy_port_is_reported():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        with pytest.raises(RealBetterAuthError, match="cannot listen"):
+        with pytest.raises(RealBetterAuthError, match="cannot listen on port .* in use"):
             make(port=busy.getsockname()[1]).start(timeout=30)
 
 
 def test_secret_is_required():
     with pytest.raises(ValueError, match="secret"):
         RealBetterAuth(secret="")
+
+
+@pytest.mark.node
+def test_an_auto_picked_port_taken_by_someone_else_is_replaced(monkeypatch):
+    """free_port() can race with another process: the launcher must not talk to that stranger."""
+    if node_available():
+        pytest.skip(node_available())
+    from playground.runtime import free_port
+
+    with socket.socket() as stranger:
+        stranger.bind(("127.0.0.1", 0))
+        stranger.listen()
+        taken = stranger.getsockname()[1]
+        choices = iter([taken])
+        monkeypatch.setattr(launcher, "free_port", lambda: next(choices, None) or free_port())
+        with make() as server:
+            assert server.port != taken
+            assert httpx.get(f"{server.url}/api/auth/ok").json() == {"ok": True}

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from playground import cors_lab
-from playground.lessons.cors import browser_check, cors_headers, echo_app, preflight
+from playground.lessons.cors import bare_auth_server, browser_check, cors_headers, echo_app, preflight
 from playground.runtime import ServerThread
 
 PAGE = "http://localhost:5173"
@@ -111,3 +111,23 @@ def test_lab_variants_match_what_chromium_says(fixed):
                              headers={"Origin": lab.frontend_url, "Authorization": f"Bearer {token}"})
         assert crashed.status_code == 500
         assert browser_check(crashed, origin=lab.frontend_url) == (None if fixed else NO_ACAO)
+
+
+def _no_cors(issuer: str) -> None:
+    server = bare_auth_server(issuer)
+    try:
+        answer = preflight(server.url + "/api/auth/sign-in/email", origin=PAGE, method="POST", headers=["content-type"])
+        assert answer.status_code == 404 and cors_headers(answer) == {}
+        session = httpx.get(server.url + "/api/auth/get-session", headers={"Origin": PAGE})
+        assert session.status_code == 200 and "access-control-allow-origin" not in session.headers
+    finally:
+        server.stop()
+
+
+def test_better_auth_itself_sends_no_cors_embedded():
+    _no_cors("embedded")
+
+
+@pytest.mark.node
+def test_better_auth_itself_sends_no_cors_real():
+    _no_cors("better-auth")
