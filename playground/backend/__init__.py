@@ -1,22 +1,31 @@
 """The FastAPI backend a learner copies to production: verifies Better Auth JWTs over HTTP.
 
 Read it top to bottom: ``settings`` (what is trusted), ``keys`` (where keys come from),
-``verify`` (every check), ``errors`` (how failures answer), ``credentials`` / ``dependencies`` /
-``middleware`` (the FastAPI surface), ``sessions`` (the other credentials), ``app`` (the routes).
+``verify`` (every check), ``token_cache`` (skipping repeated checks safely), ``user`` (what comes
+out), ``errors`` (how failures answer), ``credentials`` / ``dependencies`` / ``middleware`` (the
+FastAPI surface), ``sessions`` (the other credentials), ``app`` (the routes).
 """
 
 from .app import create_app
-from .dependencies import get_current_user, require_role, require_user_match
+from .dependencies import (
+    BetterAuthBearer,
+    get_cookie_cache_user,
+    get_current_user,
+    get_session_user,
+    require_role,
+    require_user_match,
+)
 from .errors import (
     AuthError,
     InsufficientScopeError,
     InvalidTokenError,
-    KeySourceUnavailableError,
     MissingCredentialsError,
     Reason,
+    UpstreamUnavailableError,
 )
 from .keys import JWKSKeySource
 from .middleware import JWTAuthMiddleware
+from .sessions import SessionValidator
 from .settings import BackendSettings
 from .user import User
 from .verify import TokenVerifier, VerifiedToken
@@ -24,18 +33,22 @@ from .verify import TokenVerifier, VerifiedToken
 __all__ = [
     "AuthError",
     "BackendSettings",
+    "BetterAuthBearer",
     "InsufficientScopeError",
     "InvalidTokenError",
     "JWKSKeySource",
     "JWTAuthMiddleware",
-    "KeySourceUnavailableError",
     "MissingCredentialsError",
     "Reason",
+    "SessionValidator",
     "TokenVerifier",
+    "UpstreamUnavailableError",
     "User",
     "VerifiedToken",
     "create_app",
+    "get_cookie_cache_user",
     "get_current_user",
+    "get_session_user",
     "require_role",
     "require_user_match",
 ]

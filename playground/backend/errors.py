@@ -9,9 +9,9 @@ response:
   (RFC 6750 §3.1: a request without credentials gets a bare challenge);
 * ``InvalidTokenError``       -> 401, ``Bearer error="invalid_token", error_description="..."``;
 * ``InsufficientScopeError``  -> 403, ``Bearer error="insufficient_scope", ...``;
-* ``KeySourceUnavailableError`` -> 503 with ``Retry-After``: the token may be fine, but no key to
-  check it could be had (the issuer is down and nothing is cached). Never a 401, which would make
-  clients throw away a valid session.
+* ``UpstreamUnavailableError`` -> 503 with ``Retry-After``: the credential may be fine, but Better
+  Auth could not be asked (no key for it is cached, or get-session did not answer). Never a 401,
+  which would make clients throw away a valid session.
 
 The JSON body is always ``{"detail": <human text>, "reason": <code>}``.
 """
@@ -90,8 +90,8 @@ class InsufficientScopeError(AuthError):
     error_code = "insufficient_scope"
 
 
-class KeySourceUnavailableError(AuthError):
-    """The verification keys (or the session service) cannot be reached and nothing usable is cached."""
+class UpstreamUnavailableError(AuthError):
+    """Better Auth (its JWKS, or get-session) cannot be reached and nothing usable is cached."""
 
     status_code = 503
     error_code = None
@@ -109,7 +109,7 @@ def _quoted(text: str) -> str:
 
 def www_authenticate(error: AuthError, *, realm: str | None = None) -> str | None:
     """The ``WWW-Authenticate`` challenge for ``error`` (None for a 503: no challenge applies)."""
-    if isinstance(error, KeySourceUnavailableError):
+    if isinstance(error, UpstreamUnavailableError):
         return None
     params = [f'realm="{_quoted(realm)}"'] if realm else []
     if error.error_code is not None:
@@ -123,7 +123,7 @@ def auth_error_response(error: AuthError) -> JSONResponse:
     challenge = www_authenticate(error)
     if challenge is not None:
         headers["WWW-Authenticate"] = challenge
-    if isinstance(error, KeySourceUnavailableError):
+    if isinstance(error, UpstreamUnavailableError):
         headers["Retry-After"] = str(error.retry_after)
     # no-store: an auth failure for one token must not be served from a cache for another.
     headers["Cache-Control"] = "no-store"

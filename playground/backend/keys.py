@@ -26,7 +26,7 @@ import httpx
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
-from .errors import InvalidTokenError, KeySourceUnavailableError, Reason
+from .errors import InvalidTokenError, Reason, UpstreamUnavailableError
 
 #: A JWK Set larger than this is not a key set (Better Auth's holds one key per rotation).
 MAX_JWKS_BYTES = 256 * 1024
@@ -88,7 +88,7 @@ class JWKSKeySource:
         return kid in self._keys
 
     async def get_key(self, kid: str) -> PyJWK:
-        """The key for ``kid``; raises ``InvalidTokenError(unknown_kid)`` or ``KeySourceUnavailableError``."""
+        """The key for ``kid``; raises ``InvalidTokenError(unknown_kid)`` or ``UpstreamUnavailableError``."""
         now = self._monotonic()
         key = self._keys.get(kid)
         if key is not None:
@@ -101,7 +101,7 @@ class JWKSKeySource:
             if key is not None:
                 return key
         if self._last_error is not None:
-            raise KeySourceUnavailableError(
+            raise UpstreamUnavailableError(
                 Reason.JWKS_UNAVAILABLE,
                 f"the signing keys could not be fetched from {self.jwks_url} ({self._last_error})",
             )

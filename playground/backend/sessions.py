@@ -42,9 +42,9 @@ from playground.clock import Clock
 from .credentials import bearer_credentials
 from .errors import (
     InvalidTokenError,
-    KeySourceUnavailableError,
     MissingCredentialsError,
     Reason,
+    UpstreamUnavailableError,
 )
 from .user import User
 
@@ -190,17 +190,17 @@ class SessionValidator:
         try:
             response = await self._client.get(self.get_session_url, headers=headers)
         except httpx.HTTPError as exc:
-            raise KeySourceUnavailableError(
+            raise UpstreamUnavailableError(
                 Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session did not answer ({type(exc).__name__})"
             ) from None
         if response.status_code != 200:
-            raise KeySourceUnavailableError(
+            raise UpstreamUnavailableError(
                 Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session answered HTTP {response.status_code}"
             )
         try:
             return response.json()
         except ValueError:
-            raise KeySourceUnavailableError(Reason.SESSION_SERVICE_UNAVAILABLE, "get-session did not return JSON") from None
+            raise UpstreamUnavailableError(Reason.SESSION_SERVICE_UNAVAILABLE, "get-session did not return JSON") from None
 
     async def aclose(self) -> None:
         if self._client is not None:

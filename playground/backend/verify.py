@@ -10,12 +10,13 @@ Security rules (each is a check below, and a case in ``tests/security``):
 * ``kid``, ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required; ``iss`` and ``aud`` must
   equal the configured values exactly (no prefix/suffix match, no trailing-slash forgiveness).
 * Time claims are checked against the injected ``Clock`` with the configured leeway. PyJWT
-  reads the wall clock itself, so it is used for what it is good at — the signature — and the
-  claims are checked here.
+  reads the wall clock itself, so it is used for what it is good at — its algorithm objects check
+  the signature — and the claims are checked here.
 * A Better Auth *session cookie cache* JWT (``typ: better-auth.session-cache+jwt`` or an HS256
   token carrying ``session``/``user``) and the opaque session token are different credentials and
   are refused as access tokens with their own reason codes.
-* Tokens longer than ``max_token_bytes`` are refused before any parsing.
+* Tokens longer than ``max_token_bytes`` are refused before any parsing; parsing is strict
+  (base64url without padding, UTF-8 JSON objects, no duplicate member names, no NaN/Infinity).
 
 The pieces (``decode_unverified``, ``header_problems``, ``claim_problems``) are public so the
 doctor can run every check and report all findings, not just the first.
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import jwt
 from jwt import PyJWK
 
 from playground.clock import Clock
@@ -55,8 +55,6 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 # (44 chars ending in "=", percent-encoded in the cookie) — the signed cookie value.
 _SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{32}(\.[A-Za-z0-9+/]{43}(=|%3D))?")
 _PRINTABLE_KID = re.compile(r"[\x20-\x7e]{1,256}")
-# PyJWS does the signature check only; claims are validated below against the injected clock.
-_JWS = jwt.PyJWS()
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,8 @@ class DecodedToken:
 
     header: dict[str, Any]
     claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
     token: str
 
 
@@ -85,13 +85,30 @@ class VerifiedToken:
         return User.from_claims(self.claims)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # {"alg": "none", "alg": "EdDSA"}: parsers disagree on which one wins, so neither does here.
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError("duplicate member names")
+    return value
+
+
+def _no_constants(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; an exp of Infinity would never expire.
+    raise ValueError(f"{name} is not JSON")
+
+
 def _b64url_json(segment: str, part: str) -> dict[str, Any]:
     if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
         raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not base64url (RFC 7515 compact form)")
     try:
-        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not valid UTF-8 JSON") from None
+        value = json.loads(
+            base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)),
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constants,
+        )
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not valid UTF-8 JSON (RFC 8259, unique names)") from None
     if not isinstance(value, dict):
         raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not a JSON object")
     return value
@@ -114,9 +131,16 @@ def decode_unverified(token: str, *, max_token_bytes: int = 8192) -> DecodedToke
         raise InvalidTokenError(Reason.MALFORMED, f"a JWT has 3 dot-separated segments, this has {len(segments)}")
     header = _b64url_json(segments[0], "header")
     claims = _b64url_json(segments[1], "payload")
-    if not _B64URL.fullmatch(segments[2]):
+    signature = segments[2]
+    if not _B64URL.fullmatch(signature) or len(signature) % 4 == 1:
         raise InvalidTokenError(Reason.MALFORMED, "the signature is not base64url")
-    return DecodedToken(header=header, claims=claims, token=token)
+    return DecodedToken(
+        header=header,
+        claims=claims,
+        signing_input=f"{segments[0]}.{segments[1]}".encode(),
+        signature=base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+        token=token,
+    )
 
 
 def header_problems(decoded: DecodedToken, algorithms: list[str]) -> list[InvalidTokenError]:
@@ -200,17 +224,18 @@ def claim_problems(
 
 
 def verify_signature(decoded: DecodedToken, key: PyJWK) -> None:
-    """Check the signature with ``key``; the header's alg was already checked against the allow-list."""
+    """Check the signature with ``key``; the header's alg was already checked against the allow-list.
+
+    The check is PyJWT's: ``key.Algorithm`` is the algorithm object ``PyJWS.decode_complete``
+    would call. Calling it directly avoids parsing the token a second time (it is already split
+    and decoded here, strictly), which is most of PyJWT's per-token overhead.
+    """
     alg = decoded.header["alg"]
     if key.algorithm_name != alg:
         # The JWKS says which algorithm the key is for; a token may not use it for another.
         raise InvalidTokenError(Reason.BAD_SIGNATURE, f"the key with this kid is for {key.algorithm_name}, not {alg}")
-    try:
-        _JWS.decode_complete(decoded.token, key.key, algorithms=[alg])
-    except jwt.InvalidSignatureError:
-        raise InvalidTokenError(Reason.BAD_SIGNATURE, "the signature does not match the issuer's key") from None
-    except jwt.PyJWTError as exc:
-        raise InvalidTokenError(Reason.MALFORMED, f"the token could not be checked: {exc}") from None
+    if not key.Algorithm.verify(decoded.signing_input, key.key, decoded.signature):
+        raise InvalidTokenError(Reason.BAD_SIGNATURE, "the signature does not match the issuer's key")
 
 
 class TokenVerifier:
@@ -254,7 +279,7 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> VerifiedToken:
         """The verified header and claims of ``token``, or ``InvalidTokenError`` /
-        ``KeySourceUnavailableError`` with the first problem found."""
+        ``UpstreamUnavailableError`` with the first problem found."""
         if self.cache is not None:
             hit = self.cache.get(token, self.key_source.has_key)
             if hit is not None:

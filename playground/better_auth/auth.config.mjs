@@ -31,7 +31,7 @@ export function createAuth(playground = {}) {
     // Extra profile fields. They end up in the session's user object and in the JWT's claims.
     user: {
       additionalFields: {
-        // `input: false`: sign-up cannot choose a role; only the server sets it.
+        // `input: false`: a role sent at sign-up is ignored (default applies).
         role: { type: "string", required: false, defaultValue: "user", input: false },
         softwareBackground: { type: "string", required: false },
         hardwareBackground: { type: "string", required: false },

@@ -41,44 +41,89 @@ const jwtPluginOptions = authArguments.jwtOptions;
 
 await seedDemoUsers();
 
-// --- CORS (added for playground/frontend: a browser page on another origin) ----------------
+// --- CORS (for playground/frontend: a browser page on another origin) ---------------------
 // Better Auth sends no CORS headers and answers a preflight with 404, so a deployment whose page
 // lives on another origin puts a layer like this in front of it. PLAYGROUND_CORS_ORIGINS lists
 // the page origins (comma-separated; unset = no CORS, Better Auth's own behaviour). They are exact
-// origins because credentials (the session cookie) are allowed; set-auth-jwt is exposed so page
-// code can read it. Same policy as playground/frontend/cors.py for the embedded issuer.
+// origins because credentials (the session cookie) are allowed; set-auth-jwt and set-auth-token
+// are exposed so page code can read them. It reproduces, header for header, the Starlette
+// CORSMiddleware that playground/frontend/cors.py puts in front of the embedded issuer, so a
+// lesson shows the same exchange with either server (tests/conformance/test_origins.py checks it).
+const CORS = {
+  methods: ["GET", "POST"],
+  // Starlette allows the CORS-safelisted headers too, and lists them sorted.
+  headers: ["Accept", "Accept-Language", "Authorization", "Content-Language", "Content-Type"],
+  expose: "set-auth-jwt, set-auth-token",
+  maxAge: "600",
+};
+
 function withCors(handler, origins) {
   if (origins.length === 0) return handler;
   return (req, res) => {
     const origin = req.headers.origin;
-    res.setHeader("Vary", "Origin");
-    if (!origin || !origins.includes(origin)) return handler(req, res);
-    res.setHeader("Access-Control-Allow-Origin", origin);
-    res.setHeader("Access-Control-Allow-Credentials", "true");
-    res.setHeader("Access-Control-Expose-Headers", "set-auth-jwt, set-auth-token");
-    if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
-      res.writeHead(204, {
-        "Access-Control-Allow-Methods": "GET, POST",
-        "Access-Control-Allow-Headers": "Content-Type, Authorization",
-        "Access-Control-Max-Age": "600",
-      });
-      res.end();
-      return;
+    if (origin !== undefined && req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {
+      return preflight(req, res, origin, origins);
     }
+    // Simple request: decorate whatever the handler answers, just before its headers go out.
+    const writeHead = res.writeHead;
+    res.writeHead = function (...args) {
+      if (origin !== undefined) {
+        res.setHeader("Access-Control-Allow-Credentials", "true");
+        res.setHeader("Access-Control-Expose-Headers", CORS.expose);
+        if (origins.includes(origin)) res.setHeader("Access-Control-Allow-Origin", origin);
+      }
+      const vary = res.getHeader("Vary");
+      res.setHeader("Vary", vary ? `${vary}, Origin` : "Origin");
+      return writeHead.apply(this, args);
+    };
     handler(req, res);
   };
 }
-const handleAuth = withCors(toNodeHandler(auth), (env.PLAYGROUND_CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean));
+
+function preflight(req, res, origin, origins) {
+  const headers = {
+    Vary: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
+    "Access-Control-Allow-Methods": CORS.methods.join(", "),
+    "Access-Control-Max-Age": CORS.maxAge,
+    "Access-Control-Allow-Headers": CORS.headers.join(", "),
+    "Access-Control-Allow-Credentials": "true",
+  };
+  const failures = [];
+  if (origins.includes(origin)) headers["Access-Control-Allow-Origin"] = origin;
+  else failures.push("origin");
+  if (!CORS.methods.includes(req.headers["access-control-request-method"])) failures.push("method");
+  const requested = req.headers["access-control-request-headers"];
+  const allowed = CORS.headers.map((h) => h.toLowerCase());
+  if (requested !== undefined && requested.split(",").some((h) => !allowed.includes(h.toLowerCase().trim()))) {
+    failures.push("headers");
+  }
+  if (req.headers["access-control-request-private-network"] !== undefined) failures.push("private-network");
+  const body = failures.length ? `Disallowed CORS ${failures.join(", ")}` : "OK";
+  res.writeHead(failures.length ? 400 : 200, {
+    ...headers,
+    "content-length": Buffer.byteLength(body),
+    "content-type": "text/plain; charset=utf-8",
+  });
+  res.end(body);
+}
+
+const handleAuth = toNodeHandler(auth);
 // --- end CORS ------------------------------------------------------------------------------
 const teachingControls = env.PLAYGROUND_TEACHING_CONTROLS === "1";
 
-const server = createServer((req, res) => {
-  if (teachingControls && req.url.startsWith("/__playground/")) {
-    handleTeachingControl(req, res).catch((error) => sendJson(res, 500, { message: String(error?.message ?? error), code: "INTERNAL_SERVER_ERROR" }));
-    return;
-  }
-  handleAuth(req, res);
-});
+const corsOrigins = (env.PLAYGROUND_CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+
+const server = createServer(
+  withCors((req, res) => {
+    if (teachingControls && req.url.startsWith("/__playground/")) {
+      handleTeachingControl(req, res).catch((error) =>
+        sendJson(res, 500, { message: String(error?.message ?? error), code: "INTERNAL_SERVER_ERROR" }),
+      );
+      return;
+    }
+    handleAuth(req, res);
+  }, corsOrigins),
+);
 
 server.on("error", (error) => fail(`cannot listen: ${error.message}`));
 server.listen(Number(env.PORT ?? 0), "127.0.0.1", () => {

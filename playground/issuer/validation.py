@@ -103,6 +103,7 @@ def check_body(body: Any, schema: tuple, *, record: bool = False, optional: bool
         expected = "string" if kind is str else "boolean"
         if not isinstance(value, kind) or (kind is str and isinstance(value, bool)):
             issues.append(f"[body.{name}] Invalid input: expected {expected}, received {js_type(value)}")
+        # Only sign-up's schema refines these (z.email(), nonempty); sign-in checks the email later.
         elif schema is SIGN_UP and name == "email" and not is_email(value):
             issues.append("[body.email] Invalid email address")
         elif schema is SIGN_UP and name == "password" and value == "":

@@ -136,3 +136,18 @@ def test_python_m_playground_doctor(issuer):
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "ACCEPTED" in done.stdout
+
+
+def test_diagnose_works_inside_a_running_event_loop(diagnose, issuer):
+    # A notebook cell runs inside the kernel's loop, where asyncio.run would fail.
+    import asyncio
+
+    async def cell():
+        return diagnose(issuer.mint())
+
+    assert asyncio.run(cell()).accepted
+
+
+def test_help_is_not_an_error(capsys):
+    assert doctor.main(["--help"]) == 0
+    assert "--secret-env" in capsys.readouterr().out

@@ -166,3 +166,15 @@ def forged_host(target):
 def test_without_base_url_the_host_header_decides_iss_and_aud(pool):
     expected, _ = conforms(pool, "default", forged_host, own_base_url=False)
     assert expected["iss/aud"] == {"iss": "http://attacker.example", "aud": "http://attacker.example"}
+
+
+@pytest.mark.parametrize("kind", BOTH)
+def test_a_jwt_outlives_sign_out(pool, backends, kind):
+    """Sign-out ends the session, not the JWTs already handed out: they verify until exp."""
+    target = pool.get(kind, "default")
+    client, signed = signed_in(target, "grace@example.com")
+    token = client.get(f"{AUTH}/token").json()["token"]
+    assert client.post(f"{AUTH}/sign-out").status_code == 200
+    assert client.get(f"{AUTH}/token").status_code == 401
+    user = backends.verify(target, token, alg="EdDSA", issuer=target.base_url, audience=target.base_url)
+    assert user["id"] == signed.json()["user"]["id"]

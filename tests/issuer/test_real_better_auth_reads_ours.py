@@ -53,7 +53,7 @@ def test_real_better_auth_accepts_our_bytes(start_issuer):
     state = issuer.app.state.issuer
     issuer.client.get("/jwks")
     user = state.store.user_by_email("ada@example.com")
-    signed = issuer.sign_in().headers["set-auth-token"]
+    signed = issuer.fresh().sign_in().headers["set-auth-token"]
     token, signature = signed.split(".", 1)
     payload = {
         "secret": secret, "token": token, "hash": state.store.password_hash(user["id"]),

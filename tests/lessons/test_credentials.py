@@ -146,3 +146,30 @@ def test_the_real_better_auth_cookie_caches_read_the_same():
     for strategy, reader in READERS.items():
         value = cache_cookie(pg, strategy)
         assert reader(unquote(value), pg.secret, clock=Clock.system())["user"]["email"] == "grace@example.com"
+
+
+def test_an_https_base_url_gives_secure_cookie_names(embedded):
+    server = start_issuer_like(embedded, base_url="https://auth.example.com")
+    try:
+        with httpx.Client(base_url=server.url, timeout=10.0) as client:
+            response = client.post("/api/auth/sign-in/email", headers={"origin": "https://auth.example.com"},
+                                   json={"email": "grace@example.com", "password": embedded.demo_password})
+    finally:
+        server.stop()
+    assert response.status_code == 200
+    (cookie,) = response.headers.get_list("set-cookie")
+    assert cookie.startswith("__Secure-better-auth.session_token=") and "; Secure" in cookie
+
+
+def test_without_a_base_url_the_host_header_decides_the_issuer(embedded):
+    server = start_issuer_like(embedded, base_url=None)
+    try:
+        with httpx.Client(base_url=server.url, timeout=10.0, headers={"host": "attacker.example"}) as client:
+            signed_in = client.post("/api/auth/sign-in/email", headers={"origin": "http://attacker.example"},
+                                    json={"email": "grace@example.com", "password": embedded.demo_password})
+            token = client.get("/api/auth/token", headers={
+                "authorization": f"Bearer {signed_in.headers['set-auth-token']}"}).json()["token"]
+    finally:
+        server.stop()
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["iss"] == claims["aud"] == "http://attacker.example"

@@ -349,3 +349,29 @@ def test_no_rejection_was_cached_as_a_success(api, issuer, backend):
     cache = backend[0].state.verifier.cache
     for token in list(cache._entries):
         assert jwt.decode(token, options={"verify_signature": False})["iss"] == issuer.url
+
+
+@pytest.mark.parametrize("part", [0, 1])
+def test_duplicate_member_names(api, issuer, part):
+    # {"alg":"none","alg":"EdDSA"}: another parser might read the first one; refuse both.
+    segments = issuer.mint().split(".")
+    segments[part] = b64url(b'{"alg":"none","alg":"EdDSA","kid":"k","sub":"a","sub":"b"}')
+    rejected(api, ".".join(segments), "malformed")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_constants(api, issuer, constant):
+    claims = json.dumps(issuer.claims()).replace(f'"exp": {issuer.claims()["exp"]}', f'"exp": {constant}')
+    rejected(api, sign_ed25519_raw(issuer, claims), "malformed")
+
+
+def sign_ed25519_raw(issuer, payload_text: str) -> str:
+    signing_input = f"{b64url({'alg': 'EdDSA', 'kid': issuer.kid})}.{b64url(payload_text)}"
+    return signing_input + "." + b64url(issuer.key.sign(signing_input.encode()))
+
+
+def test_deeply_nested_json(api, issuer):
+    segments = issuer.mint().split(".")
+    segments[1] = b64url("[" * 2000 + "]" * 2000)  # deeper than Python's recursion limit, under the size cap
+    segments[2] = ""
+    rejected(api, ".".join(segments), "malformed")
