@@ -49,15 +49,6 @@ class ServerThread:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def secret_generated(self) -> bool:
-        """True when no BETTER_AUTH_SECRET was set and a random secret was made for this run."""
-        return self._secret.source == "generated"
-
-    @property
-    def demo_password_generated(self) -> bool:
-        return self._demo_password.source == "generated"
-
-    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and self._server.started
 

@@ -92,7 +92,8 @@ async def get_session_user(request: Request) -> User:
 async def get_cookie_cache_user(request: Request) -> User:
     """The user in Better Auth's ``jwt``-strategy session cookie cache, checked with BETTER_AUTH_SECRET.
 
-    No network call; stale for up to the cache's maxAge after sign-out.
+    No network call; stale for up to the cache's maxAge after sign-out. Better Auth splits a cache
+    larger than one cookie into ``session_data.0``, ``.1``, ...; only the unsplit cookie is read here.
     """
     settings = request.app.state.settings
     value = next((request.cookies[n] for n in settings.cookie_cache_names if request.cookies.get(n)), None)

@@ -116,9 +116,10 @@ def verify_cookie_cache_jwt(value: str, secret: str, *, clock: Clock, leeway: fl
     exp = payload["exp"]
     if not isinstance(exp, (int, float)) or now >= exp + leeway:
         raise InvalidTokenError(Reason.EXPIRED, "the cookie cache has expired")
-    session, user = payload.get("session"), payload.get("user")
-    if not isinstance(session, dict) or not isinstance(user, dict) or not isinstance(user.get("id"), str):
+    if not _is_session(payload):
         raise InvalidTokenError(Reason.INVALID_SESSION, "the cookie cache has no session and user")
+    if _seconds_left(payload["session"], now) <= -leeway:
+        raise InvalidTokenError(Reason.EXPIRED, "the session in the cookie cache has expired (or has no expiresAt)")
     return payload
 
 

@@ -31,6 +31,7 @@ from starlette.routing import Route
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
 #: Request headers a browser never preflights (Fetch: "CORS-safelisted request-header"; value
 #: limits apply, e.g. Content-Type only for form and text/plain types). Authorization is not one.
+#: A browser does not list these in Access-Control-Request-Headers (unless a value is unsafe).
 SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
 
 
@@ -89,8 +90,10 @@ def browser_check(response: httpx.Response, *, origin: str, credentials: bool = 
                 wildcard_ok and "*" in methods):
             return f"Method {method.upper()} is not allowed by Access-Control-Allow-Methods in preflight response."
         allowed = _split(response.headers.get("access-control-allow-headers"))
+        # request_headers is what the browser lists in Access-Control-Request-Headers: only the
+        # non-safelisted ones (Content-Type counts when its value is e.g. application/json).
         for name in (h.lower() for h in request_headers):
-            if name in SAFELISTED_HEADERS or name in allowed:
+            if name in allowed:
                 continue
             # Fetch: "*" never covers Authorization, and with credentials it covers nothing.
             if wildcard_ok and "*" in allowed and name != "authorization":
