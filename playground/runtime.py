@@ -290,7 +290,8 @@ def _launch(request: _Request) -> Playground:
         auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock,
                                    frontend_origin).start()
         started.append(auth_server)
-        api_settings = BackendSettings(better_auth_url=auth_server.url, cors_origins=[frontend_origin])
+        api_settings = BackendSettings(better_auth_url=auth_server.url, cors_origins=[frontend_origin],
+                                       better_auth_secret=secret.value)
         api_server = ServerThread(create_backend(api_settings, clock=api_clock),
                                   sock=_socket_for(request, request.api_port, DEMO_API_PORT, "backend"),
                                   name="backend").start()

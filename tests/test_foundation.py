@@ -88,3 +88,16 @@ def test_notebook_follows_the_lesson_shape(path):
     assert any("assert " in "".join(c["source"]) for c in code)
     unexecuted = [i for i, c in enumerate(code) if c["execution_count"] is None]
     assert not unexecuted, "nbval does not compare cells stored without an execution count"
+
+
+def test_env_example_documents_every_backend_setting():
+    from playground.backend.settings import BackendSettings
+
+    documented = (ROOT / ".env.example").read_text()
+    prefix = BackendSettings.model_config["env_prefix"]
+    for name, field in BackendSettings.model_fields.items():
+        if field.validation_alias:
+            env_name = next(alias for alias in field.validation_alias.choices if alias.isupper())
+        else:
+            env_name = (prefix + name).upper()
+        assert re.search(rf"^#? ?{env_name}=", documented, flags=re.MULTILINE), env_name
