@@ -25,7 +25,10 @@ from typing import Any
 import httpx
 import jwt
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -207,7 +210,7 @@ def naive_hs256_shared_secret(token: str, secret: str) -> dict[str, Any]:
     signing_input = token.rpartition(".")[0].encode("ascii")
     if not hmac.compare_digest(hs256(secret.encode())(signing_input), b64url_decode(signature_b64)):
         raise NaiveVerifierError("bad HS256 signature")
-    return split(token)[1]
+    return claims
 
 
 # --------------------------------------------------------------------------------------------

@@ -119,7 +119,8 @@ def echo_app(**cors_options) -> CORSMiddleware:
 
 
 def bare_auth_server(issuer: str = "embedded"):
-    """A started auth server without any CORS layer (``.url``, ``.stop()``); fresh random secrets."""
+    """A started auth server without any CORS layer (``.url``, ``.demo_password``, ``.stop()``);
+    fresh random secret and password."""
     import secrets
 
     secret, password = secrets.token_urlsafe(32), secrets.token_urlsafe(12)
@@ -134,7 +135,9 @@ def bare_auth_server(issuer: str = "embedded"):
 
     sock = bind_loopback(0, "bare auth server")
     config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret, demo_password=password)
-    return ServerThread(create_app(config), sock=sock, name="bare auth server").start()
+    server = ServerThread(create_app(config), sock=sock, name="bare auth server").start()
+    server.demo_password = password  # as RealBetterAuth has it: the seeded users' password
+    return server
 
 
-__all__ = ["bare_auth_server", "SAFELISTED_HEADERS", "SAFELISTED_METHODS", "browser_check", "cors_headers", "echo_app", "preflight"]
+__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "cors_headers", "echo_app", "preflight"]

@@ -31,7 +31,9 @@ def _page_needs_build(request):
         request.getfixturevalue("frontend_built")
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is alive it leaves an event loop
+# marked as running in the main thread, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
