@@ -201,7 +201,11 @@ def _issuer_hint(found: Any, expected: str) -> str | None:
         return f"only a trailing slash differs ({found!r} vs {expected!r}): Better Auth uses the origin without one"
     try:
         if origin_of(found) == origin_of(expected):
-            return f"{found!r} has a path; Better Auth's iss/aud is the origin only (BETTER_AUTH_URL without /api/auth)"
+            # Same origin, so one of the two carries a path: say which side to fix.
+            with_path = found if urlsplit(found).path.strip("/") else expected
+            side = "the token's value" if with_path == found else "the expected value"
+            return (f"{side} {with_path!r} has a path; Better Auth's iss/aud is the origin only "
+                    "(BETTER_AUTH_URL without /api/auth)")
         if urlsplit(found).hostname != urlsplit(expected).hostname or urlsplit(found).scheme != urlsplit(expected).scheme:
             return (
                 f"the token names {found!r}: the two sides disagree on BETTER_AUTH_URL (scheme/host/port), or Better "

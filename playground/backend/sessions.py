@@ -165,6 +165,13 @@ class SessionValidator:
         if hit is not None and self._monotonic() < hit[0]:
             return hit[1]
         self._cache.pop(credential, None)
+        if _looks_like_jwt(credential.value):
+            # Better Auth would silently answer null; saying what was sent is the useful answer.
+            raise InvalidTokenError(
+                Reason.WRONG_TOKEN_TYPE,
+                "this is a JWT (an access token), not a Better Auth session token: send the JWT to a "
+                "route that verifies JWTs (e.g. /api/me), and the session token or cookie here",
+            )
         if self._secret is not None and "." in credential.value:
             verify_session_cookie(credential.value, self._secret)  # forged: refused without a call
         body = await self._get_session(credential)
@@ -207,6 +214,12 @@ class SessionValidator:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+def _looks_like_jwt(value: str) -> bool:
+    # A compact JWS starts with a base64url JSON object ("{" encodes to "ey"); a session token
+    # is 32 alphanumerics with at most one dot.
+    return value.count(".") == 2 and value.startswith("ey")
 
 
 def _is_session(body: Any) -> bool:

@@ -53,7 +53,7 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 # Better Auth's session token: 32 alphanumerics, optionally "." + the standard-base64 HMAC-SHA256
 # (44 chars ending in "=", percent-encoded in the cookie) — the signed cookie value.
-_SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{32}(\.[A-Za-z0-9+/]{43}(=|%3D))?")
+_SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{32}(\.(?:[A-Za-z0-9+/]|%2[BbFf]){43}(?:=|%3[Dd]))?")
 _PRINTABLE_KID = re.compile(r"[\x20-\x7e]{1,256}")
 
 

@@ -59,7 +59,10 @@ def test_trailing_slash_issuer(diagnose, issuer):
 
 
 def test_issuer_with_path_and_other_host(diagnose, issuer):
-    assert "has a path" in diagnose(issuer.mint(iss=issuer.url + "/api/auth")).findings[-1].cause
+    token_side = diagnose(issuer.mint(iss=issuer.url + "/api/auth")).findings[-1].cause
+    assert token_side.startswith("the token's value") and "has a path" in token_side
+    expected_side = diagnose(issuer.mint(), audience=issuer.url + "/api/auth").findings[-1].cause
+    assert expected_side.startswith("the expected value") and f"{issuer.url}/api/auth" in expected_side
     assert "Host header" in diagnose(issuer.mint(aud="http://attacker.example")).findings[-1].cause
 
 

@@ -132,6 +132,9 @@ def test_session_validation_by_get_session(shared):
     assert by_cookie.json()["email"] == "ada@example.com"
     by_bearer = s.api.get("/api/session/me", headers=bearer(signed_in.headers["set-auth-token"]))
     assert by_bearer.json()["email"] == "ada@example.com"
+    jwt_instead = s.api.get("/api/session/me", headers=bearer(s.auth.get("/token").json()["token"]))
+    assert (jwt_instead.status_code, jwt_instead.json()["reason"]) == (401, "wrong_token_type")
+    assert "not a Better Auth session token" in jwt_instead.headers["www-authenticate"]
     # Signed out: get-session no longer knows it (no cache in this stack: session_cache_ttl=0).
     assert s.auth.post("/sign-out", headers={"Origin": s.auth_url}).status_code == 200
     response = s.api.get("/api/session/me", headers=cookie("better-auth.session_token", session_cookie))

@@ -54,7 +54,12 @@ def clock_for(pg) -> Clock:
 
 
 def flip_last_char(value: str) -> str:
-    return value[:-1] + ("A" if value[-1] != "A" else "B")
+    """Change one character in the middle of the last segment (the signature or tag). Not the
+    very last character: its low bits are base64 padding, so changing it may change no byte."""
+    head, dot, last = value.rpartition(".")
+    middle = len(last) // 2
+    changed = last[:middle] + ("A" if last[middle] != "A" else "B") + last[middle + 1:]
+    return head + dot + changed
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ a 4xx with the RFC 6750 challenge — never a 5xx. The backend is configured as 
 from __future__ import annotations
 
 import base64
+import urllib.parse
 import json
 
 import jwt
@@ -251,11 +252,17 @@ def test_other_token_types(api, issuer, typ):
     rejected(api, issuer.mint(header={"kid": issuer.kid, "typ": typ}), "wrong_token_type")
 
 
-@pytest.mark.parametrize("signed", [False, True], ids=["raw", "cookie-value"])
-def test_opaque_session_token(api, signed):
+@pytest.mark.parametrize("form", ["raw", "signed", "percent-encoded"])
+def test_opaque_session_token(api, form):
     token = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"
-    if signed:
-        token += "." + base64.b64encode(b"\x01" * 32).decode()
+    # These signature bytes encode to base64 containing "+" and "/", which a cookie jar
+    # hands over percent-encoded (%2B, %2F, %3D): all three forms are the same credential.
+    signature = base64.b64encode(b"\xfb\xff\xbf" * 10 + b"\x01\x02").decode()
+    assert "+" in signature and "/" in signature
+    if form == "signed":
+        token += "." + signature
+    elif form == "percent-encoded":
+        token += "." + urllib.parse.quote(signature, safe="")
     rejected(api, token, "session_token_not_jwt")
 
 
