@@ -10,8 +10,12 @@ FRONTEND     := playground/frontend
 
 .PHONY: lab test setup clean refresh-notebooks
 
+# JupyterLab refuses to start as root unless told to (containers and CI machines often are root).
+LAB_ARGS ?=
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ROOT_ARGS) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest
