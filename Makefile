@@ -17,8 +17,9 @@ ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_ARGS) $(LAB_ARGS)
 
+# One worker per core; --dist loadscope keeps each notebook's cells together, in order, on one worker.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/frontend
 
