@@ -9,7 +9,6 @@ lesson can show the browser's own result. It never downloads a browser: without
 from __future__ import annotations
 
 import concurrent.futures
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +105,8 @@ class BrowserResult:
     console: list[str]
     failed_requests: list[str]
     fields: dict[str, str]
-    screenshot: Path
+    screenshot_png: bytes
+    screenshot: Path | None  # where the PNG was also written, when a path was asked for
 
     @property
     def error(self) -> str:
@@ -142,14 +142,14 @@ def run_in_browser(
     reason = chromium_missing()
     if reason:
         raise BrowserMissingError(reason)
-    path = Path(screenshot) if screenshot else Path(tempfile.mkdtemp(prefix="playground-browser-")) / "page.png"
+    path = Path(screenshot) if screenshot else None
     visits = [(url, tuple(steps))] + ([(then[0], tuple(then[1]))] if then else [])
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         job = pool.submit(_run, visits, email, password, name, path)
         return job.result(timeout=timeout_s)
 
 
-def _run(visits, email, password, name, path: Path) -> BrowserResult:
+def _run(visits, email, password, name, path: Path | None) -> BrowserResult:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -167,7 +167,7 @@ def _run(visits, email, password, name, path: Path) -> BrowserResult:
                 for step in steps:
                     if run_step(page, step):
                         break  # like a learner: stop at the first step that fails, and look
-            page.screenshot(path=str(path), full_page=True)
-            return BrowserResult(recorder.console, recorder.failed_requests, read_fields(page), path)
+            png = page.screenshot(path=str(path) if path else None, full_page=True)
+            return BrowserResult(recorder.console, recorder.failed_requests, read_fields(page), png, path)
         finally:
             browser.close()

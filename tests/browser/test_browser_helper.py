@@ -19,7 +19,8 @@ def test_run_in_browser_stops_at_the_first_failure_and_keeps_a_screenshot(tmp_pa
     assert any("has been blocked by CORS policy" in line for line in result.console)
     assert not any("[sign-out]" in line for line in result.console)  # it stopped at call-api
     assert result.failed_requests == [f"GET {lab.api_url}/api/me: net::ERR_FAILED"]
-    assert result.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.screenshot_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.screenshot.read_bytes() == result.screenshot_png
     assert "Error on the page: call-api: TypeError: Failed to fetch" in str(result)
 
 
