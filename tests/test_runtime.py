@@ -166,7 +166,16 @@ def test_teaching_controls_mint_rotate_and_shift(pg):
 
 
 @pytest.mark.node
-def test_the_page_origin_is_trusted_by_the_auth_server_and_allowed_by_the_backend(pg):
+@pytest.mark.parametrize("issuer", ["embedded", "better-auth"])
+def test_the_page_origin_is_trusted_by_the_auth_server_and_allowed_by_the_backend(issuer):
+    pg = playground.start(issuer)
+    try:
+        _check_page_wiring(pg)
+    finally:
+        playground.stop()
+
+
+def _check_page_wiring(pg):
     assert pg.frontend_url is not None, "the browser page is not built: `make setup` builds it"
     page = httpx.get(pg.frontend_url + "/")
     assert page.status_code == 200 and "<html" in page.text.lower()
@@ -178,3 +187,6 @@ def test_the_page_origin_is_trusted_by_the_auth_server_and_allowed_by_the_backen
                              json={"email": "grace@example.com", "password": pg.demo_password})
     assert signed_in.status_code == 200
     assert signed_in.headers["access-control-allow-origin"] == pg.frontend_url
+    assert "set-auth-jwt" in pg.auth.get(
+        "/api/auth/get-session", headers={"origin": pg.frontend_url}
+    ).headers["access-control-expose-headers"].lower()
