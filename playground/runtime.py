@@ -79,11 +79,17 @@ class ServerThread:
 
 
 def bind_loopback(port: int = 0, name: str = "server") -> socket.socket:
-    """A socket bound to ``127.0.0.1:port`` (0 picks a free port); fails at once if taken."""
+    """A socket listening on ``127.0.0.1:port`` (0 picks a free port); fails at once if taken.
+
+    It listens right away: with SO_REUSEADDR, two processes can both *bind* a port that nobody
+    listens on yet, and the loser's server would then start without error (seen with uvloop)
+    while its clients reach the winner. Only a listening socket makes the port truly taken.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1", port))
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         raise PlaygroundStartError(f"{name}: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc

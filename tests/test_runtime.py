@@ -34,8 +34,8 @@ def test_server_thread_serves_and_stops():
 
 
 def test_a_taken_port_fails_at_once_with_the_port_in_the_message():
+    # Held by another playground that has not started serving yet: still taken (it listens).
     taken = bind_loopback()
-    taken.listen()
     port = taken.getsockname()[1]
     try:
         with pytest.raises(PlaygroundStartError, match=f"127.0.0.1:{port}"):
