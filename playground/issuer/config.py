@@ -32,6 +32,10 @@ class DefaultSecretWarning(UserWarning):
     """No secret was configured, so Better Auth's public default secret is in use."""
 
 
+class ShortSecretWarning(UserWarning):
+    """The secret is shorter than the 32 characters Better Auth asks for (it warns, too)."""
+
+
 def resolve_secret(environ: Mapping[str, str] | None = None, option: str | None = None) -> str:
     """``options.secret || BETTER_AUTH_SECRET || AUTH_SECRET``, else the public default secret.
 
@@ -131,6 +135,11 @@ class IssuerConfig:
     def __post_init__(self) -> None:
         if not self.secret:
             raise ValueError("IssuerConfig needs a secret: pass resolve_secret() or a generated one")
+        if len(self.secret) < 32:
+            # Better Auth's own words (context/create-context.mjs): it warns and starts anyway.
+            warnings.warn("your BETTER_AUTH_SECRET should be at least 32 characters long for adequate "
+                          "security. Generate one with `openssl rand -base64 32`.", ShortSecretWarning,
+                          stacklevel=3)
         if self.alg not in ALGORITHMS:
             raise ValueError(f"alg must be one of {ALGORITHMS}, not {self.alg!r}")
         # The real plugin throws these at start-up.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import jwt
 import pytest
 
@@ -88,3 +90,13 @@ def test_require_signature_ignores_raw_bearer_tokens(start_issuer):
     client = issuer.fresh().client
     assert client.get("/get-session", headers={"Authorization": f"Bearer {raw}"}).text == "null"
     assert client.get("/get-session", headers={"Authorization": f"Bearer {signed}"}).json()["session"]["token"] == raw
+
+
+def test_a_secret_under_32_characters_warns_like_better_auth():
+    from playground.issuer.config import ShortSecretWarning
+
+    with pytest.warns(ShortSecretWarning, match="at least 32 characters"):
+        IssuerConfig(secret="s" * 31)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ShortSecretWarning)
+        IssuerConfig(secret="s" * 32)
