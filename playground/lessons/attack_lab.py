@@ -33,6 +33,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from playground.display import b64url_decode
+
 BANNER = "DELIBERATELY BROKEN - never copy"
 
 # --------------------------------------------------------------------------------------------
@@ -42,10 +44,6 @@ BANNER = "DELIBERATELY BROKEN - never copy"
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def _json_segment(value: dict[str, Any]) -> str:
