@@ -7,6 +7,7 @@ the embedded issuer in ``playground.issuer.controls`` and the real Better Auth i
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -19,8 +20,8 @@ class TeachingControlError(RuntimeError):
 
 
 class TeachingControls:
-    def __init__(self, auth_url: str) -> None:
-        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0)
+    def __init__(self, auth_url: str, *, verify: ssl.SSLContext | bool = True) -> None:
+        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0, verify=verify)
 
     def state(self) -> dict[str, Any]:
         """``{"now": the issuer's epoch seconds, "keys": every key, retired ones included}``."""

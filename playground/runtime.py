@@ -159,9 +159,12 @@ class Playground:
         self._secret = secret
         self._demo_password = demo_password
         self._request = request
-        self.auth = httpx.Client(base_url=self.auth_url, timeout=10.0)
-        self.api = httpx.Client(base_url=self.api_url, timeout=10.0)
-        self.controls = TeachingControls(self.auth_url)
+        # One TLS context for the three clients: building one costs ~50 ms, and they talk plain
+        # HTTP on loopback anyway (it is only used if a lesson points them at an https URL).
+        tls = httpx.create_ssl_context()
+        self.auth = httpx.Client(base_url=self.auth_url, timeout=10.0, verify=tls)
+        self.api = httpx.Client(base_url=self.api_url, timeout=10.0, verify=tls)
+        self.controls = TeachingControls(self.auth_url, verify=tls)
 
     @property
     def auth_url(self) -> str:
