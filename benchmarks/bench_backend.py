@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from playground.backend import BackendSettings
 from playground.backend.keys import JWKSKeySource
 from playground.backend.verify import TokenVerifier
-from playground.runtime import free_port
+from playground.servers import free_port
 
 
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:

@@ -22,7 +22,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.better_auth.launcher import RealBetterAuth, installed_version, node_available  # noqa: E402
-from playground.runtime import ServerThread, free_port  # noqa: E402
+from playground.servers import ServerThread, free_port  # noqa: E402
 
 AUTH = "/api/auth"
 EMAIL = "ada@example.com"

@@ -5,6 +5,7 @@ server and the reference FastAPI backend on free loopback ports and returns thei
 """
 
 from playground.clock import DEMO_EPOCH, Clock
-from playground.runtime import Playground, PlaygroundStartError, start, stop
+from playground.runtime import Playground, start, stop
+from playground.servers import PlaygroundStartError
 
 __all__ = ["DEMO_EPOCH", "Clock", "Playground", "PlaygroundStartError", "start", "stop"]

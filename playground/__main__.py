@@ -7,7 +7,9 @@ import signal
 import sys
 import threading
 
-from playground.runtime import ISSUERS, PlaygroundStartError, start
+from playground.auth_server import ISSUERS
+from playground.runtime import start
+from playground.servers import PlaygroundStartError
 
 
 def main(argv: list[str] | None = None) -> int:

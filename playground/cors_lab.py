@@ -32,7 +32,7 @@ from playground.clock import Clock
 from playground.frontend import auth_cors
 from playground.frontend import create_app as create_frontend
 from playground.frontend.browser import BrowserMissingError, BrowserResult, chromium_missing, run_in_browser
-from playground.runtime import ServerThread, bind_loopback
+from playground.servers import ServerThread, bind_loopback
 
 
 @dataclass(frozen=True)

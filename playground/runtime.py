@@ -1,10 +1,8 @@
-"""Run the playground's servers inside the current process (a notebook kernel, a test, the CLI).
+"""The playground: an auth server, the reference backend and the browser page, in this process.
 
-Each server is uvicorn in a daemon thread on a socket bound *before* the thread starts, so the
-URL is known at once and a port clash fails immediately instead of inside the thread. Cells in
-a notebook already run inside an event loop; a server thread with its own loop is what lets a
-lesson call the servers with a plain ``httpx.Client`` or with top-level ``await`` — no
-``nest_asyncio`` needed (that package is archived and breaks uvicorn on Python 3.12+).
+``start()`` runs the three servers in threads (``playground.servers``) inside the current process
+(a notebook kernel, a test, the CLI) and returns their handle. The auth server comes from
+``playground.auth_server``, the one factory for "an auth server, embedded or real".
 """
 
 from __future__ import annotations
@@ -14,108 +12,14 @@ import os
 import secrets
 import socket
 import threading
-import time
 from dataclasses import dataclass
 
 import httpx
-import uvicorn
 
+from playground.auth_server import ISSUERS, AuthServer, start_auth_server
 from playground.clock import DEMO_EPOCH, Clock
-from playground.controls import TeachingControls
+from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, bind_preferred
 
-
-class PlaygroundStartError(RuntimeError):
-    """A server of the playground did not come up; the message says which and why."""
-
-
-class ServerThread:
-    """One ASGI app served by uvicorn on ``127.0.0.1`` in a daemon thread."""
-
-    def __init__(self, app, *, port: int = 0, name: str = "server",
-                 sock: socket.socket | None = None) -> None:
-        self.name = name
-        # An app that must know its own URL (the issuer's base URL) gets a socket bound beforehand.
-        self._socket = sock if sock is not None else bind_loopback(port, name)
-        self.host, self.port = self._socket.getsockname()[:2]
-        # Quiet by design: a background thread's log lines would land in whichever notebook
-        # cell happens to run, and nbval would see them as changed output.
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self._server.started
-
-    def start(self, timeout: float = 10.0) -> ServerThread:
-        self._thread = threading.Thread(target=self._serve, name=f"playground-{self.name}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise PlaygroundStartError(f"{self.name} stopped while starting: {self._error!r}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise PlaygroundStartError(f"{self.name} did not start within {timeout:.0f} s")
-            time.sleep(0.005)
-        return self
-
-    def _serve(self) -> None:
-        try:
-            self._server.run(sockets=[self._socket])
-        except BaseException as exc:  # surfaced by start(); a thread cannot raise into its caller
-            self._error = exc
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._socket.close()
-
-
-def bind_loopback(port: int = 0, name: str = "server") -> socket.socket:
-    """A socket listening on ``127.0.0.1:port`` (0 picks a free port); fails at once if taken.
-
-    It listens right away: with SO_REUSEADDR, two processes can both *bind* a port that nobody
-    listens on yet, and the loser's server would then start without error (seen with uvloop)
-    while its clients reach the winner. Only a listening socket makes the port truly taken.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        raise PlaygroundStartError(f"{name}: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
-    return sock
-
-
-def bind_preferred(port: int, name: str) -> socket.socket:
-    """Bind ``port`` if it is free, else any free port.
-
-    The deterministic playground prefers fixed ports because the issuer's URL is inside every
-    token it signs (``iss``, ``aud``): same port, same bytes, same notebook output.
-    """
-    try:
-        return bind_loopback(port, name)
-    except PlaygroundStartError:
-        return bind_loopback(0, name)
-
-
-def free_port() -> int:
-    """A port that was free a moment ago (for subprocesses that must bind it themselves)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-ISSUERS = ("embedded", "better-auth")
 #: Ports the deterministic playground uses when they are free (see ``bind_preferred``).
 DEMO_AUTH_PORT, DEMO_API_PORT, DEMO_FRONTEND_PORT = 41700, 41701, 41702
 
@@ -147,7 +51,7 @@ class Playground:
     the embedded issuer's clock, ``None`` with the real Better Auth, which reads the system clock.
     """
 
-    def __init__(self, *, issuer: str, auth_server, api_server: ServerThread,
+    def __init__(self, *, issuer: str, auth_server: AuthServer, api_server: ServerThread,
                  frontend_server: ServerThread | None, issuer_clock: Clock | None,
                  api_clock: Clock, secret: _Credential, demo_password: _Credential, request: _Request) -> None:
         self.issuer = issuer
@@ -164,7 +68,7 @@ class Playground:
         tls = httpx.create_ssl_context()
         self.auth = httpx.Client(base_url=self.auth_url, timeout=10.0, verify=tls)
         self.api = httpx.Client(base_url=self.api_url, timeout=10.0, verify=tls)
-        self.controls = TeachingControls(self.auth_url, verify=tls)
+        self.controls = auth_server.controls
 
     @property
     def auth_url(self) -> str:
@@ -211,7 +115,6 @@ class Playground:
     def stop(self) -> None:
         self.auth.close()
         self.api.close()
-        self.controls.close()
         if self._frontend_server is not None:
             self._frontend_server.stop()
         self._api_server.stop()
@@ -241,8 +144,11 @@ _lock = threading.Lock()
 
 
 def start(issuer: str | None = None, *, deterministic: bool = True, auth_port: int = 0,
-          api_port: int = 0, frontend_port: int = 0) -> Playground:
+          api_port: int = 0, frontend_port: int = 0, fresh: bool = False) -> Playground:
     """Start the playground, or return the one already running with the same arguments.
+
+    ``fresh=True`` always starts a new one: the lesson's starting state (no sign-ups, the demo
+    clock at its epoch, the first keys), whatever cells ran before — a lesson's reset cell.
 
     ``issuer`` is ``"embedded"`` (default, or the ``PLAYGROUND_ISSUER`` environment variable) or
     ``"better-auth"`` (the real package from npm, run with Node). ``deterministic`` freezes the
@@ -258,7 +164,7 @@ def start(issuer: str | None = None, *, deterministic: bool = True, auth_port: i
     request = _Request(issuer, deterministic, auth_port, api_port, frontend_port)
     with _lock:
         if _running is not None:
-            if _running._request == request and _running.running:
+            if not fresh and _running._request == request and _running.running:
                 return _running
             _running.stop()
             _running = None
@@ -296,8 +202,7 @@ def _launch(request: _Request) -> Playground:
     frontend_origin = f"http://127.0.0.1:{frontend_sock.getsockname()[1]}"
     started: list = []
     try:
-        auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock,
-                                   frontend_origin).start()
+        auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock, frontend_origin)
         started.append(auth_server)
         api_settings = BackendSettings(better_auth_url=auth_server.url, cors_origins=[frontend_origin],
                                        better_auth_secret=secret.value)
@@ -319,23 +224,17 @@ def _launch(request: _Request) -> Playground:
                       api_clock=api_clock, secret=secret, demo_password=demo_password, request=request)
 
 
-def _auth_server(request: _Request, secret: str, demo_password: str, clock: Clock, frontend_origin: str):
+def _auth_server(request: _Request, secret: str, demo_password: str, clock: Clock,
+                 frontend_origin: str) -> AuthServer:
+    # The page's origin is trusted (Better Auth's origin check) and given CORS (Better Auth has none).
     if request.issuer == "better-auth":
-        from playground.better_auth.launcher import RealBetterAuth
-
-        return RealBetterAuth(port=request.auth_port, secret=secret, demo_password=demo_password,
-                              teaching_controls=True, trusted_origins=[frontend_origin],
-                              env={"PLAYGROUND_CORS_ORIGINS": frontend_origin})
-    from playground.frontend import auth_cors
-    from playground.issuer import IssuerConfig, create_app
-
-    sock = _socket_for(request, request.auth_port, DEMO_AUTH_PORT, "auth server")
-    config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret,
-                          clock=clock, deterministic=request.deterministic,
-                          demo_password=demo_password, teaching_controls=True,
-                          trusted_origins=(frontend_origin,))
-    # Better Auth sends no CORS headers; a page on another origin needs a CORS layer in front.
-    return ServerThread(auth_cors(create_app(config), [frontend_origin]), sock=sock, name="auth server")
+        return start_auth_server("better-auth", port=request.auth_port, secret=secret,
+                                 demo_password=demo_password, teaching_controls=True,
+                                 trusted_origins=[frontend_origin], cors_origins=[frontend_origin])
+    return start_auth_server("embedded", sock=_socket_for(request, request.auth_port, DEMO_AUTH_PORT, "auth server"),
+                             secret=secret, demo_password=demo_password, teaching_controls=True,
+                             trusted_origins=[frontend_origin], cors_origins=[frontend_origin], clock=clock,
+                             deterministic=request.deterministic)
 
 
 def _frontend_server(sock: socket.socket, auth_url: str, api_url: str) -> ServerThread | None:

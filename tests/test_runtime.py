@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 import playground
-from playground.runtime import PlaygroundStartError, ServerThread, bind_loopback, free_port
+from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, free_port
 
 
 def _hello_app() -> Starlette:

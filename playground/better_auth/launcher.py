@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from playground.runtime import PlaygroundStartError, free_port
+from playground.servers import PlaygroundStartError, free_port
 
 #: The Node project: package.json, the lockfile, auth.config.mjs, server.mjs.
 PROJECT_DIR = Path(__file__).resolve().parent

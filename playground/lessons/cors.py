@@ -131,7 +131,7 @@ def bare_auth_server(issuer: str = "embedded"):
         server.start()
         return server
     from playground.issuer import IssuerConfig, create_app
-    from playground.runtime import ServerThread, bind_loopback
+    from playground.servers import ServerThread, bind_loopback
 
     sock = bind_loopback(0, "bare auth server")
     config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret, demo_password=password)

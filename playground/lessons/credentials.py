@@ -174,7 +174,7 @@ def start_issuer_like(pg, options: dict[str, Any] | None = None, *, base_url: st
         return RealBetterAuth(secret=pg.secret, demo_password=pg.demo_password, options=options,
                               base_url=base_url).start()
     from playground.issuer import IssuerConfig, create_app
-    from playground.runtime import ServerThread, bind_loopback
+    from playground.servers import ServerThread, bind_loopback
 
     sock = bind_loopback(0, "second auth server")
     own_url = f"http://127.0.0.1:{sock.getsockname()[1]}"

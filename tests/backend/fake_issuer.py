@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from playground.backend import BackendSettings
 from playground.clock import Clock
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 _ALNUM = string.ascii_letters + string.digits
 

@@ -15,7 +15,7 @@ from playground.backend import BackendSettings, create_app
 from playground.clock import Clock
 from playground.issuer import CookieCache, IssuerConfig
 from playground.issuer import create_app as create_issuer
-from playground.runtime import ServerThread, free_port
+from playground.servers import ServerThread, free_port
 
 PASSWORD = "pw-" + secrets.token_urlsafe(12)
 

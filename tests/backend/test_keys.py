@@ -60,7 +60,7 @@ def test_issuer_down_with_a_cold_cache_is_503(issuer, clock, serve):
 
 def test_issuer_unreachable_is_503_not_500(clock, serve):
     from playground.backend import BackendSettings
-    from playground.runtime import free_port
+    from playground.servers import free_port
 
     settings = BackendSettings(better_auth_url=f"http://127.0.0.1:{free_port()}", http_timeout=1)
     api = serve(create_app(settings, clock=clock))
@@ -139,7 +139,7 @@ def test_bad_jwks_documents_are_outages_not_crashes(issuer, body, status):
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from playground.runtime import ServerThread
+    from playground.servers import ServerThread
 
     async def jwks(request):
         return JSONResponse(body, status_code=status)

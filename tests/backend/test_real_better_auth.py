@@ -13,7 +13,7 @@ import pytest
 from playground import doctor
 from playground.backend import BackendSettings, create_app
 from playground.better_auth.launcher import RealBetterAuth, node_available
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 pytestmark = [pytest.mark.node, pytest.mark.skipif(node_available() is not None, reason=str(node_available()))]
 

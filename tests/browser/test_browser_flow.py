@@ -14,7 +14,7 @@ from playground.backend import BackendSettings
 from playground.backend import create_app as create_backend
 from playground.frontend import auth_cors
 from playground.frontend import create_app as create_frontend
-from playground.runtime import ServerThread, bind_loopback
+from playground.servers import ServerThread, bind_loopback
 
 pytestmark = pytest.mark.browser
 

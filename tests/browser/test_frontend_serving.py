@@ -8,7 +8,7 @@ import pytest
 from playground import frontend
 from playground.frontend import app as frontend_app
 from playground.frontend import browser as pgbrowser
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 needs_build = pytest.mark.usefixtures("frontend_built")
 

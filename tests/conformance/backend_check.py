@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 from .credentials import verify_with_jwks
 from .servers import Target

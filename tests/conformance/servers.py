@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from playground.better_auth.launcher import RealBetterAuth, installed_version, node_available
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 REAL = "better-auth"
 EMBEDDED = "embedded"

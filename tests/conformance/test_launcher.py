@@ -136,7 +136,7 @@ def test_an_auto_picked_port_taken_by_someone_else_is_replaced(monkeypatch):
     """free_port() can race with another process: the launcher must not talk to that stranger."""
     if node_available():
         pytest.skip(node_available())
-    from playground.runtime import free_port
+    from playground.servers import free_port
 
     with socket.socket() as stranger:
         stranger.bind(("127.0.0.1", 0))

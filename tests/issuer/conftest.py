@@ -11,7 +11,7 @@ import pytest
 
 from playground.clock import Clock
 from playground.issuer import IssuerConfig, create_app
-from playground.runtime import ServerThread, free_port
+from playground.servers import ServerThread, free_port
 
 DEMO_PASSWORD = "demo-" + secrets.token_urlsafe(12)
 # Building an SSL context is most of the cost of an httpx.Client; these servers are plain http.

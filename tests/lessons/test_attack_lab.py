@@ -17,7 +17,7 @@ from playground.clock import Clock
 from playground.issuer import IssuerConfig
 from playground.issuer import create_app as create_issuer
 from playground.lessons import attack_lab as lab
-from playground.runtime import ServerThread, bind_loopback
+from playground.servers import ServerThread, bind_loopback
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from playground.lessons.cors import (
     echo_app,
     preflight,
 )
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 PAGE = "http://localhost:5173"
 EVIL = "https://evil.example"

@@ -18,7 +18,7 @@ from fake_issuer import FakeIssuer
 
 from playground.backend import create_app
 from playground.clock import Clock
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from fake_issuer import FakeIssuer, random_kid
 
 from playground.backend import create_app
 from playground.clock import Clock
-from playground.runtime import ServerThread
+from playground.servers import ServerThread
 
 
 @pytest.fixture

@@ -1,0 +1,110 @@
+"""Servers in threads: uvicorn on a loopback socket bound before the thread starts.
+
+Each server is uvicorn in a daemon thread on a socket bound *before* the thread starts, so the
+URL is known at once and a port clash fails immediately instead of inside the thread. Cells in
+a notebook already run inside an event loop; a server thread with its own loop is what lets a
+lesson call the servers with a plain ``httpx.Client`` or with top-level ``await`` — no
+``nest_asyncio`` needed (that package is archived and breaks uvicorn on Python 3.12+).
+
+Nothing here knows the playground's apps: any ASGI app can be served (the auth server, the
+backend, a lesson's naive API, a test's fake issuer).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+
+class PlaygroundStartError(RuntimeError):
+    """A server of the playground did not come up; the message says which and why."""
+
+
+class ServerThread:
+    """One ASGI app served by uvicorn on ``127.0.0.1`` in a daemon thread."""
+
+    def __init__(self, app, *, port: int = 0, name: str = "server",
+                 sock: socket.socket | None = None) -> None:
+        self.name = name
+        # An app that must know its own URL (the issuer's base URL) gets a socket bound beforehand.
+        self._socket = sock if sock is not None else bind_loopback(port, name)
+        self.host, self.port = self._socket.getsockname()[:2]
+        # Quiet by design: a background thread's log lines would land in whichever notebook
+        # cell happens to run, and nbval would see them as changed output.
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._server.started
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread = threading.Thread(target=self._serve, name=f"playground-{self.name}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise PlaygroundStartError(f"{self.name} stopped while starting: {self._error!r}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise PlaygroundStartError(f"{self.name} did not start within {timeout:.0f} s")
+            time.sleep(0.005)
+        return self
+
+    def _serve(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as exc:  # surfaced by start(); a thread cannot raise into its caller
+            self._error = exc
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._socket.close()
+
+
+def bind_loopback(port: int = 0, name: str = "server") -> socket.socket:
+    """A socket listening on ``127.0.0.1:port`` (0 picks a free port); fails at once if taken.
+
+    It listens right away: with SO_REUSEADDR, two processes can both *bind* a port that nobody
+    listens on yet, and the loser's server would then start without error (seen with uvloop)
+    while its clients reach the winner. Only a listening socket makes the port truly taken.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise PlaygroundStartError(f"{name}: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def bind_preferred(port: int, name: str) -> socket.socket:
+    """Bind ``port`` if it is free, else any free port.
+
+    The deterministic playground prefers fixed ports because the issuer's URL is inside every
+    token it signs (``iss``, ``aud``): same port, same bytes, same notebook output.
+    """
+    try:
+        return bind_loopback(port, name)
+    except PlaygroundStartError:
+        return bind_loopback(0, name)
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (for subprocesses that must bind it themselves)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
