@@ -10,6 +10,10 @@ iss, aud): the labs are about who may sign, and a real naive verifier would get 
 
 The toolkit half (``forge``, ``tamper``, ``crack_hs256`` ...) is what an attacker needs: nothing
 in it is secret. The issuer's JWKS is public, so is anything derived from it.
+
+The challenge half (``check_challenge``) lets the learner forge each token alone: it sends the
+token to the lab's naive verifier and to the reference backend and says "solved" only when the
+naive one lets a token in as admin that the issuer never signed, the lab's way; otherwise a hint.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -223,8 +229,154 @@ def reference_verdict(api: httpx.Client, token: str, path: str = "/api/admin/sta
     return response.status_code, reason
 
 
+# --------------------------------------------------------------------------------------------
+# Challenge mode: the learner forges, the checker grades
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """Everything the naive verifiers of the labs are wired to, plus the reference backend.
+
+    ``keys_dir`` is the lab 5 verifier's key directory (a fresh temporary one holding a random
+    ``key-1`` unless given); ``weak_secret`` is the lab 6 service's guessable HMAC secret.
+    """
+
+    api: httpx.Client
+    jwks_url: str
+    weak_secret: str = "letmein"
+    keys_dir: str = ""
+    _keys: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.keys_dir:
+            self._keys = tempfile.TemporaryDirectory(prefix="attack-lab-keys-")  # removed with the object
+            self.keys_dir = self._keys.name
+            with open(os.path.join(self.keys_dir, "key-1"), "wb") as file:
+                file.write(os.urandom(32))
+
+    def jwks(self) -> dict[str, Any]:
+        return httpx.get(self.jwks_url, timeout=5).json()
+
+    def issuer_kids(self) -> set[str]:
+        return {key.get("kid") for key in self.jwks().get("keys", [])}
+
+    def captured_hs256_token(self, claims: dict[str, Any]) -> str:
+        """A token the lab 6 service issued for ``claims`` (HS256, its weak secret): what an attacker captures."""
+        return forge({"alg": "HS256", "typ": "JWT"}, claims, hs256(self.weak_secret.encode()))
+
+
+@dataclass(frozen=True)
+class Challenge:
+    name: str
+    title: str
+    technique: str  # what the forged header must show, in words, for the hint
+    uses_technique: Callable[[dict[str, Any], Target], bool]
+    verify: Callable[[str, Target], dict[str, Any]]  # the lab's naive verifier, wired to the target
+    hint: str  # when the naive verifier refuses the token
+
+
+def _alg(header: dict[str, Any]) -> Any:
+    return header.get("alg")
+
+
+CHALLENGES: dict[str, Challenge] = {challenge.name: challenge for challenge in (
+    Challenge("unverified-signature", "Lab 1 · unverified signature", "the issuer's alg (EdDSA) and one of its kids",
+              lambda header, target: _alg(header) == "EdDSA" and header.get("kid") in target.issuer_kids(),
+              lambda token, target: naive_decode_without_verifying(token, target.jwks()),
+              "this verifier decodes but never checks the signature: which part of Grace's token could you "
+              "change and keep the rest as it is?"),
+    Challenge("alg-none", "Lab 2 · alg: none", 'alg "none" and an empty signature',
+              lambda header, target: _alg(header) == "none",
+              lambda token, target: naive_alg_from_header(token, target.jwks()),
+              "this verifier believes the token's alg: is there an alg that needs no signature at all? "
+              "(lab.forge with no signer leaves the signature empty)"),
+    Challenge("algorithm-confusion", "Lab 3 · algorithm confusion", "alg HS256 with the issuer's kid",
+              lambda header, target: _alg(header) == "HS256" and header.get("kid") in target.issuer_kids(),
+              lambda token, target: naive_alg_from_header(token, target.jwks()),
+              "for alg HS256 this verifier uses the key material it holds for the kid as an HMAC secret: "
+              "which of that material is public (look at the JWKS entry)?"),
+    Challenge("jwk-injection", "Lab 4a · jwk header injection", "a jwk member in the header",
+              lambda header, target: "jwk" in header,
+              lambda token, target: naive_trusts_jwk_header(token, target.jwks()),
+              "this verifier takes the key from the token's jwk header when there is one: sign with a key "
+              "you own (lab.attacker_key) and ship its public half (lab.public_jwk)"),
+    Challenge("jku-injection", "Lab 4b · jku header injection", "a jku member in the header",
+              lambda header, target: "jku" in header,
+              lambda token, target: naive_trusts_jku_header(token, target.jwks_url),
+              "this verifier downloads the key set from the token's jku URL: serve your own key set "
+              "(lab.attacker_jwks_app on a ServerThread) and point jku at it"),
+    Challenge("kid-traversal", "Lab 5 · kid path traversal", "a kid that climbs out of the key directory",
+              lambda header, target: ".." in str(header.get("kid")),
+              lambda token, target: naive_kid_as_file_path(token, target.keys_dir),
+              "this verifier opens the file named by kid inside its key directory: which file on every "
+              "Linux or macOS machine has contents you know, and how do you reach it from there?"),
+    Challenge("weak-secret", "Lab 6 · weak HMAC secret", "alg HS256",
+              lambda header, target: _alg(header) == "HS256",
+              lambda token, target: naive_hs256_shared_secret(token, target.weak_secret),
+              "this service's HS256 secret is a common word: crack a token it issued with lab.crack_hs256 "
+              "and lab.WORDLIST, then sign your own"),
+)}
+
+
+@dataclass(frozen=True)
+class ChallengeResult:
+    """The grade of one forged token: solved or not, what each verifier said, and a hint if not."""
+
+    lab: str
+    solved: bool
+    naive: str  # what the naive verifier did with the token
+    reference: tuple[int, str | None]  # (status, reason) from the reference backend
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        title = CHALLENGES[self.lab].title
+        status, reason = self.reference
+        lines = [f"{title}: {'SOLVED' if self.solved else 'not solved yet'}",
+                 f"  naive verifier: {self.naive}",
+                 f"  reference backend: {status}{' ' + reason if reason else ''}"]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def check_challenge(lab: str, token: str, target: Target) -> ChallengeResult:
+    """Grade ``token`` as the answer to challenge ``lab`` (a key of ``CHALLENGES``).
+
+    Solved means: the lab's naive verifier accepts it with ``role`` "admin", the reference backend
+    refuses it with 401 (so the issuer never signed it), and the header uses the lab's technique.
+    """
+    challenge = CHALLENGES.get(lab)
+    if challenge is None:
+        raise ValueError(f"unknown lab {lab!r}; choose one of {', '.join(CHALLENGES)}")
+    try:
+        header = split(token)[0]
+    except (ValueError, TypeError, AttributeError):
+        return ChallengeResult(lab, False, "not tried: not a compact JWS", (0, None),
+                               "a JWT is three base64url segments joined by dots: build one with lab.forge or "
+                               "lab.tamper, starting from Grace's token")
+    reference = reference_verdict(target.api, token)
+    try:
+        claims = challenge.verify(token, target)
+    except Exception as exc:  # noqa: BLE001 - the naive verifiers are sloppy on purpose: any crash is a refusal
+        return ChallengeResult(lab, False, f"refused ({type(exc).__name__}: {exc})", reference, challenge.hint)
+    role = claims.get("role") if isinstance(claims, dict) else None
+    naive = f"accepted, role {role!r}"
+    if role != "admin":
+        hint = "the naive verifier lets this token in, but not as admin: the claim to change is role"
+    elif reference[0] != 401:
+        hint = ("the reference backend accepts this token too, so the issuer really signed it: asking for a "
+                "genuine admin token is not an attack; forge one the issuer never signed")
+    elif not challenge.uses_technique(header, target):
+        hint = f"a forgery, but not by this lab's door: this lab wants {challenge.technique} in the header"
+    else:
+        return ChallengeResult(lab, True, naive, reference)
+    return ChallengeResult(lab, False, naive, reference, hint)
+
+
 __all__ = [
-    "BANNER", "WORDLIST", "NaiveVerifierError", "attacker_jwks_app", "attacker_key", "b64url", "b64url_decode",
+    "BANNER", "CHALLENGES", "WORDLIST", "Challenge", "ChallengeResult", "NaiveVerifierError", "Target",
+    "check_challenge", "attacker_jwks_app", "attacker_key", "b64url", "b64url_decode",
     "crack_hs256", "ed25519", "forge", "hs256", "naive_alg_from_header", "naive_decode_without_verifying",
     "naive_hs256_shared_secret", "naive_kid_as_file_path", "naive_trusts_jku_header", "naive_trusts_jwk_header",
     "public_jwk", "reference_verdict", "split", "tamper",
