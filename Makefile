@@ -1,4 +1,6 @@
 # Two commands: `make lab` opens the workbook, `make test` runs every test.
+# Also: `make test-fast` (package tests only, under a minute), `make serve` (the playground outside
+# Jupyter), `make bench` (every benchmark; rewrites the README's table).
 # Setup steps leave stamps in .make/ and re-run only when their inputs change.
 
 PYTHON ?= python3
@@ -8,7 +10,7 @@ STAMPS := .make
 NODE_PROJECT := playground/better_auth
 FRONTEND     := playground/frontend
 
-.PHONY: lab test setup clean refresh-notebooks
+.PHONY: lab test test-fast serve bench setup clean refresh-notebooks
 
 # JupyterLab refuses to start as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?=
@@ -20,6 +22,23 @@ lab: setup
 # One worker per core; --dist loadscope keeps each notebook's cells together, in order, on one worker.
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadscope
+
+# The package tests without the notebooks, the real Better Auth (Node) and the browser (Chromium):
+# naming `tests` replaces the configured testpaths, so nbval collects no notebook.
+test-fast: $(STAMPS)/python
+	$(BIN)/python -m pytest -n auto --dist loadscope -q tests -m "not node and not browser"
+
+# The playground outside Jupyter, with the venv's Python (no need to activate it); Ctrl-C stops it.
+# Another issuer or ports: make serve SERVE_ARGS="--issuer better-auth --auth-port 3000 --api-port 8000"
+SERVE_ARGS ?= --auth-port 3000 --api-port 8000
+serve: setup
+	$(BIN)/python -m playground serve $(SERVE_ARGS)
+
+# Every benchmark, one after the other (minutes, needs wrk); prints the README's table and
+# rewrites it between its markers. Not part of `make test`: timings are measured, not asserted.
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/frontend
 
@@ -56,9 +75,17 @@ $(STAMPS)/frontend: $(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/src/*)
 clean:
 	rm -rf $(VENV) $(STAMPS) $(NODE_PROJECT)/node_modules $(FRONTEND)/node_modules $(FRONTEND)/dist
 
-# After editing a lesson: run it top to bottom and store its outputs without volatile metadata
+# After editing a lesson: run it top to bottom, hide the solutions' outputs (solution cells are
+# stored unexecuted: nbval runs them without comparing), then drop volatile metadata; --keep-count
+# leaves those null execution counts alone.
 # (one lesson: make refresh-notebooks NOTEBOOKS=notebooks/03_verify_in_fastapi.ipynb).
 NOTEBOOKS ?= notebooks/*.ipynb
 refresh-notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	$(BIN)/python scripts/notebooks.py strip-solutions $(NOTEBOOKS)
 	$(BIN)/nbstripout --keep-output --keep-count $(NOTEBOOKS)
+
+# The learners' copy (build/learner/): the lessons without answers or outputs. Generated, never edited.
+LEARNER_DIR ?= build/learner
+learner-copy: $(STAMPS)/python
+	$(BIN)/python scripts/notebooks.py learner-copy --out $(LEARNER_DIR)

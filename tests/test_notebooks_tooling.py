@@ -1,0 +1,160 @@
+"""The workbook's answers stay hidden, and the learners' copy has none yet still runs.
+
+Covers ``scripts/notebooks.py`` (strip-solutions, learner-copy) on the committed lessons: no
+notebook shows a solution's output, every exercise has a learner cell and a solution, the
+learner copy carries no solution code, and it runs without error up to its first exercise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "notebooks.py"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+_spec = importlib.util.spec_from_file_location("workbook_notebooks_script", SCRIPT)
+notebooks_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(notebooks_script)
+
+
+def _run_script(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def _lesson_with_an_exercise() -> nbformat.NotebookNode:
+    v4 = nbformat.v4
+    solution = v4.new_code_cell("answer = 6 * 7\nassert answer == 42\nanswer",
+                                metadata={"tags": ["solution"]}, execution_count=3,
+                                outputs=[v4.new_output("execute_result", {"text/plain": "42"}, execution_count=3)])
+    return v4.new_notebook(cells=[
+        v4.new_markdown_cell("# Lesson\nWhat you will learn"),
+        v4.new_code_cell("x = 1", execution_count=1),
+        v4.new_markdown_cell("## Exercises\n1. Compute the answer."),
+        v4.new_code_cell("# your code here", execution_count=2),
+        solution,
+        v4.new_markdown_cell("2. An exercise whose solution stands alone."),
+        v4.new_code_cell("second = x + 1", metadata={"tags": ["solution"]}, execution_count=4),
+    ])
+
+
+def _code_sources(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_strip_solutions_hides_the_answer_and_is_idempotent(tmp_path):
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(_lesson_with_an_exercise(), path)
+
+    first = _run_script("strip-solutions", str(path))
+    stripped_bytes = path.read_bytes()
+    second = _run_script("strip-solutions", str(path))
+
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert path.read_bytes() == stripped_bytes and second.stdout == ""
+    cells = nbformat.read(path, as_version=4).cells
+    for cell in (cells[4], cells[6]):
+        assert cell.outputs == [] and cell.execution_count is None
+        assert cell.metadata["jupyter"]["source_hidden"] is True
+    assert cells[1].execution_count == 1 and cells[3].execution_count == 2  # other cells untouched
+
+
+def test_nbstripout_after_strip_solutions_keeps_them_unexecuted(tmp_path):
+    # `make refresh-notebooks` runs nbstripout --keep-count last: it must not undo the stripping.
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(_lesson_with_an_exercise(), path)
+    assert _run_script("strip-solutions", str(path)).returncode == 0
+    subprocess.run([sys.executable, "-m", "nbstripout", "--keep-output", "--keep-count", str(path)], check=True)
+    solution = nbformat.read(path, as_version=4).cells[4]
+    assert solution.execution_count is None and solution.metadata["jupyter"]["source_hidden"] is True
+
+
+def test_a_missing_notebook_is_a_usage_error(tmp_path):
+    result = _run_script("strip-solutions", str(tmp_path / "nope.ipynb"))
+    assert result.returncode == 2 and "no such notebook" in result.stderr
+
+
+def test_learner_version_drops_answers_and_keeps_every_other_cell():
+    lesson = _lesson_with_an_exercise()
+    learner = notebooks_script.learner_version(lesson)
+
+    # The exercise with a learner cell loses its solution; the one without gets a harmless placeholder.
+    assert _code_sources(learner) == ["x = 1", "# your code here", notebooks_script.SOLUTION_PLACEHOLDER]
+    assert [c.source for c in learner.cells if c.cell_type == "markdown"] == \
+        [c.source for c in lesson.cells if c.cell_type == "markdown"]
+    assert all(c.outputs == [] and c.execution_count is None for c in learner.cells if c.cell_type == "code")
+    assert lesson.cells[4].outputs, "the source notebook is not modified"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_shows_no_solution_output(path):
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        if notebooks_script.is_solution(cell):
+            assert cell.outputs == [], f"cell {index}: a solution is stored with its output"
+            assert cell.execution_count is None, f"cell {index}: a solution is stored executed"
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {index} is not collapsed"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_a_learner_cell_and_a_solution(path):
+    code = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    learner_cells = [i for i, cell in enumerate(code) if notebooks_script.is_learner_cell(cell)]
+    assert learner_cells, "a lesson ends with exercises: each gets a `# your code here` cell"
+    for i in learner_cells:
+        assert i + 1 < len(code) and notebooks_script.is_solution(code[i + 1]), \
+            f"exercise cell {code[i].source!r} is not followed by a `solution` cell"
+    for i, cell in enumerate(code):
+        if notebooks_script.is_solution(cell):
+            owner = next(c for c in reversed(code[:i]) if not notebooks_script.is_solution(c))
+            assert notebooks_script.is_learner_cell(owner), \
+                f"solution {cell.source[:40]!r} has no `# your code here` cell before it"
+
+
+def test_learner_copy_contains_no_solution_code(tmp_path):
+    result = _run_script("learner-copy", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        original = nbformat.read(path, as_version=4)
+        learner = nbformat.read(tmp_path / path.name, as_version=4)
+        solutions = [c.source for c in original.cells if notebooks_script.is_solution(c)]
+        learner_code = _code_sources(learner)
+        for solution in solutions:
+            assert solution not in learner_code, f"{path.name}: solution code in the learner copy"
+        assert [s for s in learner_code if s != notebooks_script.SOLUTION_PLACEHOLDER] == \
+            [c.source for c in original.cells if c.cell_type == "code" and not notebooks_script.is_solution(c)]
+        assert all(c.outputs == [] and c.execution_count is None
+                   for c in learner.cells if c.cell_type == "code"), path.name
+
+
+def _prefix_before_first_exercise(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    prefix = []
+    for cell in notebook.cells:
+        if notebooks_script.is_learner_cell(cell) or cell.source == notebooks_script.SOLUTION_PLACEHOLDER:
+            break
+        prefix.append(cell)
+    return prefix
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_learner_copy_runs_up_to_the_first_exercise(path, tmp_path):
+    learner = notebooks_script.learner_version(nbformat.read(path, as_version=4))
+    learner.cells = _prefix_before_first_exercise(learner)
+    assert any(cell.cell_type == "code" for cell in learner.cells)
+    # Run where the learner copy lives (not next to the lessons), in the workbook's own kernel.
+    client = NotebookClient(learner, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        pytest.fail(f"the learner copy of {path.name} fails before its first exercise:\n{exc}", pytrace=False)
