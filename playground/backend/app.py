@@ -13,17 +13,17 @@ browser shows the real error instead of a misleading CORS failure.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from playground.clock import Clock
-
+from .clock import Clock, SystemClock
 from .credentials import Authenticator
 from .dependencies import (
+    CurrentUser,
     get_cookie_cache_user,
-    get_current_user,
     get_session_user,
     require_role,
     require_user_match,
@@ -84,7 +84,7 @@ def create_app(
 ) -> FastAPI:
     """The backend app. ``auth_middleware=True`` authenticates every non-public route with
     ``JWTAuthMiddleware`` (the dependencies then reuse its result)."""
-    clock = clock or Clock.system()
+    clock = clock or SystemClock()
     key_source = JWKSKeySource.from_settings(settings)
     verifier = TokenVerifier.from_settings(settings, key_source, clock)
     authenticator = Authenticator(verifier, jwt_cookie_name=settings.jwt_cookie_name)
@@ -122,17 +122,17 @@ def create_app(
         return {"message": "Anyone can read this.", "authenticated": False}
 
     @app.get("/api/me", response_model=User)
-    async def me(user: User = Depends(get_current_user)) -> User:
+    async def me(user: CurrentUser) -> User:
         """The user described by the verified token."""
         return user
 
     @app.get("/api/users/{user_id}/profile")
-    async def profile(user_id: str, user: User = Depends(require_user_match)) -> dict:
+    async def profile(user_id: str, user: Annotated[User, Depends(require_user_match)]) -> dict:
         """Only the user themself: the token's sub must equal {user_id} (else 403)."""
         return {"id": user.id, "name": user.name, "email": user.email, "role": user.role}
 
     @app.get("/api/admin/stats")
-    async def admin_stats(user: User = Depends(require_role("admin"))) -> dict:
+    async def admin_stats(user: Annotated[User, Depends(require_role("admin"))]) -> dict:
         """Only users with the admin role (else 403)."""
         return {
             "jwks_fetches": key_source.fetch_count,
@@ -141,7 +141,7 @@ def create_app(
         }
 
     @app.get("/api/personalized")
-    async def personalized(user: User = Depends(get_current_user)) -> dict:
+    async def personalized(user: CurrentUser) -> dict:
         """Uses Better Auth additionalFields carried in the token (defaults when absent)."""
         return {
             "greeting": f"Hello, {user.name or 'there'}!",
@@ -153,7 +153,7 @@ def create_app(
         }
 
     @app.get("/api/session/me", response_model=User)
-    async def session_me(user: User = Depends(get_session_user)) -> User:
+    async def session_me(user: Annotated[User, Depends(get_session_user)]) -> User:
         """The user of a Better Auth session, validated by calling get-session (see sessions.py)."""
         return user
 
@@ -161,7 +161,7 @@ def create_app(
         # Only with the secret configured: without it this path cannot work, and a route that
         # always fails would teach nothing.
         @app.get("/api/session/cached", response_model=User)
-        async def session_cached(user: User = Depends(get_cookie_cache_user)) -> User:
+        async def session_cached(user: Annotated[User, Depends(get_cookie_cache_user)]) -> User:
             """The user in the jwt-strategy cookie cache, checked with BETTER_AUTH_SECRET."""
             return user
 

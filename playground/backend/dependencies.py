@@ -14,6 +14,7 @@ thread pool — slower, see the baselines); authorization failures (wrong user, 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
@@ -59,7 +60,11 @@ get_current_user = BetterAuthBearer(
 )
 
 
-async def require_user_match(user_id: str, user: User = Depends(get_current_user)) -> User:
+#: The parameter type a route declares to get the verified user: ``user: CurrentUser``.
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def require_user_match(user_id: str, user: CurrentUser) -> User:
     """The current user, only if it is the ``{user_id}`` of the path (token ``sub`` vs path)."""
     if user.id != user_id:
         raise InsufficientScopeError(Reason.USER_MISMATCH, "this token belongs to another user")
@@ -69,7 +74,8 @@ async def require_user_match(user_id: str, user: User = Depends(get_current_user
 def require_role(role: str) -> Callable[..., Awaitable[User]]:
     """A dependency that lets only users having ``role`` (Better Auth admin-plugin style) through."""
 
-    async def dependency(user: User = Depends(get_current_user)) -> User:
+    async def dependency(user: CurrentUser) -> User:
+        # Exactly Better Auth's matching (User.roles): "user,admin" has admin, "user, admin" not.
         if role not in user.roles:
             raise InsufficientScopeError(Reason.MISSING_ROLE, f"this needs the '{role}' role")
         return user

@@ -33,6 +33,7 @@ class Reason(StrEnum):
     # the token itself is unacceptable (401 invalid_token)
     TOKEN_TOO_LARGE = "token_too_large"
     MALFORMED = "malformed"
+    NON_CANONICAL_ENCODING = "non_canonical_encoding"
     SESSION_TOKEN_NOT_JWT = "session_token_not_jwt"
     COOKIE_CACHE_TOKEN = "cookie_cache_token"
     WRONG_TOKEN_TYPE = "wrong_token_type"

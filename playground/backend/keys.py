@@ -12,13 +12,15 @@ Security rules:
   no key at all can be had does a request get a 503 (``jwks_unavailable``), never a 401.
 
 Fetching is async (httpx) so it never blocks the event loop — unlike PyJWT's ``PyJWKClient``,
-which uses urllib under a lock. Cache ages use a monotonic clock, not the lessons' ``Clock``:
+which uses urllib under a lock — and bounded (``upstream``): at most ``MAX_JWKS_BYTES``, read as a
+stream and abandoned at the cap, within one deadline of ``timeout`` seconds for the whole fetch. Cache ages use a monotonic clock, not the lessons' ``Clock``:
 freezing or shifting token time must not freeze or expire the key cache.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Mapping
 
@@ -27,6 +29,8 @@ from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
 from .errors import InvalidTokenError, Reason, UpstreamUnavailableError
+from .settings import BackendSettings
+from .upstream import UpstreamError, get_bounded
 
 #: A JWK Set larger than this is not a key set (Better Auth's holds one key per rotation).
 MAX_JWKS_BYTES = 256 * 1024
@@ -61,7 +65,7 @@ class JWKSKeySource:
         self.fetch_count = 0
 
     @classmethod
-    def from_settings(cls, settings, **overrides) -> JWKSKeySource:
+    def from_settings(cls, settings: BackendSettings, **overrides) -> JWKSKeySource:
         options = dict(
             algorithms=settings.algorithms,
             ttl=settings.jwks_cache_ttl,
@@ -74,10 +78,6 @@ class JWKSKeySource:
     def keys(self) -> Mapping[str, PyJWK]:
         """The keys currently known, by kid (possibly stale while the issuer is down)."""
         return dict(self._keys)
-
-    @property
-    def last_error(self) -> str | None:
-        return self._last_error
 
     def has_key(self, kid: str) -> bool:
         """Whether ``kid`` is in the last key set fetched. The token cache asks on every hit, so this
@@ -145,14 +145,21 @@ class JWKSKeySource:
     async def _download(self) -> dict[str, PyJWK]:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
-        response = await self._client.get(self.jwks_url, headers={"Accept": "application/json"})
-        if response.status_code != 200:
-            raise ValueError(f"HTTP {response.status_code} from the JWKS URL")
-        if len(response.content) > MAX_JWKS_BYTES:
-            raise ValueError("the JWKS response is too large")
-        document = response.json()
+        status, body = await get_bounded(
+            self._client,
+            self.jwks_url,
+            headers={"Accept": "application/json"},
+            max_bytes=MAX_JWKS_BYTES,
+            deadline=self._timeout,
+        )
+        if status != 200:
+            raise UpstreamError(f"HTTP {status} from the JWKS URL")
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise UpstreamError("the JWKS response is not JSON") from None
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-            raise ValueError("the JWKS response has no 'keys' list")
+            raise UpstreamError("the JWKS response has no 'keys' list")
         return parse_jwks(document, self._algorithms)
 
     async def aclose(self) -> None:

@@ -7,8 +7,10 @@ The verified ``User`` is put on ``request.state.user`` (ASGI ``scope["state"]``)
 ``get_current_user`` finds it instead of verifying again.
 
 Security rule: the allow-list is of *public* routes — a route someone forgets to list is
-protected, not exposed; WebSocket handshakes are authenticated too. CORS preflights (``OPTIONS``)
-pass through: they carry no credentials by design, and the CORS middleware outside answers them.
+protected, not exposed; WebSocket handshakes are authenticated too. Only a real CORS preflight —
+``OPTIONS`` with both ``Origin`` and ``Access-Control-Request-Method`` (the Fetch standard's
+definition) — passes through: it carries no credentials by design, and the CORS middleware outside
+answers it. Any other ``OPTIONS`` request reaches the app, so it is authenticated like any request.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .credentials import Authenticator
 from .errors import AuthError, auth_error_response
+
+
+def is_cors_preflight(scope: Scope) -> bool:
+    """``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``: what a browser sends
+    before a cross-origin request, and the only request allowed through without credentials."""
+    if scope["type"] != "http" or scope["method"] != "OPTIONS":
+        return False
+    names = {name for name, _ in scope["headers"]}
+    return b"origin" in names and b"access-control-request-method" in names
 
 
 class JWTAuthMiddleware:
@@ -42,7 +53,7 @@ class JWTAuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] not in ("http", "websocket")  # lifespan
-            or scope.get("method") == "OPTIONS"
+            or is_cors_preflight(scope)
             or self.is_public(scope["path"])
         ):
             await self.app(scope, receive, send)

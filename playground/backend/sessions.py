@@ -23,22 +23,21 @@ bearer plugin's ``set-auth-token`` gives a non-browser client), then the session
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
-import jwt
 from starlette.requests import HTTPConnection
 
-from playground.clock import Clock
-
+from .clock import Clock, SystemClock
 from .credentials import bearer_credentials
 from .errors import (
     InvalidTokenError,
@@ -46,7 +45,15 @@ from .errors import (
     Reason,
     UpstreamUnavailableError,
 )
+from .settings import BackendSettings
+from .timestamps import iso_instant, numeric_date
+from .upstream import UpstreamError, get_bounded
 from .user import User
+from .verify import decode_unverified
+
+#: get-session's answer is a session and a user (whose ``image`` may be a data: URL); more than
+#: this is not one.
+MAX_SESSION_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,25 @@ def sign_session_token(token: str, secret: str) -> str:
 def verify_session_cookie(value: str, secret: str) -> str:
     """The session token inside a signed cookie value, if its HMAC matches ``secret``.
 
-    Raises ``InvalidTokenError(bad_signature)``. The value may still be percent-encoded (Starlette
-    does not decode cookie values). Constant-time comparison: no timing oracle on the signature.
+    Raises ``InvalidTokenError`` (``malformed``, ``non_canonical_encoding``, ``bad_signature``).
+    The value may still be percent-encoded (Starlette does not decode cookie values). The
+    signature must be the one canonical base64 spelling of the HMAC: a variant with other unused
+    bits would be a second string for the same session (and a second entry in every cache keyed by
+    it). Constant-time comparison: no timing oracle on the signature.
     """
     decoded = unquote(value)
-    token, dot, _ = decoded.rpartition(".")
+    token, dot, signature = decoded.rpartition(".")
     if not dot or not token:
         raise InvalidTokenError(Reason.MALFORMED, "a signed session cookie is '<token>.<signature>'")
+    try:
+        digest = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidTokenError(Reason.MALFORMED, "the session cookie's signature is not base64") from None
+    if base64.b64encode(digest).decode() != signature:
+        raise InvalidTokenError(
+            Reason.NON_CANONICAL_ENCODING,
+            "the session cookie's signature is non-canonical base64 (unused bits set, or padding missing)",
+        )
     if not hmac.compare_digest(sign_session_token(token, secret).encode(), decoded.encode()):
         raise InvalidTokenError(
             Reason.BAD_SIGNATURE, "the session cookie's signature does not match BETTER_AUTH_SECRET"
@@ -101,25 +120,32 @@ def verify_session_cookie(value: str, secret: str) -> str:
 def verify_cookie_cache_jwt(value: str, secret: str, *, clock: Clock, leeway: float = 0.0) -> dict[str, Any]:
     """The payload (``session``, ``user``, ...) of a ``jwt``-strategy cookie cache, checked with the secret.
 
-    Security rule: HS256 only (that is what Better Auth signs this cookie with), ``exp`` checked
-    against the injected clock, and the embedded session's own ``expiresAt`` honoured too.
+    Security rule: HS256 only (that is what Better Auth signs this cookie with,
+    ``better-auth/dist/crypto/jwt.mjs`` ``signJWT``), parsed as strictly as an access token
+    (``verify.decode_unverified``: canonical base64url, unique JSON names, no NaN/Infinity),
+    ``exp`` checked against the injected clock, and the embedded session's own ``expiresAt``
+    honoured too. Time values of any other shape are ``invalid_claim``.
     """
-    try:
-        # PyJWT's own exp check would read the wall clock: it is done below with the injected one.
-        options = {"verify_exp": False, "verify_iat": False, "require": ["exp"]}
-        payload = jwt.decode(unquote(value), secret.encode(), algorithms=["HS256"], options=options)
-    except jwt.InvalidSignatureError:
-        raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache was not signed with BETTER_AUTH_SECRET") from None
-    except jwt.PyJWTError as exc:
-        raise InvalidTokenError(Reason.MALFORMED, f"the cookie cache is not a valid HS256 JWT: {exc}") from None
+    decoded = decode_unverified(unquote(value))
+    if decoded.header.get("alg") != "HS256":
+        raise InvalidTokenError(Reason.UNSUPPORTED_ALGORITHM, "the cookie cache must be HS256 (Better Auth's jwt strategy)")
+    expected = hmac.new(secret.encode(), decoded.signing_input, hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, decoded.signature):
+        raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache was not signed with BETTER_AUTH_SECRET")
+    payload = decoded.claims
+    if "exp" not in payload:
+        raise InvalidTokenError(Reason.MISSING_CLAIM, "the cookie cache has no 'exp' claim")
+    exp = numeric_date(payload["exp"])
+    if exp is None:
+        raise InvalidTokenError(Reason.INVALID_CLAIM, "the cookie cache's 'exp' is not a NumericDate")
+    if "iat" in payload and numeric_date(payload["iat"]) is None:
+        raise InvalidTokenError(Reason.INVALID_CLAIM, "the cookie cache's 'iat' is not a NumericDate")
     now = clock.now()
-    exp = payload["exp"]
-    if not isinstance(exp, (int, float)) or now >= exp + leeway:
+    if now >= exp + leeway:
         raise InvalidTokenError(Reason.EXPIRED, "the cookie cache has expired")
     if not _is_session(payload):
         raise InvalidTokenError(Reason.INVALID_SESSION, "the cookie cache has no session and user")
-    if _seconds_left(payload["session"], now) <= -leeway:
-        raise InvalidTokenError(Reason.EXPIRED, "the session in the cookie cache has expired (or has no expiresAt)")
+    _check_session_expiry(payload["session"], now, leeway, source="the session in the cookie cache")
     return payload
 
 
@@ -135,6 +161,7 @@ class SessionValidator:
         cache_size: int = 10_000,
         secret: str | None = None,
         clock: Clock | None = None,
+        leeway: float = 0.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.get_session_url = get_session_url
@@ -142,7 +169,8 @@ class SessionValidator:
         self._cache_ttl = cache_ttl
         self._cache_size = cache_size
         self._secret = secret
-        self._clock = clock or Clock.system()
+        self._clock = clock or SystemClock()
+        self._leeway = leeway
         self._monotonic = monotonic
         self._cache: OrderedDict[SessionCredential, tuple[float, Session]] = OrderedDict()
         self._client: httpx.AsyncClient | None = None
@@ -150,7 +178,7 @@ class SessionValidator:
         self.calls = 0
 
     @classmethod
-    def from_settings(cls, settings, clock: Clock | None = None) -> SessionValidator:
+    def from_settings(cls, settings: BackendSettings, clock: Clock | None = None) -> SessionValidator:
         secret = settings.better_auth_secret
         return cls(
             settings.get_session_url,
@@ -158,6 +186,7 @@ class SessionValidator:
             cache_ttl=settings.session_cache_ttl,
             secret=secret.get_secret_value() if secret is not None else None,
             clock=clock,
+            leeway=settings.leeway_seconds,
         )
 
     async def validate(self, credential: SessionCredential) -> Session:
@@ -177,10 +206,12 @@ class SessionValidator:
         body = await self._get_session(credential)
         if not _is_session(body):
             raise InvalidTokenError(Reason.INVALID_SESSION, "Better Auth does not know this session (signed out or expired)")
+        now = self._clock.now()
+        expires_at = _check_session_expiry(body["session"], now, self._leeway, source="get-session's session")
         session = Session(user=User.from_session_user(body["user"]), session=body["session"])
         # Successes only, for a short TTL (revocation is seen within it), and never past the
         # session's own expiresAt.
-        lifetime = min(self._cache_ttl, _seconds_left(body["session"], self._clock.now()))
+        lifetime = min(self._cache_ttl, expires_at - now)
         if lifetime > 0:
             self._cache[credential] = (self._monotonic() + lifetime, session)
             while len(self._cache) > self._cache_size:
@@ -196,18 +227,20 @@ class SessionValidator:
             headers = {"Cookie": f"{credential.cookie_name}={credential.value}"}
         self.calls += 1
         try:
-            response = await self._client.get(self.get_session_url, headers=headers)
-        except httpx.HTTPError as exc:
+            status, body = await get_bounded(
+                self._client, self.get_session_url, headers=headers, max_bytes=MAX_SESSION_BYTES, deadline=self._timeout
+            )
+        except UpstreamError as exc:
             raise UpstreamUnavailableError(
-                Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session did not answer ({type(exc).__name__})"
+                Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session did not answer usably ({exc})"
             ) from None
-        if response.status_code != 200:
+        if status != 200:
             raise UpstreamUnavailableError(
-                Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session answered HTTP {response.status_code}"
+                Reason.SESSION_SERVICE_UNAVAILABLE, f"Better Auth's get-session answered HTTP {status}"
             )
         try:
-            return response.json()
-        except ValueError:
+            return json.loads(body)
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise UpstreamUnavailableError(Reason.SESSION_SERVICE_UNAVAILABLE, "get-session did not return JSON") from None
 
     async def aclose(self) -> None:
@@ -230,9 +263,14 @@ def _is_session(body: Any) -> bool:
     return isinstance(user_id, str) and bool(user_id)
 
 
-def _seconds_left(session: dict[str, Any], now: float) -> float:
-    """Seconds until the session's ``expiresAt`` (ISO 8601, as get-session returns it); 0 if unreadable."""
-    try:
-        return datetime.fromisoformat(str(session["expiresAt"]).replace("Z", "+00:00")).timestamp() - now
-    except (KeyError, ValueError):
-        return 0.0
+def _check_session_expiry(session: dict[str, Any], now: float, leeway: float, *, source: str) -> float:
+    """The session's ``expiresAt`` (ISO 8601, as Better Auth serialises it) in epoch seconds;
+    ``InvalidTokenError`` when it is missing, unreadable or past."""
+    expires_at = iso_instant(session.get("expiresAt"))
+    if expires_at is None:
+        raise InvalidTokenError(
+            Reason.INVALID_CLAIM, f"{source} has no expiresAt that is an ISO 8601 date between 1970 and 9999"
+        )
+    if now >= expires_at + leeway:
+        raise InvalidTokenError(Reason.EXPIRED, f"{source} has expired")
+    return expires_at

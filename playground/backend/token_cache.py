@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from playground.clock import Clock
+from .clock import Clock
 
 if TYPE_CHECKING:
     from .verify import VerifiedToken
@@ -59,8 +59,8 @@ class VerifiedTokenCache:
 
     def put(self, token: str, verified: VerifiedToken) -> None:
         claims = verified.claims
-        # The verifier has checked these are numbers; iat/nbf may have been accepted within the
-        # leeway, so the entry starts no earlier than the moment it was verified.
+        # The verifier has checked these are NumericDates (finite, 1970-9999); iat/nbf may have
+        # been accepted within the leeway, so the entry starts no earlier than its verification.
         valid_from = min(max(claims["iat"], claims.get("nbf", claims["iat"])), self._clock.now())
         self._entries[token] = _Entry(verified, valid_from=valid_from, valid_until=claims["exp"])
         self._entries.move_to_end(token)

@@ -4,7 +4,8 @@ Better Auth's jwt plugin puts the session's user object into the token (``id``, 
 ``email``, ``emailVerified``, ``image``, ``createdAt``, ``updatedAt``, plus ``additionalFields``
 such as ``role`` and the workbook's profile fields) and forces ``sub`` to the user id. Security
 rule: identity comes from ``sub`` — the one claim Better Auth always sets itself — never from a
-payload field a ``definePayload`` could have renamed or dropped.
+payload field a ``definePayload`` could have renamed or dropped. Roles are read exactly as Better
+Auth's admin plugin reads them (``roles``): split on commas, nothing trimmed, case kept.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: The admin plugin's ``defaultRole`` when none is configured.
+DEFAULT_ROLE = "user"
 
 
 class User(BaseModel):
@@ -24,15 +28,28 @@ class User(BaseModel):
     name: str | None = None
     email_verified: bool = Field(default=False, alias="emailVerified")
     image: str | None = None
-    role: str = Field(default="user", description="Better Auth admin plugin style: comma-separated roles.")
+    role: str | None = Field(
+        default="user",
+        description="Better Auth admin plugin style: comma-separated roles. None when the claim was not a string.",
+    )
     software_background: str = Field(default="Beginner", alias="softwareBackground")
     hardware_background: str = Field(default="None", alias="hardwareBackground")
     interest_area: str = Field(default="General", alias="interestArea")
 
     @property
     def roles(self) -> frozenset[str]:
-        """The admin plugin stores several roles as one comma-separated string ("admin,user")."""
-        return frozenset(part.strip() for part in self.role.split(",") if part.strip())
+        """The roles exactly as Better Auth's admin plugin sees them.
+
+        ``better-auth/dist/plugins/admin/has-permission.mjs`` (1.7.24) does
+        ``(input.role || input.options?.defaultRole || "user").split(",")`` and looks each piece up
+        as it is: no trimming, case-sensitive. So "user,admin" has admin, while "user, admin",
+        "admin\\n" and " admin" do not (those pieces name no role); an empty role is the default
+        role, and so is a null one. A role claim of another type (``role`` is ``None`` here) grants no
+        role at all.
+        """
+        if self.role is None:
+            return frozenset()
+        return frozenset((self.role or DEFAULT_ROLE).split(","))
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> User:
@@ -44,6 +61,10 @@ class User(BaseModel):
             value = claims.get(field.alias or name)
             if name != "id" and isinstance(value, bool if field.annotation is bool else str):
                 data[name] = value
+        if claims.get("role") is not None and not isinstance(claims["role"], str):
+            # Better Auth issues a string (or null, which it reads as the default role): anything
+            # else (a list, an object, true) must not fall back to a role.
+            data["role"] = None
         return cls.model_validate(data)
 
     @classmethod

@@ -9,7 +9,9 @@ Security rules (each is a check below, and a case in ``tests/security``):
   point at attacker-chosen keys) are refused, and so is any ``crit`` extension we do not implement.
 * ``kid``, ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required; ``iss`` and ``aud`` must
   equal the configured values exactly (no prefix/suffix match, no trailing-slash forgiveness).
-* Time claims are checked against the injected ``Clock`` with the configured leeway. PyJWT
+* Time claims are checked against the injected clock with the configured leeway; each must be a
+  number of seconds between 1970 and 9999 (``timestamps``): a huge, infinite, boolean or textual
+  ``exp`` is ``invalid_claim``, never a crash and never "does not expire". PyJWT
   reads the wall clock itself, so it is used for what it is good at — its algorithm objects check
   the signature — and the claims are checked here.
 * A Better Auth *session cookie cache* JWT (``typ: better-auth.session-cache+jwt`` or an HS256
@@ -34,10 +36,11 @@ from typing import Any
 
 from jwt import PyJWK
 
-from playground.clock import Clock
-
+from .clock import Clock, SystemClock
 from .errors import InvalidTokenError, Reason
 from .keys import JWKSKeySource
+from .settings import BackendSettings
+from .timestamps import MAX_INSTANT, numeric_date
 from .token_cache import VerifiedTokenCache
 from .user import User
 
@@ -55,6 +58,10 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 # (44 chars ending in "=", percent-encoded in the cookie) — the signed cookie value.
 _SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{32}(\.(?:[A-Za-z0-9+/]|%2[BbFf]){43}(?:=|%3[Dd]))?")
 _PRINTABLE_KID = re.compile(r"[\x20-\x7e]{1,256}")
+# A base64url segment of length 2 or 3 (mod 4) ends in a character whose low 4 or 2 bits encode
+# no data; canonical encoders set them to zero, so only these last characters are canonical.
+# A set lookup: much cheaper than decoding and re-encoding every token.
+_CANONICAL_LAST_CHAR = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,25 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def is_canonical_base64url(segment: str) -> bool:
+    """Whether ``segment`` (already known to be unpadded base64url) is the one encoding of its bytes."""
+    allowed = _CANONICAL_LAST_CHAR.get(len(segment) % 4)
+    return allowed is None or segment[-1] in allowed
+
+
+def _non_canonical(part: str) -> InvalidTokenError:
+    return InvalidTokenError(
+        Reason.NON_CANONICAL_ENCODING,
+        f"the {part} is non-canonical base64url: its last character has unused bits set "
+        "(another spelling of the same bytes, RFC 4648 section 3.5)",
+    )
+
+
 def _b64url_json(segment: str, part: str) -> dict[str, Any]:
     if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
         raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not base64url (RFC 7515 compact form)")
+    if not is_canonical_base64url(segment):
+        raise _non_canonical(part)
     try:
         value = json.loads(
             base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)),
@@ -134,6 +157,8 @@ def decode_unverified(token: str, *, max_token_bytes: int = 8192) -> DecodedToke
     signature = segments[2]
     if not _B64URL.fullmatch(signature) or len(signature) % 4 == 1:
         raise InvalidTokenError(Reason.MALFORMED, "the signature is not base64url")
+    if not is_canonical_base64url(signature):
+        raise _non_canonical("signature")
     return DecodedToken(
         header=header,
         claims=claims,
@@ -186,10 +211,6 @@ def header_problems(decoded: DecodedToken, algorithms: list[str]) -> list[Invali
     return problems
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def claim_problems(
     claims: dict[str, Any], *, issuer: str, audience: str, now: float, leeway: float = 0.0
 ) -> list[InvalidTokenError]:
@@ -200,14 +221,19 @@ def claim_problems(
         if name not in claims
     ]
     for name in ("exp", "iat", "nbf"):
-        if name in claims and not _is_number(claims[name]):
-            problems.append(InvalidTokenError(Reason.INVALID_CLAIM, f"'{name}' is not a number"))
-    exp, iat, nbf = (claims.get(name) for name in ("exp", "iat", "nbf"))
-    if _is_number(exp) and now >= exp + leeway:
+        if name in claims and numeric_date(claims[name]) is None:
+            problems.append(
+                InvalidTokenError(
+                    Reason.INVALID_CLAIM,
+                    f"'{name}' is not a NumericDate (a number of seconds from 0 to {MAX_INSTANT}, year 9999)",
+                )
+            )
+    exp, iat, nbf = (numeric_date(claims.get(name)) for name in ("exp", "iat", "nbf"))
+    if exp is not None and now >= exp + leeway:
         problems.append(InvalidTokenError(Reason.EXPIRED, f"the token expired {now - exp:.0f} s ago"))
-    if _is_number(nbf) and nbf > now + leeway:
+    if nbf is not None and nbf > now + leeway:
         problems.append(InvalidTokenError(Reason.NOT_YET_VALID, f"the token is not valid for another {nbf - now:.0f} s"))
-    if _is_number(iat) and iat > now + leeway:
+    if iat is not None and iat > now + leeway:
         problems.append(
             InvalidTokenError(Reason.ISSUED_IN_FUTURE, f"the token was issued {iat - now:.0f} s in the future (clock skew?)")
         )
@@ -258,13 +284,15 @@ class TokenVerifier:
         self.audience = audience
         self.algorithms = list(algorithms)  # a copy: never mutated after construction
         self.leeway = leeway
-        self.clock = clock or Clock.system()
+        self.clock = clock or SystemClock()
         self.max_token_bytes = max_token_bytes
         self.cache = cache
 
     @classmethod
-    def from_settings(cls, settings, key_source: JWKSKeySource, clock: Clock | None = None) -> TokenVerifier:
-        clock = clock or Clock.system()
+    def from_settings(
+        cls, settings: BackendSettings, key_source: JWKSKeySource, clock: Clock | None = None
+    ) -> TokenVerifier:
+        clock = clock or SystemClock()
         cache = VerifiedTokenCache(settings.token_cache_size, clock) if settings.token_cache_size else None
         return cls(
             key_source,
