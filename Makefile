@@ -9,8 +9,9 @@ BIN    := $(VENV)/bin
 STAMPS := .make
 NODE_PROJECT := playground/better_auth
 FRONTEND     := playground/frontend
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 
-.PHONY: lab test test-fast serve bench setup clean refresh-notebooks
+.PHONY: lab test test-fast serve bench setup clean refresh-notebooks learner-copy
 
 # JupyterLab refuses to start as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?=
@@ -40,7 +41,12 @@ BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
-setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/frontend
+setup: $(STAMPS)/python $(KERNEL_CONFIG) $(STAMPS)/node $(STAMPS)/frontend
+
+# Kernels run with the venv's Python read <sys.prefix>/etc/ipython: this loads the notebook guard
+# (playground/notebook_guard.py) in every kernel of the workbook, whoever starts it.
+$(KERNEL_CONFIG): scripts/ipython_kernel_config.py | $(BIN)/python
+	install -D -m 644 $< $@
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

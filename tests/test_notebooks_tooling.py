@@ -8,6 +8,7 @@ learner copy carries no solution code, and it runs without error up to its first
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,57 @@ def test_learner_copy_runs_up_to_the_first_exercise(path, tmp_path):
         client.execute()
     except CellExecutionError as exc:
         pytest.fail(f"the learner copy of {path.name} fails before its first exercise:\n{exc}", pytrace=False)
+
+
+# The notebook guard (playground/notebook_guard.py), loaded by the workbook's kernel config.
+
+def test_defined_names_sees_every_way_a_cell_binds_a_global():
+    from playground.notebook_guard import defined_names
+
+    cells = ["import jwt\nfrom a.b import c as d\nimport os.path",
+             "x, (y, z) = 1, (2, 3)\nfor i in range(2): pass\nwith open('f') as handle: pass",
+             "def check(arg): local = 1\nclass Thing: pass\nresult = await check(1)",
+             "%time broken syntax ("]
+    assert defined_names(cells) == {"jwt", "d", "os", "x", "y", "z", "i", "handle", "check", "local",
+                                    "Thing", "result"}
+
+
+def _run_alone(source: str, **kernel_options) -> dict:
+    """Run one cell in a fresh workbook kernel (config as `make setup` installs it); its error output."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    client = NotebookClient(notebook, timeout=60, kernel_name="python3")
+    with pytest.raises(CellExecutionError):
+        client.execute(**kernel_options)
+    (error,) = [output for output in notebook.cells[0].outputs if output.output_type == "error"]
+    return error
+
+
+def test_a_middle_cell_run_alone_fails_with_one_line_saying_run_from_the_top():
+    lesson = nbformat.read(ROOT / "notebooks" / "01_jwt_anatomy.ipynb", as_version=4)
+    lesson_code = [cell.source for cell in lesson.cells if cell.cell_type == "code"
+                   and not notebooks_script.is_solution(cell) and not notebooks_script.is_learner_cell(cell)]
+
+    error = _run_alone(lesson_code[-1])  # the lesson's last step needs names from the steps before
+
+    assert error.ename == "NameError", "the cell still fails, so Run All stops there"
+    (line,) = error.traceback
+    assert re.fullmatch(r"NameError: name '\w+' is not defined\. This cell needs the cells above it: "
+                        r"run the lesson from the top \(Run ▸ Run All Cells\)", line), line
+
+
+def test_a_typo_keeps_the_usual_traceback():
+    error = _run_alone("tokne_not_in_any_lesson")
+    assert error.ename == "NameError" and len(error.traceback) > 1
+    assert not any("run the lesson from the top" in line for line in error.traceback)
+
+
+def test_the_guard_reads_the_notebook_jupyter_names(tmp_path):
+    import os
+
+    # Jupyter Server tells the kernel its notebook (JPY_SESSION_NAME): only that lesson's names count.
+    lesson = tmp_path / "lesson.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("only_here = 1")]), lesson)
+    env = {**os.environ, "JPY_SESSION_NAME": str(lesson)}
+
+    assert "run the lesson from the top" in _run_alone("only_here", env=env).traceback[-1]
+    assert len(_run_alone("pg", env=env).traceback) > 1, "pg is not defined by this notebook"
