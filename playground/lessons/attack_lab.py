@@ -326,15 +326,15 @@ class ChallengeResult:
     lab: str
     solved: bool
     naive: str  # what the naive verifier did with the token
-    reference: tuple[int, str | None]  # (status, reason) from the reference backend
+    reference: tuple[int, str | None] | None  # (status, reason) from the reference backend; None: not asked
     hint: str | None = None
 
     def __str__(self) -> str:
         title = CHALLENGES[self.lab].title
-        status, reason = self.reference
+        reference = "not asked" if self.reference is None else " ".join(str(part) for part in self.reference if part)
         lines = [f"{title}: {'SOLVED' if self.solved else 'not solved yet'}",
                  f"  naive verifier: {self.naive}",
-                 f"  reference backend: {status}{' ' + reason if reason else ''}"]
+                 f"  reference backend: {reference}"]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
@@ -352,7 +352,7 @@ def check_challenge(lab: str, token: str, target: Target) -> ChallengeResult:
     try:
         header = split(token)[0]
     except (ValueError, TypeError, AttributeError):
-        return ChallengeResult(lab, False, "not tried: not a compact JWS", (0, None),
+        return ChallengeResult(lab, False, "not tried: not a compact JWS", None,
                                "a JWT is three base64url segments joined by dots: build one with lab.forge or "
                                "lab.tamper, starting from Grace's token")
     reference = reference_verdict(target.api, token)

@@ -246,6 +246,7 @@ def test_lab2_and_lab3_share_a_verifier_but_not_a_solution(grace, jwks, target, 
 def test_malformed_answers_get_a_hint_not_an_exception(not_a_token, target):
     result = lab.check_challenge("alg-none", not_a_token, target)
     assert not result.solved and "three base64url segments" in result.hint
+    assert result.reference is None and "reference backend: not asked" in str(result)
 
 
 def test_unknown_lab_is_a_clear_error(grace, target):
