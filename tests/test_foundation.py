@@ -78,7 +78,8 @@ def test_notebooks_are_committed_without_volatile_metadata():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_follows_the_lesson_shape(path):
-    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+    # NN_topic, or NNx_topic for a lesson inserted after NN (10b_... sorts after 10_...).
+    assert re.fullmatch(r"\d\d[a-z]?_[a-z0-9_]+\.ipynb", path.name)
     cells = json.loads(path.read_text())["cells"]
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
     code = [c for c in cells if c["cell_type"] == "code"]
@@ -104,3 +105,54 @@ def test_env_example_documents_every_backend_setting():
         else:
             env_name = (prefix + name).upper()
         assert re.search(rf"^#? ?{env_name}=", documented, flags=re.MULTILINE), env_name
+
+
+def _makefile_targets() -> set[str]:
+    return set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), flags=re.MULTILINE))
+
+
+def _readme_shell_lines() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    return [line for block in blocks for line in block.splitlines()]
+
+
+def test_licence_is_mit_and_pyproject_says_so():
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in licence
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+
+
+def test_every_make_command_in_the_readme_is_a_makefile_target():
+    readme = (ROOT / "README.md").read_text()
+    used = set(re.findall(r"`?make ([\w-]+)", readme))
+    assert {"lab", "test", "test-fast", "serve", "bench"} <= used
+    assert used <= _makefile_targets(), used - _makefile_targets()
+
+
+def test_readme_commands_run_without_an_activated_venv():
+    # A fresh shell has no `python` on PATH, or one without httpx: commands spell out the venv's.
+    bare = [line for line in _readme_shell_lines() if re.search(r"(^|[\s|(])python3? ", line)]
+    assert not bare, f"use make or .venv/bin/python: {bare}"
+
+
+def test_make_test_runs_no_benchmark_and_test_fast_runs_no_notebook():
+    makefile = (ROOT / "Makefile").read_text()
+    recipes = dict(re.findall(r"^([\w-]+):.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE))
+    assert "bench" not in recipes["test"] and "benchmarks/run_all.py" in recipes["bench"]
+    fast = recipes["test-fast"]
+    # Naming `tests` replaces testpaths (tests + notebooks), so nbval collects no notebook.
+    assert re.search(r"pytest .* tests( |$)", fast, flags=re.MULTILINE)
+    declared = {marker.split(":")[0] for marker in _pyproject()["tool"]["pytest"]["ini_options"]["markers"]}
+    expression = re.search(r'-m "([^"]+)"', fast).group(1)
+    assert set(re.findall(r"not (\w+)", expression)) == {"node", "browser"} <= declared
+
+
+def test_readme_holds_the_benchmark_table_between_its_markers_once():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from readme_table import END, START
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(START) == readme.count(END) == 1
+    assert readme.index("## Benchmarks") < readme.index(START) < readme.index(END)
+

@@ -1,0 +1,69 @@
+"""The apps the reference backend is measured against, each as a uvicorn factory.
+
+Both peers serve the same two routes as the reference backend — ``/api/public`` (no
+authentication) and ``/api/me`` (the verified user) — and read ``BETTER_AUTH_URL`` from the
+environment, so one load script drives all three:
+
+* ``bridge_app``: fastapi-better-auth-bridge 0.6.0 in its JWT mode (Mode B), configured as its
+  README's quickstart says: ``JwtVerifier(base_url=...)`` pins ``iss``, ``aud`` and the JWKS URL.
+* ``docs_style_app``: what FastAPI's security tutorial becomes for Better Auth tokens — PyJWT with
+  a ``PyJWKClient`` called inside an ``async def`` dependency on ``HTTPBearer``.
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the Annotated dependencies that the
+# factories define locally as objects, not as strings it cannot resolve at module level.
+import os
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+PUBLIC_BODY = {"message": "Anyone can read this.", "authenticated": False}
+
+
+def _auth_url() -> str:
+    return os.environ["BETTER_AUTH_URL"].rstrip("/")
+
+
+def bridge_app() -> FastAPI:
+    from fastapi_better_auth import BetterAuth, JwtVerifier, Session, User
+
+    auth = BetterAuth(verifiers=[JwtVerifier(base_url=_auth_url())])
+    CurrentSession = Annotated[Session[User], Depends(auth.current_session())]
+    app = FastAPI()
+
+    @app.get("/api/public")
+    async def public() -> dict:
+        return PUBLIC_BODY
+
+    @app.get("/api/me")
+    async def me(session: CurrentSession) -> User:
+        return session.user
+
+    return app
+
+
+def docs_style_app() -> FastAPI:
+    url = _auth_url()
+    jwks_client = jwt.PyJWKClient(f"{url}/api/auth/jwks")
+    bearer = HTTPBearer()
+    app = FastAPI()
+
+    async def current_claims(credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)]) -> dict[str, Any]:
+        try:
+            signing_key = jwks_client.get_signing_key_from_jwt(credentials.credentials)
+            return jwt.decode(credentials.credentials, signing_key.key, algorithms=["EdDSA"],
+                              issuer=url, audience=url)
+        except jwt.PyJWTError as error:
+            raise HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"}) from error
+
+    @app.get("/api/public")
+    async def public() -> dict:
+        return PUBLIC_BODY
+
+    @app.get("/api/me")
+    async def me(claims: Annotated[dict[str, Any], Depends(current_claims)]) -> dict[str, Any]:
+        return {"id": claims["sub"], "email": claims.get("email"), "name": claims.get("name")}
+
+    return app
