@@ -349,6 +349,8 @@ def check_challenge(lab: str, token: str, target: Target) -> ChallengeResult:
     challenge = CHALLENGES.get(lab)
     if challenge is None:
         raise ValueError(f"unknown lab {lab!r}; choose one of {', '.join(CHALLENGES)}")
+    if not isinstance(token, str) or not token.strip():
+        return ChallengeResult(lab, False, "not tried: no token yet", None, challenge.hint)
     try:
         header = split(token)[0]
     except (ValueError, TypeError, AttributeError):

@@ -242,7 +242,14 @@ def test_lab2_and_lab3_share_a_verifier_but_not_a_solution(grace, jwks, target, 
     assert not lab.check_challenge("alg-none", solutions["algorithm-confusion"], target).solved
 
 
-@pytest.mark.parametrize("not_a_token", ["", "   ", "only.two", "a.b.c.d"])
+@pytest.mark.parametrize("name", sorted(lab.CHALLENGES))
+def test_no_token_yet_gets_the_labs_hint(name, target):
+    result = lab.check_challenge(name, "", target)
+    assert not result.solved and result.reference is None
+    assert result.naive == "not tried: no token yet" and result.hint == lab.CHALLENGES[name].hint
+
+
+@pytest.mark.parametrize("not_a_token", ["only.two", "a.b.c.d", "no dots at all"])
 def test_malformed_answers_get_a_hint_not_an_exception(not_a_token, target):
     result = lab.check_challenge("alg-none", not_a_token, target)
     assert not result.solved and "three base64url segments" in result.hint
