@@ -102,7 +102,8 @@ def verify_session_cookie(value: str, secret: str) -> str:
     if not dot or not token:
         raise InvalidTokenError(Reason.MALFORMED, "a signed session cookie is '<token>.<signature>'")
     try:
-        digest = base64.b64decode(signature, validate=True)
+        # Padding restored first: an unpadded signature is a respelling, not a different one.
+        digest = base64.b64decode(signature + "=" * (-len(signature) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidTokenError(Reason.MALFORMED, "the session cookie's signature is not base64") from None
     if base64.b64encode(digest).decode() != signature:

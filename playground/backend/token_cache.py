@@ -46,6 +46,10 @@ class VerifiedTokenCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, token: object) -> bool:
+        """Whether ``token`` has an entry (tests use it to prove what was never stored)."""
+        return token in self._entries
+
     def get(self, token: str, key_present: Callable[[str], bool]) -> VerifiedToken | None:
         entry = self._entries.get(token)
         if entry is None:

@@ -3,7 +3,9 @@
 It serves ``GET /api/auth/jwks`` on a real loopback server (``ServerThread``) and mints tokens
 shaped like Better Auth 1.7's (header ``{"alg": "EdDSA", "kid"}``, the user object as claims,
 ``sub``/``iat``/``exp``/``iss``/``aud`` from the base URL's origin; see the facts file). It can be
-taken down (503) and counts the JWKS requests it serves, so tests can assert on fetches.
+taken down (503) and counts the JWKS requests it serves, so tests can assert on fetches. Its
+``GET /api/auth/get-session`` answers ``session_body`` verbatim (JSON text a test writes, so it can
+hold numbers no encoder would produce), ``null`` by default: Better Auth's answer when signed out.
 Keys are generated per instance: nothing secret is hard-coded.
 """
 
@@ -22,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from playground.backend import BackendSettings
@@ -52,7 +54,9 @@ class FakeIssuer:
         self.delay = 0.0
         self.fetches = 0
         self._lock = threading.Lock()
-        self._server = ServerThread(Starlette(routes=[Route("/api/auth/jwks", self._jwks)]), name="fake-issuer")
+        self.session_body = "null"
+        routes = [Route("/api/auth/jwks", self._jwks), Route("/api/auth/get-session", self._get_session)]
+        self._server = ServerThread(Starlette(routes=routes), name="fake-issuer")
 
     async def _jwks(self, request):
         with self._lock:
@@ -62,6 +66,9 @@ class FakeIssuer:
         if self.down:
             return JSONResponse({"message": "down"}, status_code=503)
         return JSONResponse({"keys": self.published})
+
+    async def _get_session(self, request):
+        return Response(self.session_body, media_type="application/json")
 
     def start(self) -> FakeIssuer:
         self._server.start()

@@ -11,11 +11,16 @@ import base64
 import urllib.parse
 import json
 
-import jwt
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from fake_issuer import b64url, forge, hmac_token, random_kid, sign_ed25519
+
+from playground.backend import create_app
+from playground.backend.errors import InvalidTokenError
+from playground.backend.verify import TokenVerifier, VerifiedToken, decode_unverified, verify_signature
+from playground.servers import ServerThread
 
 CHALLENGE = 'Bearer error="invalid_token", error_description='
 
@@ -351,11 +356,74 @@ def test_another_users_token_on_a_profile(api, issuer):
     assert response.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
 
 
+def late_rejections(issuer) -> dict[str, str]:
+    """Genuinely signed tokens that fail only a check made *after* the signature: the ones a cache
+    written too early (or written on failure) would remember as successes. Token -> reason."""
+    now = int(issuer.clock.now())
+    header = {"alg": "EdDSA", "kid": issuer.kid}
+    return {
+        issuer.mint(exp=now - 1): "expired",
+        issuer.mint(nbf=now + 60): "not_yet_valid",
+        issuer.mint(iat=now + 60): "issued_in_future",
+        issuer.mint(aud="http://attacker.example"): "wrong_audience",
+        sign_ed25519(header, issuer.claims(iss="http://attacker.example"), issuer.key): "wrong_issuer",
+        issuer.mint(sub=""): "invalid_claim",
+        issuer.mint(exp="2026-01-01T09:15:00Z"): "invalid_claim",
+        issuer.mint(sub=None): "missing_claim",
+    }
+
+
+def assert_no_rejection_is_cached(api, issuer, cache) -> None:
+    control = issuer.mint(user_id="user-cached")
+    assert api.get("/api/me", headers={"Authorization": f"Bearer {control}"}).status_code == 200
+    assert control in cache  # the cache is on and observed: an absence below means something
+    for token, reason in late_rejections(issuer).items():
+        for _ in range(2):  # the second answer would be the one served from a cache
+            rejected(api, token, reason)
+        assert token not in cache, reason
+
+
 def test_no_rejection_was_cached_as_a_success(api, issuer, backend):
-    # After the whole corpus, the verified-token cache holds only tokens that passed every check.
-    cache = backend[0].state.verifier.cache
-    for token in list(cache._entries):
-        assert jwt.decode(token, options={"verify_signature": False})["iss"] == issuer.url
+    assert_no_rejection_is_cached(api, issuer, backend[0].state.verifier.cache)
+
+
+class CachesBeforeTheClaimChecks(TokenVerifier):
+    """Mutant: stores a token once its signature verifies, before the claims are checked."""
+
+    async def verify(self, token: str) -> VerifiedToken:
+        decoded = decode_unverified(token)
+        verify_signature(decoded, await self.key_source.get_key(decoded.header["kid"]))
+        self.cache.put(token, VerifiedToken(header=decoded.header, claims=decoded.claims))
+        return await super().verify(token)
+
+
+class CachesFailures(TokenVerifier):
+    """Mutant: remembers a rejected token as if it had passed."""
+
+    async def verify(self, token: str) -> VerifiedToken:
+        try:
+            return await super().verify(token)
+        except InvalidTokenError:
+            decoded = decode_unverified(token)
+            self.cache.put(token, VerifiedToken(header=decoded.header, claims=decoded.claims))
+            raise
+
+
+@pytest.mark.parametrize("mutant", [CachesBeforeTheClaimChecks, CachesFailures])
+def test_the_cache_check_catches_a_verifier_that_caches_rejections(issuer, mutant):
+    # The check above must be able to fail: against each way of getting it wrong, it does.
+    app = create_app(issuer.settings(), clock=issuer.clock)
+    real = app.state.authenticator.verifier
+    app.state.authenticator.verifier = mutant(
+        real.key_source, issuer=real.issuer, audience=real.audience, algorithms=real.algorithms,
+        clock=real.clock, cache=real.cache,
+    )
+    server = ServerThread(app, name="mutant").start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client, pytest.raises(AssertionError):
+            assert_no_rejection_is_cached(client, issuer, real.cache)
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("part", [0, 1])
