@@ -5,7 +5,7 @@ authentication) and ``/api/me`` (the verified user) — and read ``BETTER_AUTH_U
 environment, so one load script drives all three:
 
 * ``bridge_app``: fastapi-better-auth-bridge 0.6.0 in its JWT mode (Mode B), configured as its
-  README's quickstart says: ``JwtVerifier(base_url=...)`` pins ``iss``, ``aud`` and the JWKS URL.
+  README's quickstart says (``playground.lessons.libraries.bridge_jwt_app``, which lesson 10b runs).
 * ``docs_style_app``: what FastAPI's security tutorial becomes for Better Auth tokens — PyJWT with
   a ``PyJWKClient`` called inside an ``async def`` dependency on ``HTTPBearer``.
 """
@@ -27,21 +27,9 @@ def _auth_url() -> str:
 
 
 def bridge_app() -> FastAPI:
-    from fastapi_better_auth import BetterAuth, JwtVerifier, Session, User
+    from playground.lessons.libraries import bridge_jwt_app  # the app lesson 10b runs
 
-    auth = BetterAuth(verifiers=[JwtVerifier(base_url=_auth_url())])
-    CurrentSession = Annotated[Session[User], Depends(auth.current_session())]
-    app = FastAPI()
-
-    @app.get("/api/public")
-    async def public() -> dict:
-        return PUBLIC_BODY
-
-    @app.get("/api/me")
-    async def me(session: CurrentSession) -> User:
-        return session.user
-
-    return app
+    return bridge_jwt_app(_auth_url())
 
 
 def docs_style_app() -> FastAPI:
