@@ -192,7 +192,7 @@ def _start_embedded(*, port, sock, secret, demo_password, options, base_url, tea
         )
         app = create_app(config)
         if cors_origins or cors_overrides:
-            from playground.frontend.cors import auth_cors
+            from playground.auth_cors import auth_cors
 
             app = auth_cors(app, cors_origins, **cors_overrides)
         thread = ServerThread(app, sock=sock, name="auth server").start(timeout=timeout)

@@ -47,7 +47,7 @@ await seedDemoUsers();
 // the page origins (comma-separated; unset = no CORS, Better Auth's own behaviour). They are exact
 // origins because credentials (the session cookie) are allowed; set-auth-jwt and set-auth-token
 // are exposed so page code can read them. It reproduces, header for header, the Starlette
-// CORSMiddleware that playground/frontend/cors.py puts in front of the embedded issuer, so a
+// CORSMiddleware that playground/auth_cors.py puts in front of the embedded issuer, so a
 // lesson shows the same exchange with either server (tests/conformance/test_origins.py checks it).
 const CORS = {
   methods: ["GET", "POST"],

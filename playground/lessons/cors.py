@@ -27,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from playground.auth_server import EMBEDDED, AuthServer, IssuerKind, start_auth_server
+
 #: Methods a browser never preflights (Fetch: "CORS-safelisted method").
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
 #: Request headers a browser never preflights (Fetch: "CORS-safelisted request-header"; value
@@ -118,26 +120,10 @@ def echo_app(**cors_options) -> CORSMiddleware:
     return CORSMiddleware(app, **cors_options)
 
 
-def bare_auth_server(issuer: str = "embedded"):
-    """A started auth server without any CORS layer (``.url``, ``.demo_password``, ``.stop()``);
-    fresh random secret and password."""
-    import secrets
-
-    secret, password = secrets.token_urlsafe(32), secrets.token_urlsafe(12)
-    if issuer == "better-auth":
-        from playground.better_auth.launcher import RealBetterAuth
-
-        server = RealBetterAuth(secret=secret, demo_password=password)
-        server.start()
-        return server
-    from playground.issuer import IssuerConfig, create_app
-    from playground.servers import ServerThread, bind_loopback
-
-    sock = bind_loopback(0, "bare auth server")
-    config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret, demo_password=password)
-    server = ServerThread(create_app(config), sock=sock, name="bare auth server").start()
-    server.demo_password = password  # as RealBetterAuth has it: the seeded users' password
-    return server
+def bare_auth_server(issuer: IssuerKind = EMBEDDED) -> AuthServer:
+    """A started auth server of kind ``issuer`` with no CORS layer in front (``.url``,
+    ``.demo_password``, ``.stop()``); fresh random secret and password."""
+    return start_auth_server(issuer)
 
 
 __all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "cors_headers", "echo_app", "preflight"]

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from playground.auth_server import AUTO, EMBEDDED, REAL, AuthServer, start_auth_server
 from playground.backend.errors import InvalidTokenError, Reason
 from playground.backend.verify import claim_problems
 from playground.clock import Clock
@@ -152,10 +153,7 @@ def verify_hs256_jwt(token: str, secret: str, *, issuer: str, audience: str, clo
     return claims
 
 
-AUTO = "auto"
-
-
-def start_issuer_like(pg, options: dict[str, Any] | None = None, *, base_url: str | None = AUTO):
+def start_issuer_like(pg, options: dict[str, Any] | None = None, *, base_url: str | None = AUTO) -> AuthServer:
     """A second auth server of the same kind as ``pg``'s, configured with ``options`` (the JSON
     option tree of ``playground/issuer/README.md``), with ``pg``'s secret and demo users.
 
@@ -163,23 +161,12 @@ def start_issuer_like(pg, options: dict[str, Any] | None = None, *, base_url: st
     unset (Better Auth then takes ``iss``/``aud`` from each request's Host header); any other
     string is used as ``BETTER_AUTH_URL`` (e.g. an https URL, for ``__Secure-`` cookies).
 
-    Returns the running server (``.url``, ``.stop()``): a ``ServerThread`` around the embedded
-    issuer (sharing ``pg``'s issuer clock, so ``pg.advance`` moves it too), or a
-    ``RealBetterAuth`` when ``pg`` runs the real Better Auth.
+    Returns the running ``AuthServer`` (``.url``, ``.stop()``). The embedded one shares ``pg``'s
+    issuer clock, so ``pg.advance`` moves it too; with the real Better Auth (``pg.issuer_clock``
+    is ``None``) it is another Node process.
     """
-    options = options or {}
     if pg.issuer_clock is None:
-        from playground.better_auth.launcher import RealBetterAuth
-
-        return RealBetterAuth(secret=pg.secret, demo_password=pg.demo_password, options=options,
-                              base_url=base_url).start()
-    from playground.issuer import IssuerConfig, create_app
-    from playground.servers import ServerThread, bind_loopback
-
-    sock = bind_loopback(0, "second auth server")
-    own_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = IssuerConfig.from_options(
-        options, base_url=own_url if base_url == AUTO else base_url, secret=pg.secret, clock=pg.issuer_clock,
-        deterministic=pg.issuer_clock.is_frozen, demo_password=pg.demo_password,
-    )
-    return ServerThread(create_app(config), sock=sock, name="second auth server").start()
+        return start_auth_server(REAL, secret=pg.secret, demo_password=pg.demo_password, options=options,
+                                 base_url=base_url)
+    return start_auth_server(EMBEDDED, secret=pg.secret, demo_password=pg.demo_password, options=options,
+                             base_url=base_url, clock=pg.issuer_clock, deterministic=pg.issuer_clock.is_frozen)

@@ -1,11 +1,11 @@
-"""Each CORS mistake of the lessons (playground.cors_lab) fails in Chromium exactly as the lesson
+"""Each CORS mistake of the lessons (playground.lessons.cors_lab) fails in Chromium exactly as the lesson
 says -- the page's own error text and the browser's console line -- and works once fixed."""
 
 from __future__ import annotations
 
 import pytest
 
-from playground import cors_lab
+from playground.lessons import cors_lab
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ import secrets
 
 import pytest
 
+from playground.auth_server import start_auth_server
 from playground.backend import BackendSettings
 from playground.backend import create_app as create_backend
-from playground.frontend import auth_cors
 from playground.frontend import create_app as create_frontend
 from playground.servers import ServerThread, bind_loopback
 
@@ -23,14 +23,13 @@ class Stack:
     """Auth server, backend and page on three loopback origins, wired as the runtime does."""
 
     def __init__(self, issuer: str) -> None:
-        self.demo_password = secrets.token_urlsafe(12)
-        secret = secrets.token_urlsafe(32)
         front_sock = bind_loopback(0, "frontend")
         self.frontend_url = f"http://127.0.0.1:{front_sock.getsockname()[1]}"
         self.servers = []
         try:
-            self.auth = self._auth(issuer, secret)
-            self.servers.append(self.auth.start())
+            self.auth = start_auth_server(issuer, trusted_origins=[self.frontend_url],
+                                          cors_origins=[self.frontend_url])
+            self.servers.append(self.auth)
             settings = BackendSettings(better_auth_url=self.auth.url, cors_origins=[self.frontend_url])
             self.servers.append(ServerThread(create_backend(settings), name="backend").start())
             self.api_url = self.servers[-1].url
@@ -41,19 +40,9 @@ class Stack:
             front_sock.close()
             raise
 
-    def _auth(self, issuer: str, secret: str):
-        if issuer == "better-auth":
-            from playground.better_auth.launcher import RealBetterAuth
-
-            return RealBetterAuth(secret=secret, demo_password=self.demo_password,
-                                  trusted_origins=[self.frontend_url],
-                                  env={"PLAYGROUND_CORS_ORIGINS": self.frontend_url})
-        from playground.issuer import IssuerConfig, create_app
-
-        sock = bind_loopback(0, "auth server")
-        config = IssuerConfig(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", secret=secret,
-                              demo_password=self.demo_password, trusted_origins=(self.frontend_url,))
-        return ServerThread(auth_cors(create_app(config), [self.frontend_url]), sock=sock, name="auth server")
+    @property
+    def demo_password(self) -> str:
+        return self.auth.demo_password
 
     def stop(self) -> None:
         for server in reversed(self.servers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground import cors_lab
+from playground.lessons import cors_lab
 from playground.frontend.browser import run_in_browser
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from playground import cors_lab
+from playground.lessons import cors_lab
 from playground.frontend import BUILD_COMMAND, DIST_DIR
 from playground.lessons.cors import (
     bare_auth_server,

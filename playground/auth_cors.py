@@ -3,8 +3,11 @@
 Better Auth answers no preflight and sends no ``Access-Control-Allow-Origin``: a deployment that
 serves its frontend elsewhere wraps it in CORS. Credentials must be allowed (the session is a
 cookie) and so the origins must be listed exactly; ``set-auth-jwt`` must be exposed or page code
-reads ``null`` from ``response.headers.get("set-auth-jwt")``. The real-Better-Auth server does
-the same in ``playground/better_auth/server.mjs`` (``PLAYGROUND_CORS_ORIGINS``).
+reads ``null`` from ``response.headers.get("set-auth-jwt")``.
+
+It lives next to the server wiring: ``playground.auth_server`` puts it in front of the embedded
+issuer when given ``cors_origins``; the real Better Auth gets the same layer from
+``playground/better_auth/server.mjs`` (``PLAYGROUND_CORS_ORIGINS``).
 """
 
 from __future__ import annotations

@@ -9,27 +9,26 @@ shows, and the fix. ``start_lab(name)`` runs the three servers (plus a page on a
     with start_lab("authorization-not-allowed") as lab:
         run_in_browser(lab.frontend_url, email="ada@example.com", password=lab.demo_password)
 
-The backend here is deliberately small: the backend's own ``Authenticator`` and
-``get_current_user`` behind one route, ``GET /api/me``, with Starlette's ``CORSMiddleware`` set
-up as the variant says (``playground.backend.create_app`` always gets CORS right).
+Every server is the real one: the auth server comes from ``playground.auth_server`` (its CORS
+layer, ``playground.auth_cors``, with the variant's overrides) and the backend is
+``playground.backend.create_app``. The backend always gets CORS right, so the lab gives it no
+origins and puts the variant's Starlette ``CORSMiddleware`` and ``ServerErrorMiddleware`` around
+it, in the order the variant says (``backend_app``).
 """
 
 from __future__ import annotations
 
-import secrets
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from playground.backend import AuthError, BackendSettings, JWKSKeySource, TokenVerifier, User, get_current_user
-from playground.backend.credentials import Authenticator
-from playground.backend.errors import auth_error_response
-from playground.clock import Clock
-from playground.frontend import auth_cors
+from playground.auth_server import EMBEDDED, REAL, IssuerKind, start_auth_server
+from playground.backend import BackendSettings
+from playground.backend import create_app as create_backend
+from playground.backend.app import cors_options as backend_cors_options
 from playground.frontend import create_app as create_frontend
 from playground.frontend.browser import BrowserMissingError, BrowserResult, chromium_missing, run_in_browser
 from playground.servers import ServerThread, bind_loopback
@@ -151,47 +150,51 @@ def get(name: str) -> Variant:
         raise KeyError(f"no CORS variant {name!r}; known: {', '.join(VARIANTS)}") from None
 
 
-def backend_app(setup: Setup, *, auth_url: str, frontend_origin: str, clock: Clock | None = None,
+def backend_app(setup: Setup, *, auth_url: str, frontend_origin: str, clock=None,
                 errors: list[str] | None = None) -> ASGIApp:
-    """A one-route backend (``GET /api/me``) verifying JWTs like playground.backend, CORS per ``setup``.
+    """``playground.backend.create_app`` wrapped as ``setup`` says: the backend's own CORS options
+    with the variant's ``allow_headers``, outside or inside the 500 handler, and the planted crash.
 
     Unhandled exceptions are appended to ``errors`` (the server log a learner would read)."""
     errors = [] if errors is None else errors
-    settings = BackendSettings(better_auth_url=auth_url)
-    key_source = JWKSKeySource.from_settings(settings)
-    verifier = TokenVerifier.from_settings(settings, key_source, clock or Clock.system())
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        yield
-        await key_source.aclose()
-
-    app = FastAPI(lifespan=lifespan)
-    app.state.authenticator = Authenticator(verifier)
-
-    @app.exception_handler(AuthError)
-    async def _auth_error(request: Request, error: AuthError):
-        return auth_error_response(error)
-
-    @app.get("/api/me")
-    async def me(user: User = Depends(get_current_user)) -> User:
-        if setup.api_crashes:
-            raise RuntimeError("planted bug: the profile store is down")  # unhandled on purpose: a 500
-        return user
-
-    cors = dict(
-        allow_origins=[frontend_origin],
-        allow_credentials=True,
-        allow_methods=["GET"],
-        allow_headers=list(setup.api_allow_headers),
-        expose_headers=["WWW-Authenticate"],
-    )
+    # No origins for the backend's own CORS layer: the lab's layer below is the one that decides.
+    app: ASGIApp = create_backend(BackendSettings(better_auth_url=auth_url), clock)
+    if setup.api_crashes:
+        app = _CrashAfterAuthentication(app, path="/api/me")
+    cors = {**backend_cors_options(BackendSettings(better_auth_url=auth_url, cors_origins=[frontend_origin])),
+            "allow_headers": list(setup.api_allow_headers)}
     if setup.api_cors_outermost:
-        # Outside ServerErrorMiddleware: the 500 it sends passes through CORS on its way out.
-        return _KeepErrors(CORSMiddleware(app, **cors), errors)
-    # The usual tutorial line; user middleware sits *inside* ServerErrorMiddleware.
-    app.add_middleware(CORSMiddleware, **cors)
+        # Outside the 500 handler: the 500 it sends passes through CORS on its way out.
+        app = CORSMiddleware(ServerErrorMiddleware(app), **cors)
+    else:
+        # What ``app.add_middleware(CORSMiddleware, ...)`` builds: user middleware sits *inside*
+        # Starlette's ServerErrorMiddleware, so the 500 leaves without CORS headers.
+        app = ServerErrorMiddleware(CORSMiddleware(app, **cors))
     return _KeepErrors(app, errors)
+
+
+class _CrashAfterAuthentication:
+    """The planted bug: a request the backend authenticated (200) for ``path`` then fails with an
+    unhandled exception, as a route whose profile store is down would."""
+
+    def __init__(self, app: ASGIApp, *, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, hold)
+        if messages and messages[0]["type"] == "http.response.start" and messages[0]["status"] == 200:
+            raise RuntimeError("planted bug: the profile store is down")  # unhandled on purpose: a 500
+        for message in messages:  # not authenticated: the backend's answer (401) goes out unchanged
+            await send(message)
 
 
 class _KeepErrors:
@@ -250,7 +253,8 @@ class Lab:
         self.stop()
 
 
-def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", demo_password: str | None = None) -> Lab:
+def start_lab(name: str, *, fixed: bool = False, issuer: IssuerKind = EMBEDDED,
+              demo_password: str | None = None) -> Lab:
     """Run variant ``name`` (its fixed setup with ``fixed=True``) on fresh loopback ports.
 
     On the system clock, never a frozen one: the browser judges cookie expiry by its own clock.
@@ -260,17 +264,17 @@ def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", demo_
     """
     variant = get(name)
     setup = variant.fixed if fixed else variant.broken
-    if issuer == "better-auth" and setup.auth_cors_overrides:
+    if issuer == REAL and setup.auth_cors_overrides:
         raise ValueError(f"{name!r} changes the auth server's CORS layer: run it with issuer='embedded'")
-    demo_password = demo_password or secrets.token_urlsafe(12)
-    secret = secrets.token_urlsafe(32)  # a fresh secret per lab: nothing to configure or leak
     front_sock, other_sock = bind_loopback(0, "frontend"), bind_loopback(0, "other site")
     frontend_origin = _url(front_sock)
     servers: list = []
     errors: list[str] = []
     try:
-        auth = _auth_server(setup, issuer, frontend_origin, secret, demo_password)
-        servers.append(auth.start())
+        auth = start_auth_server(issuer, demo_password=demo_password,
+                                 trusted_origins=trusted_origins(setup, frontend_origin),
+                                 cors_origins=[frontend_origin], cors_overrides=setup.auth_cors_overrides)
+        servers.append(auth)
         api = ServerThread(backend_app(setup, auth_url=auth.url, frontend_origin=frontend_origin, errors=errors),
                            name="lab backend")
         servers.append(api.start())
@@ -283,14 +287,15 @@ def start_lab(name: str, *, fixed: bool = False, issuer: str = "embedded", demo_
         front_sock.close()
         other_sock.close()
         raise
-    return Lab(variant, setup, frontend_origin, _url(other_sock), auth.url, api.url, demo_password, errors, servers)
+    return Lab(variant, setup, frontend_origin, _url(other_sock), auth.url, api.url, auth.demo_password, errors,
+               servers)
 
 
 #: What a lesson runs in the browser: sign in, both JWTs, the API call.
 DEMO_STEPS = ("sign-in", "get-token", "get-session", "call-api")
 
 
-def demo(name: str, *, fixed: bool = False, issuer: str = "embedded", screenshot=None) -> BrowserResult:
+def demo(name: str, *, fixed: bool = False, issuer: IssuerKind = EMBEDDED, screenshot=None) -> BrowserResult:
     """Run variant ``name`` in headless Chromium as a learner would; return the ``BrowserResult``
     (console lines, failed requests, page fields, screenshot). For "wildcard-with-credentials" the
     user then visits another site, whose page asks the auth server for a JWT. Raises
@@ -306,24 +311,6 @@ def demo(name: str, *, fixed: bool = False, issuer: str = "embedded", screenshot
 
 def _url(sock) -> str:
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def _auth_server(setup: Setup, issuer: str, frontend_origin: str, secret: str, demo_password: str):
-    trusted = trusted_origins(setup, frontend_origin)
-    if issuer == "better-auth":
-        from playground.better_auth.launcher import RealBetterAuth
-
-        return RealBetterAuth(secret=secret, demo_password=demo_password, trusted_origins=trusted,
-                              env={"PLAYGROUND_CORS_ORIGINS": frontend_origin})
-    if issuer != "embedded":
-        raise ValueError(f"issuer must be 'embedded' or 'better-auth', not {issuer!r}")
-    from playground.issuer import IssuerConfig, create_app
-
-    sock = bind_loopback(0, "auth server")
-    config = IssuerConfig(base_url=_url(sock), secret=secret, demo_password=demo_password,
-                          trusted_origins=tuple(trusted))
-    app = auth_cors(create_app(config), [frontend_origin], **setup.auth_cors_overrides)
-    return ServerThread(app, sock=sock, name="lab auth server")
 
 
 __all__ = ["CORRECT", "DEMO_STEPS", "VARIANTS", "Lab", "Setup", "Variant", "backend_app", "demo", "get", "start_lab",
