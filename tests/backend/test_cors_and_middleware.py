@@ -134,3 +134,54 @@ def test_jwt_cookie_is_read_only_when_configured_and_the_header_wins(issuer, clo
     assert api.get("/api/me", headers=both).json()["id"] == "from-header"
     plain = serve(create_app(issuer.settings(), clock=clock))
     assert plain.get("/api/me", headers=cookie).json()["reason"] == "missing_token"
+
+
+@pytest.fixture
+def bare(issuer, clock, serve):
+    """JWTAuthMiddleware alone around a route that answers OPTIONS itself (no CORS layer in front,
+    so every OPTIONS request reaches the middleware)."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from playground.backend import JWTAuthMiddleware, JWKSKeySource, TokenVerifier
+    from playground.backend.credentials import Authenticator
+
+    settings = issuer.settings()
+    verifier = TokenVerifier.from_settings(settings, JWKSKeySource.from_settings(settings), clock)
+
+    async def options(request):
+        return JSONResponse({"reached": True, "user": getattr(request.state, "user", None) and request.state.user.id})
+
+    app = Starlette(routes=[Route("/api/thing", options, methods=["OPTIONS"])])
+    return serve(JWTAuthMiddleware(app, authenticator=Authenticator(verifier)))
+
+
+def test_a_real_preflight_skips_authentication(bare):
+    response = bare.options("/api/thing", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert response.json() == {"reached": True, "user": None}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Origin": ORIGIN}, {"Access-Control-Request-Method": "POST"}, {"Access-Control-Request-Headers": "authorization"}],
+    ids=["bare", "origin-only", "method-only", "headers-only"],
+)
+def test_any_other_options_request_is_authenticated(bare, issuer, headers):
+    response = bare.options("/api/thing", headers=headers)
+    assert (response.status_code, response.json()["reason"]) == (401, "missing_token")
+    assert response.headers["www-authenticate"] == "Bearer"
+    response = bare.options("/api/thing", headers=headers | bearer("x.y.z"))
+    assert (response.status_code, response.json()["reason"]) == (401, "malformed")
+    response = bare.options("/api/thing", headers=headers | bearer(issuer.mint(user_id="u-opt")))
+    assert response.json() == {"reached": True, "user": "u-opt"}
+
+
+def test_options_through_the_full_app_is_authenticated_unless_a_preflight(issuer, clock, serve):
+    # With create_app's CORS layer in front: a preflight is answered by CORS, any other OPTIONS
+    # is the middleware's to refuse (before: it walked past to the router).
+    api = serve(create_app(issuer.settings(cors_origins=[ORIGIN]), clock=clock, auth_middleware=True))
+    preflight = api.options("/api/me", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == ORIGIN
+    plain = api.options("/api/me", headers={"Origin": ORIGIN})
+    assert (plain.status_code, plain.json()["reason"]) == (401, "missing_token")
