@@ -21,8 +21,9 @@ class NoteIn(BaseModel):
     text: str
 
 
-def create_notes_app(settings: BackendSettings) -> FastAPI:
-    app = create_app(settings)
+def create_notes_app(settings: BackendSettings, clock=None) -> FastAPI:
+    """``clock``: what the verifier calls *now* (the system clock unless given)."""
+    app = create_app(settings, clock)
     notes: dict[str, list[str]] = {}  # per app: two apps in one test run never share notes
 
     @app.post("/api/notes", status_code=201)
