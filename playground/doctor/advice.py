@@ -31,6 +31,11 @@ PLAYBOOK: dict[Reason, tuple[str, str]] = {
         "send the 'token' field of GET /api/auth/token (or the set-auth-jwt header) verbatim: no quotes, "
         "no 'Bearer ' prefix inside the token, no percent-encoding",
     ),
+    Reason.NON_CANONICAL_ENCODING: (
+        "a segment's last base64url character has unused bits set: the same bytes spelled another way, which "
+        "no JWT library writes (the value was edited or fuzzed)",
+        "send the token exactly as Better Auth issued it",
+    ),
     Reason.SESSION_TOKEN_NOT_JWT: (
         "this is Better Auth's opaque session token (sign-in 'token', set-auth-token or the session cookie)",
         "exchange the session for a JWT: GET /api/auth/token with the session, or read set-auth-jwt from "

@@ -1,4 +1,5 @@
-"""The token doctor: findings, causes and fixes, exit codes; against the fake issuer on loopback."""
+"""The whole diagnosis, stage after stage, against the fake issuer on loopback: verdicts, findings,
+causes and fixes, and the mistakes newcomers tripped on (issue #11)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,12 @@ import base64
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from fake_issuer import hmac_token, random_kid
+from fake_issuer import hmac_token, random_kid, sign_ed25519
 
 from playground import doctor
 from playground.backend.errors import Reason
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def diagnose(issuer):
-    def run(token, **options):
-        options.setdefault("jwks_url", issuer.url + "/api/auth/jwks")
-        options.setdefault("clock", issuer.clock)
-        return doctor.diagnose(token, **options)
-
-    return run
+from playground.servers import free_port
 
 
 def test_a_good_token_is_accepted_with_every_check_listed(diagnose, issuer):
@@ -113,34 +99,6 @@ def test_html_display(diagnose, issuer):
     assert "REJECTED" in page and "expired" in page and "<table" in page
 
 
-def test_main_exit_codes(issuer, capsys, monkeypatch):
-    monkeypatch.delenv("BETTER_AUTH_URL", raising=False)
-    jwks = ["--jwks-url", issuer.url + "/api/auth/jwks"]
-    # The CLI reads the system clock: mint with the real time.
-    from playground.clock import Clock
-
-    issuer.clock = Clock.system()
-    assert doctor.main([issuer.mint(), *jwks]) == 0
-    assert "ACCEPTED" in capsys.readouterr().out
-    assert doctor.main([issuer.mint(aud="http://other.example"), *jwks]) == 1
-    assert "wrong_audience" in capsys.readouterr().out
-    assert doctor.main([]) == 2
-    assert doctor.main([issuer.mint(), "--leeway", "soon"]) == 2
-    assert doctor.main([issuer.mint(), "--secret-env", "NO_SUCH_VARIABLE_HERE"]) == 2
-    assert doctor.main(["x.y.z"]) == 1  # malformed: a rejection, not a usage error
-    assert doctor.main(["not-a-token"]) == 1
-
-
-def test_python_m_playground_doctor(issuer):
-    from playground.clock import Clock
-
-    issuer.clock = Clock.system()
-    command = [sys.executable, "-m", "playground", "doctor", issuer.mint(), "--jwks-url", issuer.url + "/api/auth/jwks"]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert "ACCEPTED" in done.stdout
-
-
 def test_diagnose_works_inside_a_running_event_loop(diagnose, issuer):
     # A notebook cell runs inside the kernel's loop, where asyncio.run would fail.
     import asyncio
@@ -151,6 +109,79 @@ def test_diagnose_works_inside_a_running_event_loop(diagnose, issuer):
     assert asyncio.run(cell()).accepted
 
 
-def test_help_is_not_an_error(capsys):
-    assert doctor.main(["--help"]) == 0
-    assert "--secret-env" in capsys.readouterr().out
+# --- issue #11: what a newcomer tripped on --------------------------------------------------------
+
+
+def test_an_issuer_alone_is_enough_configuration(issuer):
+    result = doctor.diagnose(issuer.mint(), issuer=issuer.url, clock=issuer.clock)
+    assert result.accepted
+    assert result.expected["jwks_url"].startswith(issuer.url + "/api/auth/jwks")  # derived from the issuer
+    assert "no --issuer" not in str(result)
+    assert issuer.fetches == 1
+
+
+def test_a_wrong_jwks_url_is_one_key_problem_not_three(issuer):
+    wrong = f"http://127.0.0.1:{free_port()}/api/auth/jwks"  # nothing listens there
+    issuer.down = True
+    for jwks_url in (wrong, issuer.url + "/api/auth/jwks"):
+        result = doctor.diagnose(issuer.mint(), jwks_url=jwks_url, clock=issuer.clock)
+        assert result.reasons == [Reason.JWKS_UNAVAILABLE], str(result)
+        assert not result.accepted and result.verdict == "NOT VERIFIED"
+    # with the issuer given explicitly, a token from elsewhere is still called out
+    other = doctor.diagnose(issuer.mint(iss="http://other.example"), issuer=issuer.url, clock=issuer.clock)
+    assert set(other.reasons) == {Reason.JWKS_UNAVAILABLE, Reason.WRONG_ISSUER} and other.verdict == "REJECTED"
+
+
+def test_a_bearer_prefix_error_is_not_followed_by_an_ok_structure_line(diagnose, issuer):
+    result = diagnose("Bearer " + issuer.mint())
+    structure = [f for f in result.findings if f.check == "structure"]
+    assert len(structure) == 1 and not structure[0].ok
+    assert "ok  structure" not in str(result) and result.verdict == "REJECTED"
+
+
+def test_the_secret_env_hint_only_when_no_secret_was_given(diagnose, issuer):
+    secret = "s-" + random_kid()
+    token = hmac_token({"alg": "HS256"}, issuer.claims(), secret.encode())
+    assert "--secret-env" in str(diagnose(token))
+    assert "--secret-env" not in str(diagnose(token, secret=secret))
+
+
+# --- issue #10.8: the doctor never vouches for a key it was not given ------------------------------
+
+
+def test_nothing_configured_is_never_accepted_and_asks_nothing_of_the_tokens_issuer(attacker):
+    forged = attacker.mint()
+    result = doctor.diagnose(forged, clock=attacker.clock)
+    assert not result.accepted and result.verdict == "NOT VERIFIED"
+    assert str(result).startswith("Token NOT VERIFIED")
+    [key] = [f for f in result.findings if f.check == "key"]
+    assert key.status == "warning" and not key.ok  # a warning, never an ok line
+    assert not any(f.ok and "trusts the token" in f.message for f in result.findings)
+    assert attacker.requests == []
+
+
+def test_the_attackers_own_keys_would_have_accepted_it(attacker):
+    # The control for the test above: the forgery is only stopped by not asking its issuer.
+    assert doctor.diagnose(attacker.mint(), issuer=attacker.url, clock=attacker.clock).accepted
+    assert attacker.requests == ["/api/auth/jwks"]
+
+
+def test_the_library_reads_no_environment(attacker, monkeypatch):
+    monkeypatch.setenv("BETTER_AUTH_URL", attacker.url)
+    assert doctor.diagnose(attacker.mint(), clock=attacker.clock).verdict == "NOT VERIFIED"
+    assert attacker.requests == []
+    assert doctor.diagnose(attacker.mint(), base_url=attacker.url, clock=attacker.clock).accepted
+
+
+# --- issue #10.2: numbers of any size get a verdict ------------------------------------------------
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+@pytest.mark.parametrize("value", [10**400, -10**400, -1, 1e300, True, "soon", None, [1]], ids=repr)
+def test_signed_time_claims_of_any_size_get_a_finding(diagnose, issuer, claim, value):
+    token = sign_ed25519({"alg": "EdDSA", "kid": issuer.kid}, issuer.claims() | {claim: value}, issuer.key)
+    result = diagnose(token)
+    assert [f.check for f in result.findings][:4] == ["structure", "header", "key", "signature"]
+    assert all(f.ok for f in result.findings[:4])
+    assert not result.accepted and Reason.INVALID_CLAIM in result.reasons
+    assert str(result).startswith("Token REJECTED") and "Token REJECTED" in result._repr_html_()
