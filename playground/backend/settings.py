@@ -84,7 +84,7 @@ class BackendSettings(BaseSettings):
     jwks_min_refetch_interval: float = Field(
         default=5.0, ge=0, description="At most one JWKS fetch per this many seconds (unknown-kid storms)."
     )
-    http_timeout: float = Field(default=3.0, gt=0, le=60, description="Timeout for calls to Better Auth (s).")
+    http_timeout: float = Field(default=3.0, gt=0, le=60, description="Deadline for each whole call to Better Auth (s).")
     max_token_bytes: int = Field(default=8192, ge=512, le=65536, description="Longer tokens are rejected unread.")
     token_cache_size: int = Field(default=10_000, ge=0, description="Verified-token cache entries (0: off).")
     session_cache_ttl: float = Field(default=10.0, ge=0, le=300, description="get-session result cache (s).")
