@@ -1,4 +1,4 @@
-"""Command line: ``python -m playground serve`` and ``python -m playground doctor TOKEN``."""
+"""Command line: ``python -m playground serve | doctor TOKEN | check ... | export-backend DIR``."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ from playground.servers import PlaygroundStartError
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # These commands own their argument parsing and their exit codes (see each one's --help).
     if argv[:1] == ["doctor"]:
-        # The doctor owns its own argument parsing (and its exit codes 0 / 1 / 2).
         from playground.doctor import main as doctor_main
 
         return doctor_main(argv[1:])
+    if argv[:1] == ["check"]:
+        from playground.check.cli import main as check_main
+
+        return check_main(argv[1:])
 
     parser = argparse.ArgumentParser(prog="python -m playground",
                                      description="The Better Auth -> FastAPI playground.")
@@ -32,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--deterministic", action="store_true",
                        help="frozen demo clock and fixed demo keys, as in the notebooks")
     commands.add_parser("doctor", help="explain why a token is accepted or rejected (see doctor --help)")
+    commands.add_parser("check", help="grade a FastAPI backend against Better Auth's tokens (see check --help)")
     args = parser.parse_args(argv)
     return _serve(args)
 
@@ -50,6 +55,11 @@ def _serve(args: argparse.Namespace) -> int:
     print("Demo users: ada@example.com (admin), grace@example.com; password: "
           + (pg.demo_password if pg.demo_password_generated else "$PLAYGROUND_DEMO_PASSWORD"),
           flush=True)
+    if pg.controls is not None:
+        # The controls mint any token: only whoever holds this run's secret may use them.
+        print(f"Teaching controls: {pg.auth_url}/__playground/ (state, keys/rotate, tokens, clock/shift) "
+              f"with the header 'Authorization: Bearer {pg.controls.token}' (valid for this run only)",
+              flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -27,14 +27,15 @@ class ServerThread:
     """One ASGI app served by uvicorn on ``127.0.0.1`` in a daemon thread."""
 
     def __init__(self, app, *, port: int = 0, name: str = "server",
-                 sock: socket.socket | None = None) -> None:
+                 sock: socket.socket | None = None, lifespan: str = "on") -> None:
         self.name = name
         # An app that must know its own URL (the issuer's base URL) gets a socket bound beforehand.
         self._socket = sock if sock is not None else bind_loopback(port, name)
         self.host, self.port = self._socket.getsockname()[:2]
         # Quiet by design: a background thread's log lines would land in whichever notebook
         # cell happens to run, and nbval would see them as changed output.
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        # lifespan="auto" serves apps that do not implement the lifespan protocol (any ASGI app).
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan=lifespan)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None

@@ -1,0 +1,116 @@
+"""``python -m playground check``: the command line of the checker (exit 0 / 1 / 2)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+from .cases import CASE_IDS
+from .config import CheckConfig, UsageError, load_toml, parse_env
+from .engine import SetupProblem, run
+from .report import CheckReport
+
+EPILOG = """\
+exit codes: 0 every required case passed; 1 a case failed; 2 a usage or setup problem
+(the app does not import, a route is not found, the app does not trust the playground issuer,
+a port is taken).
+
+--env values may use {issuer} (the issuer's origin: also iss and aud), {jwks} (its JWKS URL)
+and {secret} (its BETTER_AUTH_SECRET). Example:
+
+  python -m playground check --app myapp.main:app --env BETTER_AUTH_URL={issuer} \\
+      --protected /api/me --owner '/api/users/{user_id}/profile' --admin /api/admin/stats
+"""
+
+STYLES = {"✓": "green", "✗": "bold red", "!": "yellow", "~": "cyan", "-": "dim"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m playground check", epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Grade a FastAPI backend against Better Auth's real tokens.")
+    target = parser.add_argument_group("target (one of)")
+    target.add_argument("--app", help="module:attr of an ASGI app, imported here after --env is set")
+    target.add_argument("--api-url", help="a running server (it must trust the issuer at --auth-port)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="set before the app is imported; repeatable")
+    routes = parser.add_argument_group("routes")
+    routes.add_argument("--protected", help="a route any signed-in user may call (required)")
+    routes.add_argument("--owner", help="a route only the user {user_id} may call, e.g. /api/users/{user_id}")
+    routes.add_argument("--admin", help="a route only users whose role is admin may call")
+    routes.add_argument("--public", help="a route that needs no login")
+    routes.add_argument("--frontend-origin", help="the browser page's origin: turns on the CORS cases")
+    parser.add_argument("--issuer", choices=("embedded", "better-auth"), help="embedded (default) or the real Better Auth")
+    parser.add_argument("--auth-port", type=int, help="the issuer's port (default: a free one)")
+    parser.add_argument("--leeway", type=float, help="the clock-skew tolerance your app is configured with (s)")
+    parser.add_argument("--allow", action="append", default=[], metavar="CASE",
+                        help="record a known, accepted weakness (repeatable)")
+    parser.add_argument("--strict", action="store_true", default=None, help="advisory cases set the exit code too")
+    parser.add_argument("--junit-xml", metavar="PATH", help="one testcase per case, for CI")
+    parser.add_argument("--config", metavar="FILE.toml", help="the same settings from a TOML file")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # soft_wrap: one case, one line, however narrow the terminal or CI log.
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        from .cases import CASES
+
+        for case in CASES:
+            console.print(f"{case.id:40} {case.weight:9} {escape(case.title)}")
+        return 0
+    try:
+        config = _config(args)
+        report = run(config)
+    except SetupProblem as problem:
+        _print(console, problem.report)
+        if config.junit_xml:
+            problem.report.write_junit(config.junit_xml)
+        errors.print(f"error: {escape(str(problem))}", style="bold red")
+        return 2
+    except UsageError as exc:
+        errors.print(f"error: {escape(str(exc))}", style="bold red")
+        return 2
+    _print(console, report)
+    if config.junit_xml:
+        report.write_junit(config.junit_xml)
+    return report.exit_code
+
+
+def _config(args: argparse.Namespace) -> CheckConfig:
+    settings = load_toml(args.config) if args.config else {}
+    overrides = {
+        "app": args.app, "api_url": args.api_url, "protected": args.protected, "owner": args.owner,
+        "admin": args.admin, "public": args.public, "frontend_origin": args.frontend_origin,
+        "issuer": args.issuer, "auth_port": args.auth_port, "leeway": args.leeway, "strict": args.strict,
+        "junit_xml": args.junit_xml,
+    }
+    settings.update({key: value for key, value in overrides.items() if value is not None})
+    if args.env:
+        settings["env"] = {**settings.get("env", {}), **parse_env(args.env)}
+    if args.allow:
+        settings["allow"] = tuple(settings.get("allow", ())) + tuple(args.allow)
+    if not settings.get("protected"):
+        raise UsageError("--protected is required: a route any signed-in user may call, e.g. --protected /api/me")
+    unknown = sorted(set(settings.get("allow", ())) - set(CASE_IDS))
+    if unknown:
+        raise UsageError(f"--allow {', '.join(unknown)}: no such case (see --list)")
+    try:
+        return CheckConfig(**settings)
+    except TypeError as exc:
+        raise UsageError(f"bad settings: {exc}") from None
+
+
+def _print(console: Console, report: CheckReport) -> None:
+    for line in report.lines():
+        mark = line.strip()[:1]
+        console.print(escape(line), style=STYLES.get(mark) if line.startswith("  ") and not line.startswith("      ") else None)
+    sys.stdout.flush()

@@ -1,0 +1,163 @@
+"""What every case needs: the running issuer, the target's HTTP client, tokens and their users.
+
+Tokens come from the issuer itself: the real sign-in flow and ``/api/auth/token`` for the
+baseline, and the issuer's teaching controls (``mint_token``: chosen claims, HS256 with the
+secret, unsigned) for the variants. Forgeries that need no issuer key come from the attack lab.
+Every request the cases send goes through ``Context.send``, which records it for the report.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from playground.auth_server import AuthServer
+
+ADA, GRACE = "ada@example.com", "grace@example.com"  # the seeded demo users: ada is an admin
+
+
+class TargetUnreachableError(Exception):
+    """The app under test did not answer at all (connection refused, timeout)."""
+
+
+@dataclass
+class Exchange:
+    """One request a case sent and what came back, as the report shows it."""
+
+    method: str
+    path: str
+    sent: str  # what was sent, in words (the token is described, not printed: it is long)
+    status: int
+    reason: str | None
+    www_authenticate: str | None
+    headers: httpx.Headers = field(repr=False)
+    body: str = field(repr=False)
+
+    @property
+    def got(self) -> str:
+        text = f"{self.status}"
+        if self.reason:
+            text += f" {self.reason}"
+        elif self.body:
+            text += f" {_shorten(self.body, 80)}"
+        return text
+
+
+@dataclass
+class Identity:
+    email: str
+    id: str
+    session_token: str  # the bearer plugin's opaque session token (sign-in JSON "token")
+    signed_session_token: str | None  # token.signature, as in the cookie and set-auth-token
+    cookie_cache_jwt: str | None  # better-auth.session_data with the jwt strategy
+    access_token: str  # a real JWT from GET /api/auth/token
+
+
+class Context:
+    def __init__(self, issuer: AuthServer, client: httpx.Client, *, protected: str, owner: str | None,
+                 admin: str | None, public: str | None, frontend_origin: str | None, leeway: float) -> None:
+        self.issuer = issuer
+        self.client = client
+        self.protected = protected
+        self.owner = owner
+        self.admin = admin
+        self.public = public
+        self.frontend_origin = frontend_origin
+        self.leeway = leeway
+        self.exchanges: list[Exchange] = []
+        self.ada = self._sign_in(ADA)
+        self.grace = self._sign_in(GRACE)
+        self._kid: str | None = None
+
+    # --- the issuer -----------------------------------------------------------------------
+
+    def _sign_in(self, email: str) -> Identity:
+        with httpx.Client(base_url=self.issuer.url, timeout=30.0,
+                          headers={"origin": self.issuer.origin}) as auth:
+            response = auth.post("/api/auth/sign-in/email",
+                                 json={"email": email, "password": self.issuer.demo_password})
+            response.raise_for_status()
+            body = response.json()
+            token = auth.get("/api/auth/token")
+            token.raise_for_status()
+            signed = auth.cookies.get("better-auth.session_token")
+            return Identity(
+                email=email, id=body["user"]["id"], session_token=body["token"],
+                signed_session_token=urllib.parse.unquote(signed) if signed else None,
+                cookie_cache_jwt=auth.cookies.get("better-auth.session_data"),
+                access_token=token.json()["token"],
+            )
+
+    @property
+    def kid(self) -> str:
+        """The issuer's current signing key id (read from a real token's header)."""
+        if self._kid is None:
+            from playground.lessons.attack_lab import split
+
+            self._kid = split(self.ada.access_token)[0]["kid"]
+        return self._kid
+
+    def rotated_kid(self, kid: str) -> None:
+        """The issuer now signs with ``kid`` (after a rotation)."""
+        self._kid = kid
+
+    def now(self) -> int:
+        return int(time.time())
+
+    def mint(self, email: str = ADA, *, claims: dict[str, Any] | None = None, drop: tuple[str, ...] = (),
+             algorithm: str = "jwks") -> str:
+        """A token the issuer signs, as ``/api/auth/token`` would give ``email``, with changes."""
+        assert self.issuer.controls is not None, "the checker starts its issuer with teaching controls"
+        return self.issuer.controls.mint_token(email, claims=claims or {}, drop=list(drop), algorithm=algorithm)
+
+    def claims(self, email: str = ADA, **changes: Any) -> dict[str, Any]:
+        """Claims shaped like Better Auth's for ``email``, valid now (for tokens forged without its key)."""
+        from playground.lessons.attack_lab import split
+
+        identity = self.ada if email == ADA else self.grace
+        claims = split(identity.access_token)[1]
+        now = self.now()
+        return {**claims, "iat": now, "exp": now + 900, **changes}
+
+    # --- the target ------------------------------------------------------------------------
+
+    def send(self, path: str, *, token: str | None = None, describe: str = "", method: str = "GET",
+             headers: dict[str, str | bytes] | None = None) -> Exchange:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["authorization"] = f"Bearer {token}"
+        try:
+            response = self.client.request(method, path, headers=all_headers)
+        except httpx.LocalProtocolError as exc:  # the checker built a request HTTP cannot carry
+            raise ValueError(f"cannot send {describe!r}: {exc}") from None
+        except httpx.TransportError as exc:
+            raise TargetUnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
+        reason = None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            try:
+                body = response.json()
+                if isinstance(body, dict):
+                    reason = body.get("reason") if isinstance(body.get("reason"), str) else None
+            except ValueError:
+                pass
+        exchange = Exchange(
+            method=method, path=path, sent=describe or ("no credentials" if token is None else "a token"),
+            status=response.status_code, reason=reason,
+            www_authenticate=response.headers.get("www-authenticate"),
+            headers=response.headers, body=response.text[:500],
+        )
+        self.exchanges.append(exchange)
+        return exchange
+
+    def owner_path(self, user_id: str) -> str:
+        assert self.owner is not None
+        return self.owner.replace("{user_id}", urllib.parse.quote(user_id, safe=""))
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

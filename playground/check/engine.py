@@ -1,0 +1,170 @@
+"""Run every case against a target and return a ``CheckReport``.
+
+Order of events, as the issue of the checker promised its users: start the issuer (embedded, or
+the real Better Auth); fill the ``--env`` placeholders with its URLs and secret and set them;
+only then import and serve the app (or reach the running one at ``--api-url``); run the baseline
+cases, and stop with a setup problem (exit 2) when the target does not trust the issuer; then run
+every case that applies. Nothing leaves loopback except requests to an explicit ``--api-url``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from playground.auth_server import start_auth_server
+from playground.servers import PlaygroundStartError
+
+from .case import Case, Outcome
+from .cases import CASE_IDS, CASES, ISSUER_OPTIONS
+from .config import CheckConfig, UsageError, fill_placeholders
+from .context import Context, TargetUnreachableError
+from .report import CaseResult, CheckReport
+from .target import environment, import_app, serve
+
+
+class CaseCouldNotRun(Exception):
+    """A case failed to build or send its requests (an issuer or checker problem, not a verdict)."""
+
+
+class SetupProblem(UsageError):
+    """The target cannot be graded as configured (exit 2); ``report`` holds what was seen."""
+
+    def __init__(self, message: str, report: CheckReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
+    """Grade a backend: ``run(app=my_app, protected="/api/me", owner="/api/users/{user_id}")``.
+
+    Takes a ``CheckConfig`` or its fields as keywords. Returns the ``CheckReport`` (``.exit_code``,
+    ``.failures``, ``print(report)``). Raises ``UsageError`` (``SetupProblem`` when the target
+    does not trust the issuer or a route is missing), which the CLI turns into exit code 2.
+    """
+    config = config or CheckConfig(**settings)
+    unknown = sorted(set(config.allow) - set(CASE_IDS))
+    if unknown:
+        raise UsageError(f"--allow {', '.join(unknown)}: no such case; the cases are: {', '.join(CASE_IDS)}")
+    if config.api_url is not None and config.auth_port == 0:
+        raise UsageError("--api-url needs --auth-port: the port of the issuer your running API trusts "
+                         "(start it with BETTER_AUTH_URL=http://127.0.0.1:PORT)")
+    try:
+        issuer = start_auth_server(config.issuer, port=config.auth_port, teaching_controls=True, options=ISSUER_OPTIONS)
+    except PlaygroundStartError as exc:
+        raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
+    try:
+        values = {"issuer": issuer.origin, "jwks": issuer.jwks_url, "secret": issuer.secret}
+        with environment(fill_placeholders(config.env, values)):
+            if config.api_url is not None:
+                return _grade(config, issuer, config.api_url)
+            if config.app_factory is not None:
+                app = config.app_factory()
+            else:
+                app = import_app(config.app) if isinstance(config.app, str) else config.app
+            with serve(app) as url, _captured_app_errors() as app_errors:
+                report = _grade(config, issuer, url)
+                report.app_errors = list(app_errors)
+                return report
+    finally:
+        issuer.stop()
+
+
+def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
+    report = CheckReport(config=config, issuer_label=issuer.label, issuer_url=issuer.origin,
+                         target=config.api_url or (config.app if isinstance(config.app, str) else "the app"))
+    with httpx.Client(base_url=url, timeout=30.0, follow_redirects=False) as client:
+        try:
+            ctx = Context(issuer, client, protected=config.protected, owner=config.owner, admin=config.admin,
+                          public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway)
+        except httpx.HTTPError as exc:
+            raise UsageError(f"signing in to the {issuer.label} at {issuer.origin} failed: {exc}") from None
+        try:
+            for case in CASES:
+                result = _run_case(case, ctx, config)
+                report.results.append(result)
+                if case.weight == "baseline" and not result.outcome.passed:
+                    raise SetupProblem(_setup_message(case, result.outcome, ctx, config), report)
+                if result.outcome.server_error is None and not result.outcome.passed and \
+                        _is_missing_route(case, result.outcome):
+                    raise SetupProblem(_setup_message(case, result.outcome, ctx, config), report)
+        except TargetUnreachableError as exc:
+            raise SetupProblem(f"the app stopped answering: {exc}", report) from None
+        except CaseCouldNotRun as exc:
+            raise SetupProblem(str(exc), report) from None
+    report.complete = True
+    return report
+
+
+def _run_case(case: Case, ctx: Context, config: CheckConfig) -> CaseResult:
+    settings = {"owner": config.owner, "admin": config.admin, "public": config.public,
+                "frontend": config.frontend_origin}
+    missing = [need for need in case.needs if settings[need] is None]
+    if missing:
+        option = "--frontend-origin" if missing[0] == "frontend" else f"--{missing[0]}"
+        return CaseResult(case, Outcome(True, [], f"not run: give {option} to check it", applicable=False),
+                          allowed=False)
+    try:
+        outcome = case.run(ctx)
+    except TargetUnreachableError:
+        raise
+    except Exception as exc:  # a case that cannot run is the checker's problem, never a verdict
+        raise CaseCouldNotRun(f"case {case.id} could not run: {type(exc).__name__}: {exc}") from exc
+    return CaseResult(case, outcome, allowed=case.id in config.allow)
+
+
+def _is_missing_route(case: Case, outcome: Outcome) -> bool:
+    """A baseline-like success case answered 404: the route is not where the settings say."""
+    return case.id in ("own-profile-allowed", "admin-allowed-for-admin") and \
+        any(e.status in (404, 405) for e in outcome.exchanges)
+
+
+def _setup_message(case: Case, outcome: Outcome, ctx: Context, config: CheckConfig) -> str:
+    exchange = outcome.exchanges[-1] if outcome.exchanges else None
+    if exchange is not None and exchange.status in (404, 405):
+        option = {"valid-token-accepted": "--protected", "public-route-open": "--public",
+                  "own-profile-allowed": "--owner", "admin-allowed-for-admin": "--admin"}[case.id]
+        return f"route not found: {exchange.method} {exchange.path} answered {exchange.status}; check {option}"
+    if case.id == "public-route-open":
+        return f"--public {config.public} answered {exchange.got if exchange else '?'} without credentials: is it public?"
+    if case.id != "valid-token-accepted":
+        return f"{case.id}: {outcome.detail}"
+    if exchange is not None and 400 <= exchange.status < 500 and exchange.status not in (401, 403):
+        return (f"{config.protected} answered {exchange.got} to a valid token (expected 2xx): check --protected "
+                f"names a route any signed-in user may call")
+    message = (f"your app rejected a valid token ({exchange.got if exchange else '?'}): is it configured with "
+               f"BETTER_AUTH_URL={ctx.issuer.origin}? Pass --env BETTER_AUTH_URL={{issuer}} (placeholders: "
+               f"{{issuer}} = {ctx.issuer.origin}, {{jwks}} = {ctx.issuer.jwks_url}, {{secret}}).")
+    hs256 = ctx.send(config.protected, token=ctx.mint(algorithm="HS256"),
+                     describe="an HS256 token signed with BETTER_AUTH_SECRET")
+    if 200 <= hs256.status < 300:
+        message += (" It accepted an HS256 token signed with BETTER_AUTH_SECRET instead: it verifies the "
+                    "tutorial way, but Better Auth's jwt plugin signs with the EdDSA keys at /api/auth/jwks. "
+                    "Verify with those (see lesson 03).")
+    return message
+
+
+@contextmanager
+def _captured_app_errors() -> Iterator[list[str]]:
+    """The last line of each unhandled exception uvicorn logs for the app (a 500's cause), kept for
+    the report instead of a traceback on the terminal."""
+    logger = logging.getLogger("uvicorn.error")
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                lines.append(f"{type(error).__name__}: {str(error)[:200]}")
+
+    handler = Capture(logging.ERROR)
+    saved_handlers, saved_propagate = logger.handlers[:], logger.propagate
+    logger.handlers, logger.propagate = [handler], False
+    try:
+        yield lines
+    finally:
+        logger.handlers, logger.propagate = saved_handlers, saved_propagate

@@ -1,0 +1,68 @@
+"""The backend under test: an ASGI app imported and served here, or a server already running.
+
+``--app module:attr`` is imported only *after* the issuer runs and ``--env`` is set, because
+apps read ``BETTER_AUTH_URL`` and friends at import time. It is then served by uvicorn on a
+loopback port in a thread of this process, so every case is a real HTTP request (headers,
+status lines, CORS) and the app's lifespan runs as in production.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from playground.servers import PlaygroundStartError, ServerThread
+
+from .config import UsageError
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set, restored afterwards (the Python API must not leak them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def import_app(spec: str) -> Any:
+    """The ASGI app named by ``module:attr`` (from the current directory or ``PYTHONPATH``)."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise UsageError(f"--app takes module:attr (e.g. myapp.main:app), not {spec!r}")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # anything the app's import raises is the user's setup problem
+        raise UsageError(f"--app {spec}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
+    try:
+        app = getattr(module, attr)
+    except AttributeError:
+        raise UsageError(f"--app {spec}: module {module_name} has no attribute {attr!r}") from None
+    if not callable(app):
+        raise UsageError(f"--app {spec}: {attr} is not an ASGI app (not callable)")
+    return app
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port; yields its base URL."""
+    try:
+        server = ServerThread(app, name="app under test", lifespan="auto").start(timeout=60.0)
+    except PlaygroundStartError as exc:
+        raise UsageError(f"the app did not start: {exc}") from None
+    try:
+        yield server.url
+    finally:
+        server.stop()
