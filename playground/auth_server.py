@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from playground.clock import Clock
-from playground.controls import TeachingControls
+from playground.controls_client import TeachingControls
 from playground.servers import ServerThread, bind_loopback
 
 EMBEDDED = "embedded"
@@ -53,6 +53,8 @@ class AuthServer:
     #: The embedded issuer's clock (shared with whoever passed it in); ``None`` for the real one.
     clock: Clock | None = field(default=None, repr=False)
     controls: TeachingControls | None = field(default=None, repr=False)
+    #: The secret the teaching controls demand (``Authorization: Bearer``); ``None`` without them.
+    controls_token: str | None = field(default=None, repr=False)
     _stop: Callable[[], None] = field(default=lambda: None, repr=False)
     _logs: Callable[[], str] = field(default=lambda: "", repr=False)
     _running: Callable[[], bool] = field(default=lambda: False, repr=False)
@@ -144,22 +146,25 @@ def start_auth_server(
     demo_password = demo_password or _secrets.token_urlsafe(12)
     options = dict(options or {})
     trusted_origins, cors_origins = list(trusted_origins), list(cors_origins)
+    # The teaching controls mint any token: they answer only to this per-run secret, which the
+    # server is started with and the returned ``controls`` client carries.
+    controls_token = _secrets.token_urlsafe(32) if teaching_controls else None
     if issuer == REAL:
         if sock is not None or cors_overrides or clock is not None:
             if sock is not None:
                 sock.close()
             raise ValueError("sock, cors_overrides and clock apply to the embedded issuer only")
         return _start_real(port=port, secret=secret, demo_password=demo_password, options=options,
-                           base_url=base_url, teaching_controls=teaching_controls,
+                           base_url=base_url, controls_token=controls_token,
                            trusted_origins=trusted_origins, cors_origins=cors_origins, env=env, timeout=timeout)
     return _start_embedded(port=port, sock=sock, secret=secret, demo_password=demo_password, options=options,
-                           base_url=base_url, teaching_controls=teaching_controls,
+                           base_url=base_url, controls_token=controls_token,
                            trusted_origins=trusted_origins, cors_origins=cors_origins,
                            cors_overrides=dict(cors_overrides or {}), clock=clock,
                            deterministic=deterministic, timeout=timeout)
 
 
-def _start_real(*, port, secret, demo_password, options, base_url, teaching_controls, trusted_origins,
+def _start_real(*, port, secret, demo_password, options, base_url, controls_token, trusted_origins,
                 cors_origins, env, timeout) -> AuthServer:
     from playground.better_auth.launcher import RealBetterAuth
 
@@ -167,17 +172,18 @@ def _start_real(*, port, secret, demo_password, options, base_url, teaching_cont
     if cors_origins:
         environment["PLAYGROUND_CORS_ORIGINS"] = ",".join(cors_origins)
     server = RealBetterAuth(port=port, secret=secret, demo_password=demo_password, base_url=base_url,
-                            options=options, teaching_controls=teaching_controls,
-                            trusted_origins=trusted_origins, env=environment).start(timeout=timeout)
+                            options=options, teaching_controls=controls_token is not None,
+                            controls_token=controls_token, trusted_origins=trusted_origins,
+                            env=environment).start(timeout=timeout)
     return AuthServer(
         kind=REAL, url=server.url, base_url=server.base_url, secret=secret, demo_password=demo_password,
-        options=options, clock=None,
-        controls=TeachingControls(server.url) if teaching_controls else None,
+        options=options, clock=None, controls_token=controls_token,
+        controls=TeachingControls(server.url, controls_token) if controls_token else None,
         _stop=server.stop, _logs=server.logs, _running=lambda: server.running,
     )
 
 
-def _start_embedded(*, port, sock, secret, demo_password, options, base_url, teaching_controls, trusted_origins,
+def _start_embedded(*, port, sock, secret, demo_password, options, base_url, controls_token, trusted_origins,
                     cors_origins, cors_overrides, clock, deterministic, timeout) -> AuthServer:
     from playground.issuer import IssuerConfig, create_app
 
@@ -188,7 +194,8 @@ def _start_embedded(*, port, sock, secret, demo_password, options, base_url, tea
         config = IssuerConfig.from_options(
             {**options, "trustedOrigins": [*trusted_origins, *options.get("trustedOrigins", [])]},
             base_url=own_url if base_url == AUTO else base_url, secret=secret, clock=clock,
-            deterministic=deterministic, demo_password=demo_password, teaching_controls=teaching_controls,
+            deterministic=deterministic, demo_password=demo_password,
+            teaching_controls=controls_token is not None, controls_token=controls_token,
         )
         app = create_app(config)
         if cors_origins or cors_overrides:
@@ -201,8 +208,8 @@ def _start_embedded(*, port, sock, secret, demo_password, options, base_url, tea
         raise
     return AuthServer(
         kind=EMBEDDED, url=thread.url, base_url=config.base_url, secret=secret, demo_password=demo_password,
-        options=options, clock=clock,
-        controls=TeachingControls(thread.url) if teaching_controls else None,
+        options=options, clock=clock, controls_token=controls_token,
+        controls=TeachingControls(thread.url, controls_token) if controls_token else None,
         _stop=thread.stop, _running=lambda: thread.running,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,9 @@ from playground.servers import PlaygroundStartError, free_port
 
 #: The Node project: package.json, the lockfile, auth.config.mjs, server.mjs.
 PROJECT_DIR = Path(__file__).resolve().parent
+#: Points the launcher at another copy of that project, e.g. one with a newer better-auth
+#: installed (``make conformance-latest``); read at each start, so a test can set it.
+DIR_VARIABLE = "PLAYGROUND_BETTER_AUTH_DIR"
 #: ``base_url="auto"``: the server's own ``http://127.0.0.1:PORT``.
 AUTO = "auto"
 
@@ -43,6 +47,12 @@ class _PortTaken(Exception):
     """Node could not bind the port (EADDRINUSE)."""
 
 
+def project_dir() -> Path:
+    """The Node project to run: ``$PLAYGROUND_BETTER_AUTH_DIR`` when set, else this folder."""
+    override = os.environ.get(DIR_VARIABLE)
+    return Path(override).resolve() if override else PROJECT_DIR
+
+
 def node_available() -> str | None:
     """``None`` when the real Better Auth can run here, else the reason it cannot (for skip messages)."""
     node = shutil.which("node")
@@ -55,15 +65,16 @@ def node_available() -> str | None:
     major = version.lstrip("v").split(".")[0]
     if not major.isdigit() or int(major) < 20:
         return f"node {version or '(unknown version)'} is too old for better-auth 1.7: {INSTALL_NODE}"
-    if not (PROJECT_DIR / "node_modules" / "better-auth" / "package.json").is_file():
-        return f"{PROJECT_DIR / 'node_modules'} has no better-auth: {INSTALL_MODULES}"
+    modules = project_dir() / "node_modules"
+    if not (modules / "better-auth" / "package.json").is_file():
+        return f"{modules} has no better-auth: {INSTALL_MODULES}"
     return None
 
 
 def installed_version() -> str | None:
     """The better-auth version in node_modules (the lockfile pins it), or None when not installed."""
     try:
-        manifest = json.loads((PROJECT_DIR / "node_modules" / "better-auth" / "package.json").read_text())
+        manifest = json.loads((project_dir() / "node_modules" / "better-auth" / "package.json").read_text())
     except (OSError, ValueError):
         return None
     return manifest.get("version")
@@ -77,8 +88,9 @@ class RealBetterAuth:
       (Better Auth then trusts the Host header: the lesson on why to set it); any other string is
       passed as ``BETTER_AUTH_URL``.
     - ``options``: the playground's JSON option overrides (``PLAYGROUND_BA_OPTIONS``, see options.mjs).
-    - ``teaching_controls``: expose ``/__playground/rotate-keys``, ``/__playground/mint``,
-      ``/__playground/clock`` (501: Node's clock cannot be shifted).
+    - ``teaching_controls``: expose ``/__playground/state``, ``/keys/rotate``, ``/tokens`` and
+      ``/clock/shift`` (501: Node's clock cannot be shifted), answering only to ``controls_token``
+      (``Authorization: Bearer``; random when not given, read it back from ``controls_token``).
     - ``trusted_origins``: ``BETTER_AUTH_TRUSTED_ORIGINS``.
     - ``env``: extra environment variables for the process (they win over the ones above).
     """
@@ -92,6 +104,7 @@ class RealBetterAuth:
         base_url: str | None = AUTO,
         options: dict | None = None,
         teaching_controls: bool = False,
+        controls_token: str | None = None,
         trusted_origins: list[str] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
@@ -101,7 +114,8 @@ class RealBetterAuth:
         self._base_url_choice = base_url
         self.demo_password = demo_password
         self.options = options or {}
-        self._settings = (secret, demo_password, teaching_controls, trusted_origins, env)
+        self.controls_token = (controls_token or secrets.token_urlsafe(32)) if teaching_controls else None
+        self._settings = (secret, demo_password, trusted_origins, env)
         self._use_port(port or free_port())
         self._process: subprocess.Popen | None = None
         self._log = None
@@ -112,7 +126,7 @@ class RealBetterAuth:
         self.base_url = self.url if self._base_url_choice == AUTO else self._base_url_choice
         self._env = self._environment(*self._settings)
 
-    def _environment(self, secret, demo_password, teaching_controls, trusted_origins, extra) -> dict[str, str]:
+    def _environment(self, secret, demo_password, trusted_origins, extra) -> dict[str, str]:
         # NODE_ENV is passed through untouched: Better Auth changes behaviour with it (in
         # "development" a session's ipAddress falls back to 127.0.0.1; in "production" a missing
         # secret is fatal), and the embedded issuer follows the unset case.
@@ -127,8 +141,9 @@ class RealBetterAuth:
             BETTER_AUTH_SECRET=secret,
             BETTER_AUTH_TELEMETRY="0",
             PLAYGROUND_BA_OPTIONS=json.dumps(self.options),
-            PLAYGROUND_TEACHING_CONTROLS="1" if teaching_controls else "0",
         )
+        if self.controls_token:
+            environment["PLAYGROUND_CONTROLS_TOKEN"] = self.controls_token
         if self.base_url is not None:
             environment["BETTER_AUTH_URL"] = self.base_url
         if demo_password:
@@ -171,7 +186,7 @@ class RealBetterAuth:
         # freeze Node mid-request.
         self._process = subprocess.Popen(
             [shutil.which("node"), "server.mjs"],
-            cwd=PROJECT_DIR,
+            cwd=project_dir(),
             env=self._env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,

@@ -7,9 +7,11 @@
 //   BETTER_AUTH_TRUSTED_ORIGINS   comma-separated origins allowed to POST with cookies
 //   PLAYGROUND_DEMO_PASSWORD      password of the demo users (demo-users.json); unset = no demo users
 //   PLAYGROUND_BA_OPTIONS         JSON option overrides (see options.mjs)
-//   PLAYGROUND_TEACHING_CONTROLS  "1" exposes /__playground/* (state, keys/rotate, tokens; clock/shift
-//                                 answers 501); never in production
+//   PLAYGROUND_CONTROLS_TOKEN     set: exposes /__playground/* (state, keys/rotate, tokens; clock/shift
+//                                 answers 501) to requests that send it as Authorization: Bearer;
+//                                 unset: no teaching controls. Never in production
 //   PLAYGROUND_CORS_ORIGINS       comma-separated page origins given CORS (unset = none, like Better Auth)
+import { timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { toNodeHandler } from "better-auth/node";
@@ -109,13 +111,15 @@ function preflight(req, res, origin, origins) {
 
 const handleAuth = toNodeHandler(auth);
 // --- end CORS ------------------------------------------------------------------------------
-const teachingControls = env.PLAYGROUND_TEACHING_CONTROLS === "1";
+const controlsToken = env.PLAYGROUND_CONTROLS_TOKEN || "";
 
 const corsOrigins = (env.PLAYGROUND_CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
 
 const server = createServer(
   withCors((req, res) => {
-    if (teachingControls && req.url.startsWith("/__playground/")) {
+    if (controlsToken && req.url.startsWith("/__playground/")) {
+      const refusal = guardTeachingControl(req);
+      if (refusal) return sendJson(res, refusal.status, refusal.body, refusal.headers);
       handleTeachingControl(req, res).catch((error) =>
         sendJson(res, 500, { message: String(error?.message ?? error), code: "INTERNAL_SERVER_ERROR" }),
       );
@@ -146,7 +150,46 @@ async function seedDemoUsers() {
   }
 }
 
-// The same controls, at the same paths, as the embedded issuer (playground/issuer/controls.py).
+// A control mints any token, so it answers only to its owner, exactly as the embedded issuer's
+// (playground/issuer/teaching_routes.py): the per-run token as a bearer credential (401), this
+// server's own loopback Host (403: DNS rebinding), no foreign Origin (403), JSON bodies only
+// (415: a cross-site form or text/plain POST needs no preflight).
+const REALM = 'Bearer realm="playground teaching controls"';
+
+function guardTeachingControl(req) {
+  const port = req.socket.localPort;
+  const own = [`127.0.0.1:${port}`, `localhost:${port}`];
+  const refuse = (status, code, message, headers = {}) => ({ status, body: { message, code }, headers });
+  if (!own.includes((req.headers.host ?? "").toLowerCase())) {
+    return refuse(403, "FOREIGN_HOST", `teaching controls answer only to Host ${JSON.stringify(own.sort())} (DNS rebinding?)`);
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !own.map((h) => `http://${h}`).includes(origin.toLowerCase())) {
+    return refuse(403, "FOREIGN_ORIGIN", "teaching controls refuse requests from other web origins");
+  }
+  const [scheme = "", given = ""] = (req.headers.authorization ?? "").split(/ (.*)/s);
+  if (scheme.toLowerCase() !== "bearer" || !given) {
+    return refuse(401, "CONTROLS_TOKEN_REQUIRED", "teaching controls need Authorization: Bearer <controls token>", {
+      "www-authenticate": REALM,
+    });
+  }
+  const expected = Buffer.from(controlsToken);
+  const offered = Buffer.from(given.trim());
+  if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
+    return refuse(401, "CONTROLS_TOKEN_INVALID", "the controls token is wrong", {
+      "www-authenticate": `${REALM}, error="invalid_token", error_description="the controls token is wrong"`,
+    });
+  }
+  if (req.method === "POST") {
+    const mediaType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+    if (mediaType !== "application/json") {
+      return refuse(415, "UNSUPPORTED_MEDIA_TYPE", "teaching controls take Content-Type: application/json");
+    }
+  }
+  return null;
+}
+
+// The same controls, at the same paths, as the embedded issuer (playground/issuer/teaching_routes.py).
 async function handleTeachingControl(req, res) {
   const route = `${req.method} ${req.url.split("?")[0]}`;
   const context = await auth.$context;
@@ -170,7 +213,8 @@ async function handleTeachingControl(req, res) {
     let body;
     try {
       body = JSON.parse((await readBody(req)) || "{}");
-    } catch {
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return sendJson(res, 413, { message: error.message, code: "PAYLOAD_TOO_LARGE" });
       body = null;
     }
     if (!body || typeof body !== "object" || Array.isArray(body)) return badRequest(res, "body must be a JSON object");
@@ -213,16 +257,29 @@ function badRequest(res, message) {
   return sendJson(res, 400, { message, code: "BAD_REQUEST" });
 }
 
+// Control bodies are small; a larger one is refused unread (the same cap as the embedded issuer).
+const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+
+class BodyTooLarge extends Error {}
+
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
-    req.on("data", (chunk) => chunks.push(chunk));
+    let size = 0;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > MAX_CONTROL_BODY_BYTES) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new BodyTooLarge("Request body too large"));
+      } else chunks.push(chunk);
+    });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
 
-function sendJson(res, status, body) {
-  res.writeHead(status, { "content-type": "application/json" });
+function sendJson(res, status, body, headers = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }

@@ -9,6 +9,7 @@ this server and the real Better Auth from one dict. Function-valued Better Auth 
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ class IssuerConfig:
     demo_password: str | None = field(default=None, repr=False)
     #: Routes ``/__playground/...`` and ``app.state.controls``; never on unless asked for.
     teaching_controls: bool = False
+    #: The per-run secret those routes demand (``Authorization: Bearer``); random unless given.
+    controls_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     trusted_origins: tuple[str, ...] = ()
     # advanced
     use_secure_cookies: bool = False
@@ -176,6 +179,7 @@ class IssuerConfig:
         deterministic: bool = False,
         demo_password: str | None = None,
         teaching_controls: bool = False,
+        controls_token: str | None = None,
         database: str | Path | None = None,
     ) -> IssuerConfig:
         """Build a config from the JSON option tree shared with the real Better Auth server."""
@@ -198,6 +202,7 @@ class IssuerConfig:
             "deterministic": deterministic,
             "demo_password": demo_password,
             "teaching_controls": teaching_controls,
+            **({"controls_token": controls_token} if controls_token else {}),
             "database": database,
             "trusted_origins": tuple(options.get("trustedOrigins", ())),
             "use_secure_cookies": bool(advanced.get("useSecureCookies", False)),

@@ -32,7 +32,7 @@ from playground.issuer import keys
 from playground.issuer.tokens import encode_jws
 
 if TYPE_CHECKING:
-    from playground.issuer.app import Issuer
+    from playground.issuer.state import Issuer
 
 JWE_SALT = b"better-auth-session"
 JWE_INFO = b"BetterAuth.js Generated Encryption Key"

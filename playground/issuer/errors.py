@@ -24,20 +24,24 @@ MESSAGES = {
     "UNAUTHORIZED": "Unauthorized",
     "BAD_REQUEST": "Invalid JSON in request body",
     "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED": "POST method requires deferSessionRefresh to be enabled in session config",
+    "INVALID_REDIRECT_URL": "Invalid redirectURL",
+    "INVALID_ERROR_CALLBACK_URL": "Invalid errorCallbackURL",
+    "INVALID_NEW_USER_CALLBACK_URL": "Invalid newUserCallbackURL",
 }
 
 
 class AuthError(Exception):
     """An error the real Better Auth would answer with the same status, code and message."""
 
-    def __init__(self, status: int, code: str, message: str | None = None) -> None:
+    def __init__(self, status: int, code: str | None, message: str | None = None) -> None:
         self.status = status
-        self.code = code
+        self.code = code  # None: a bare APIError.fromStatus(status, {message}), whose body has no code
         self.message = message if message is not None else MESSAGES[code]
         super().__init__(f"{status} {code}: {self.message}")
 
     def response(self) -> Response:
-        body = json.dumps({"message": self.message, "code": self.code}, separators=(",", ":"))
+        fields = {"message": self.message} if self.code is None else {"message": self.message, "code": self.code}
+        body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
         # No WWW-Authenticate on 401: the real Better Auth sends none, and this server's job is
         # to behave like it (the project's own API adds RFC 6750 challenges).
         return Response(body, status_code=self.status, media_type="application/json")

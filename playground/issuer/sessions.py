@@ -17,9 +17,8 @@ from playground.issuer.errors import AuthError
 from playground.issuer.randomness import Randomness
 from playground.issuer.store import Store, epoch, iso
 
-#: The project's ``user.additionalFields``: role (not settable at sign-up, default "user"), and
-#: three optional profile strings. Same declaration as the real server's auth config.
-ADDITIONAL_FIELDS = ("role", "softwareBackground", "hardwareBackground", "interestArea")
+#: The ``user.additionalFields`` a sign-up may set (the real server's auth config declares the
+#: same; ``role`` is declared too, with ``input: false``, so a sign-up never sets it).
 INPUT_FIELDS = ("softwareBackground", "hardwareBackground", "interestArea")
 DEFAULT_ROLE = "user"
 DONT_REMEMBER_EXPIRES_IN = 86400  # a "don't remember me" session lives one day
@@ -62,7 +61,7 @@ class Sessions:
         if image is not None:
             user["image"] = image
         user.update({"createdAt": now, "updatedAt": now, "role": role})
-        user.update({k: extra[k] for k in INPUT_FIELDS if extra.get(k) is not None})
+        user.update({k: extra[k] for k in INPUT_FIELDS if k in extra})  # null is stored as sent
         user["id"] = self._rng.id()
         return user
 

@@ -12,6 +12,11 @@ from .shapes import shape
 CONTROLS = {"teaching_controls": True}
 
 
+def owner(target) -> dict[str, str]:
+    """The per-run controls token the server was started with, as the controls client sends it."""
+    return {"authorization": f"Bearer {target.server.controls_token}"}
+
+
 def controls_off(target):
     client = target.client()
     return {
@@ -29,11 +34,11 @@ def test_controls_are_off_by_default(pool):
 def rotate_now(target):
     client, _ = signed_in(target)
     before = client.get(f"{AUTH}/token").json()["token"]
-    rotated = client.post("/__playground/keys/rotate")
+    rotated = client.post("/__playground/keys/rotate", json={}, headers=owner(target))
     after = client.get(f"{AUTH}/token").json()["token"]
     kids = [key["kid"] for key in target.client().get(f"{AUTH}/jwks").json()["keys"]]
     old, new = observe.jwt_parts(before)[0]["kid"], observe.jwt_parts(after)[0]["kid"]
-    state = client.get("/__playground/state").json()
+    state = client.get("/__playground/state", headers=owner(target)).json()
     return {
         "rotate": observe.exchange(rotated),
         "new token uses the new kid": new == rotated.json()["kid"] != old,
@@ -65,7 +70,7 @@ MINTS = {
 @pytest.mark.parametrize("case", MINTS)
 def test_mint_token(pool, case):
     def scenario(target):
-        response = target.client().post("/__playground/tokens", json=MINTS[case])
+        response = target.client().post("/__playground/tokens", json=MINTS[case], headers=owner(target))
         observed = observe.exchange(response)
         if response.status_code == 200:
             observed["jwt"] = observe.jwt_observation(response.json()["token"], target.base_url)
@@ -79,7 +84,7 @@ def test_mint_token(pool, case):
 def test_clock_shift(pool, kind):
     """Only the embedded issuer can move its clock; the real one says so with a 501."""
     target = pool.get(kind, "default", **CONTROLS)
-    response = target.client().post("/__playground/clock/shift", json={"seconds": 900})
+    response = target.client().post("/__playground/clock/shift", json={"seconds": 900}, headers=owner(target))
     if kind == "better-auth":
         assert response.status_code == 501
         assert response.json()["code"] == "NOT_SUPPORTED"
@@ -89,4 +94,4 @@ def test_clock_shift(pool, kind):
             assert response.status_code == 200
             assert set(response.json()) == {"now", "keys"}
         finally:  # the server is shared with the other control tests: put its clock back
-            target.client().post("/__playground/clock/shift", json={"seconds": -900})
+            target.client().post("/__playground/clock/shift", json={"seconds": -900}, headers=owner(target))

@@ -1,4 +1,5 @@
-"""Teaching controls: absent by default; with them, clock, keys and tokens can be steered."""
+"""Teaching controls: absent by default; with them, clock, keys and tokens can be steered — by the
+holder of the per-run controls token only."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import jwt
 import pytest
 
 from playground.clock import Clock
+from playground.issuer import IssuerConfig
 
 
 def test_controls_are_off_by_default(issuer):
@@ -19,9 +21,19 @@ def taught(start_issuer):
     return start_issuer(teaching_controls=True, clock=Clock.frozen())
 
 
+def owner(taught) -> dict[str, str]:
+    return {"authorization": f"Bearer {taught.config.controls_token}"}
+
+
 def verify(issuer, token, **kwargs):
     keys = {k["kid"]: jwt.PyJWK(k) for k in issuer.client.get("/jwks").json()["keys"]}
     return jwt.decode(token, keys[jwt.get_unverified_header(token)["kid"]], algorithms=["EdDSA"], **kwargs)
+
+
+def test_each_config_gets_its_own_random_controls_token():
+    first, second = IssuerConfig(secret="s" * 32), IssuerConfig(secret="s" * 32)
+    assert len(first.controls_token) >= 32 and first.controls_token != second.controls_token
+    assert first.controls_token not in repr(first)
 
 
 def test_shift_clock_expires_sessions_and_tokens(taught):
@@ -29,7 +41,8 @@ def test_shift_clock_expires_sessions_and_tokens(taught):
     controls = taught.app.state.controls
     token = taught.client.get("/token").json()["token"]
     before = controls.state()["now"]
-    after = taught.client.post(f"{taught.url}/__playground/clock/shift", json={"seconds": 8 * 86400}).json()["now"]
+    after = taught.client.post(f"{taught.url}/__playground/clock/shift", json={"seconds": 8 * 86400},
+                               headers=owner(taught)).json()["now"]
     assert after - before == 8 * 86400
     assert verify(taught, token, audience=taught.url, options={"verify_exp": False})["exp"] < after
     assert taught.client.get("/get-session").text == "null"  # the 7-day session is over too
@@ -38,7 +51,7 @@ def test_shift_clock_expires_sessions_and_tokens(taught):
 def test_rotate_keys_now(taught):
     taught.sign_in()
     old = jwt.get_unverified_header(taught.client.get("/token").json()["token"])["kid"]
-    new = taught.client.post(f"{taught.url}/__playground/keys/rotate").json()["kid"]
+    new = taught.client.post(f"{taught.url}/__playground/keys/rotate", json={}, headers=owner(taught)).json()["kid"]
     assert new != old
     assert jwt.get_unverified_header(taught.client.get("/token").json()["token"])["kid"] == new
     assert [k["kid"] for k in taught.client.get("/jwks").json()["keys"]] == [old, new]  # old one in its grace period
@@ -51,7 +64,7 @@ def test_mint_tokens_with_chosen_claims(taught):
     with pytest.raises(jwt.ExpiredSignatureError):
         jwt.decode(expired, jwt.PyJWK(taught.client.get("/jwks").json()["keys"][0]), algorithms=["EdDSA"],
                    audience=taught.url, options={"verify_iat": False})
-    wrong_aud = taught.client.post(f"{taught.url}/__playground/tokens",
+    wrong_aud = taught.client.post(f"{taught.url}/__playground/tokens", headers=owner(taught),
                                    json={"email": "ada@example.com", "claims": {"aud": "someone-else"}}).json()["token"]
     claims = verify(taught, wrong_aud, audience="someone-else", options={"verify_exp": False, "verify_iat": False})
     assert claims["email"] == "ada@example.com" and claims["sub"] == claims["id"]
@@ -62,7 +75,17 @@ def test_mint_tokens_with_chosen_claims(taught):
 
 
 def test_control_endpoints_reject_bad_input(taught):
-    base = f"{taught.url}/__playground"
-    assert taught.client.post(f"{base}/clock/shift", json={"seconds": "soon"}).status_code == 400
-    assert taught.client.post(f"{base}/tokens", json={"email": "nobody@example.com"}).status_code == 400
-    assert taught.client.post(f"{base}/tokens", content=b"{bad", headers={"content-type": "application/json"}).status_code == 400
+    base, headers = f"{taught.url}/__playground", owner(taught)
+    json_type = {**headers, "content-type": "application/json"}
+    assert taught.client.post(f"{base}/clock/shift", json={"seconds": "soon"}, headers=headers).status_code == 400
+    assert taught.client.post(f"{base}/clock/shift", content=b'{"seconds": NaN}', headers=json_type).status_code == 400
+    assert taught.client.post(f"{base}/tokens", json={"email": "nobody@example.com"}, headers=headers).status_code == 400
+    assert taught.client.post(f"{base}/tokens", content=b"{bad", headers=json_type).status_code == 400
+    # Nesting deeper than Python's parser goes is bad input too, never a 500.
+    deep = b'{"claims": {"x": ' + b"[" * 20_000 + b"]" * 20_000 + b"}}"
+    assert taught.client.post(f"{base}/tokens", content=deep, headers=json_type).status_code == 400
+    too_deep_to_sign = taught.client.post(f"{base}/tokens", content=b'{"claims": {"x": ' + b'{"a": ' * 900 + b"1"
+                                          + b"}" * 900 + b"}}", headers=json_type)
+    assert too_deep_to_sign.status_code in (200, 400)  # signed, or refused: never a 500
+    huge = taught.client.post(f"{base}/tokens", content=b'{"claims": "' + b"x" * (65 << 10) + b'"}', headers=json_type)
+    assert (huge.status_code, huge.json()["code"]) == (413, "PAYLOAD_TOO_LARGE")

@@ -1,8 +1,10 @@
 """The playground's teaching controls, as a client of the issuer's ``/__playground/`` routes.
 
 Both auth servers offer the same routes when the playground enables them (never by default):
-the embedded issuer in ``playground.issuer.controls`` and the real Better Auth in
-``playground/better_auth/server.mjs``. Lessons use this one client for either.
+the embedded issuer in ``playground.issuer.teaching_routes`` and the real Better Auth in
+``playground/better_auth/server.mjs``. Lessons use this one client for either. The routes answer
+only to the per-run controls token the server was started with; this client sends it on every
+request (``playground.auth_server.start_auth_server`` hands the same token to both).
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ class TeachingControlError(RuntimeError):
 
 
 class TeachingControls:
-    def __init__(self, auth_url: str, *, verify: ssl.SSLContext | bool = True) -> None:
-        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0, verify=verify)
+    def __init__(self, auth_url: str, token: str, *, verify: ssl.SSLContext | bool = True) -> None:
+        #: The per-run secret the controls demand (``python -m playground serve`` prints it).
+        self.token = token
+        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0, verify=verify,
+                                    headers={"authorization": f"Bearer {token}"})
 
     def state(self) -> dict[str, Any]:
         """``{"now": the issuer's epoch seconds, "keys": every key, retired ones included}``."""
@@ -29,7 +34,7 @@ class TeachingControls:
 
     def rotate_keys(self) -> str:
         """Retire the signing key now (it stays in the JWKS for the grace period); the new kid."""
-        return self._call("POST", "/keys/rotate")["kid"]
+        return self._call("POST", "/keys/rotate", json={})["kid"]
 
     def mint_token(self, email: str = "ada@example.com", *, claims: dict[str, Any] | None = None,
                    drop: list[str] | tuple[str, ...] = (), algorithm: str = "jwks") -> str:

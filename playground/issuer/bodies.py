@@ -1,0 +1,123 @@
+"""Request bodies read the way better-call's ``getBody`` reads them, in linear time and bounded memory.
+
+The embedded issuer runs inside a notebook kernel or a 2-core playground, so a hostile body must
+never stall it: the body is capped at ``MAX_BODY_BYTES`` (the real Better Auth has no cap; no
+client sends more than a few kilobytes), every parse is linear in the body's size, and bodies
+large enough to take noticeable CPU are parsed in a worker thread, off the event loop.
+
+JSON is read as V8's ``JSON.parse`` reads it (``better-call/dist/utils.mjs``): UTF-8 decoded with
+replacement characters, no ``NaN``/``Infinity`` literals, numbers as doubles (a huge integer is
+``Infinity``), duplicate keys resolved by the last one, and no depth limit: where Python's parser
+gives up (~1000 levels) the body is parsed shallowly instead (containers below a member's value
+are emptied: their type and length are all the endpoints' validation looks at).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from playground.issuer.errors import AuthError
+
+#: The largest body read at all (413 beyond it, in Better Auth's error shape).
+MAX_BODY_BYTES = 1 << 20
+#: Bodies above this size are parsed in a worker thread so the event loop keeps answering.
+OFF_LOOP_BYTES = 32 << 10
+
+MISSING = object()  # no body at all (JavaScript's undefined)
+
+JSON_ONLY = ("application/json",)
+FORM_OR_JSON = ("application/x-www-form-urlencoded", "application/json")
+_JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json", re.IGNORECASE)
+
+# One token per match, each character consumed once: possessive quantifiers never backtrack, and
+# an unterminated string runs to the end instead of being retried from every later quote.
+_TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"?|[\[\]{}]', re.DOTALL)
+_SHALLOW_DEPTH = 3
+
+
+class BodyTooLarge(AuthError):
+    def __init__(self) -> None:
+        super().__init__(413, "PAYLOAD_TOO_LARGE", "Request body too large")
+
+
+async def read_body(request: Request, allowed: tuple[str, ...]) -> Any:
+    """The body as better-call's ``getBody`` sees it: JSON, a form, or absent (``MISSING``)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge()
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise BodyTooLarge()
+    if not raw:
+        return MISSING
+    content_type = request.headers.get("content-type", "")
+    if not content_type:
+        return MISSING  # Better Auth's Node adapter passes no body without a type
+    if content_type.split(";")[0].strip().lower() not in allowed:
+        listed = ", ".join(allowed)
+        message = f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}'
+        raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", message)
+    parse = parse_json if _JSON_TYPE.match(content_type) else parse_form
+    if len(raw) > OFF_LOOP_BYTES:
+        return await run_in_threadpool(parse, bytes(raw))
+    return parse(bytes(raw))
+
+
+def parse_form(raw: bytes) -> dict[str, str]:
+    """``URLSearchParams``: blank values kept, the last of duplicate names wins."""
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def parse_json(raw: bytes) -> Any:
+    """``JSON.parse`` of the UTF-8 text; ``AuthError(400, "BAD_REQUEST")`` when it is not JSON."""
+    text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+    try:
+        try:
+            return _loads(text)
+        except RecursionError:
+            return _loads(_flatten(text))
+    except (ValueError, RecursionError):
+        raise AuthError(400, "BAD_REQUEST") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _number(literal: str) -> int | float:
+    """JavaScript numbers are doubles: an integer beyond their range is Infinity."""
+    return float(literal) if len(literal) > 300 else int(literal)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_reject_constant, parse_int=_number)
+
+
+def _flatten(text: str) -> str:
+    """Empty every container that opens at depth 3 (inside a member's value) with all it holds."""
+    out, depth, kept_from = [], 0, 0
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            continue
+        if token in "[{":
+            depth += 1
+            if depth == _SHALLOW_DEPTH:
+                out.append(text[kept_from:match.start()] + ("[]" if token == "[" else "{}"))
+        else:
+            if depth == _SHALLOW_DEPTH:
+                kept_from = match.end()
+            depth -= 1
+            if depth < 0:
+                raise ValueError("unbalanced JSON")
+    if depth:
+        raise ValueError("unbalanced JSON")
+    return "".join(out) + text[kept_from:]
