@@ -6,27 +6,14 @@ context shared between tests would carry one test's session cookie into the next
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from playground import frontend
 from playground.frontend import browser as pgbrowser
-
-
-@pytest.fixture
-def frontend_built():
-    """Skip (fail under PLAYGROUND_REQUIRE_ALL=1, as in CI) when the page has not been built."""
-    if (frontend.DIST_DIR / "main.js").is_file():
-        return
-    reason = f"the frontend is not built (needs Node 20+): {frontend.BUILD_COMMAND}"
-    if os.environ.get("PLAYGROUND_REQUIRE_ALL") == "1":
-        pytest.fail(f"PLAYGROUND_REQUIRE_ALL=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
 def _page_needs_build(request):
+    # Every browser test opens the built page (``frontend_built`` lives in tests/conftest.py).
     if request.node.get_closest_marker("browser") is not None:
         request.getfixturevalue("frontend_built")
 

@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from playground.lessons import cors_lab
-from playground.frontend import BUILD_COMMAND, DIST_DIR
 from playground.lessons.cors import (
     bare_auth_server,
     browser_check,
@@ -102,8 +101,7 @@ def test_browser_check_rules_from_the_fetch_standard():
     assert browser_check(_response(exposed), origin=PAGE, read_header="set-auth-jwt") is None
 
 
-@pytest.mark.skipif(not (DIST_DIR / "main.js").is_file(),
-                    reason=f"the cors_lab serves the built frontend page: build it with Node ({BUILD_COMMAND})")
+@pytest.mark.usefixtures("frontend_built")  # the lab serves the built browser page
 @pytest.mark.parametrize("fixed", [False, True], ids=["broken", "fixed"])
 def test_lab_variants_match_what_chromium_says(fixed):
     # The broken answers are the lines tests/browser/test_browser_cors_lab.py asserts in Chromium.

@@ -14,7 +14,6 @@ import pytest
 
 from playground.backend.errors import InvalidTokenError
 from playground.backend.sessions import verify_cookie_cache_jwt
-from playground.better_auth.launcher import node_available
 from playground.clock import Clock
 from playground.lessons.credentials import (
     decrypt_jwe_cache,
@@ -145,8 +144,6 @@ def test_an_unsigned_token_is_not_taken_for_hs256(embedded):
 
 @pytest.mark.node
 def test_the_real_better_auth_cookie_caches_read_the_same():
-    if node_available():
-        pytest.skip(node_available())
     pg = fake_playground(real=True)
     for strategy, reader in READERS.items():
         value = cache_cookie(pg, strategy)
