@@ -101,19 +101,20 @@ def _relative(seconds: float) -> str:
 def diagnosis_html(diagnosis) -> str:
     """The token doctor's findings (``playground.doctor.Diagnosis``) as a static HTML table:
     a verdict, the expected configuration, then one row per check with cause and fix."""
-    verdict, colour = ("ACCEPTED", "#1a7f37") if diagnosis.accepted else ("REJECTED", "#cf222e")
+    verdict, colour = diagnosis.verdict, "#1a7f37" if diagnosis.accepted else "#cf222e"
     expected = "".join(
         f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(str(value))}</code></td></tr>"
         for name, value in diagnosis.expected.items())
     rows = []
     for finding in diagnosis.findings:
-        mark = "&#10004;" if finding.ok else "&#10008;"
+        # A warning (something left unchecked) is neither a pass nor a failure: its own mark.
+        mark, tint = {"ok": ("&#10004;", "#1a7f37"), "warning": ("!", "#9a6700")}.get(finding.status, ("&#10008;", "#cf222e"))
         code = f" <code>{html.escape(finding.reason.value)}</code>" if finding.reason else ""
         detail = "".join(
             f"<div><i>{label}:</i> {html.escape(text)}</div>"
             for label, text in (("cause", finding.cause), ("fix", finding.fix)) if text)
         rows.append(
-            f'<tr><td style="color:{"#1a7f37" if finding.ok else "#cf222e"}">{mark}</td>'
+            f'<tr><td style="color:{tint}">{mark}</td>'
             f"<td><b>{html.escape(finding.check)}</b></td>"
             f"<td>{html.escape(finding.message)}{code}{detail}</td></tr>")
     return (

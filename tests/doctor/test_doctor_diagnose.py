@@ -157,6 +157,8 @@ def test_nothing_configured_is_never_accepted_and_asks_nothing_of_the_tokens_iss
     [key] = [f for f in result.findings if f.check == "key"]
     assert key.status == "warning" and not key.ok  # a warning, never an ok line
     assert not any(f.ok and "trusts the token" in f.message for f in result.findings)
+    page = result._repr_html_()
+    assert "Token NOT VERIFIED" in page and 'color:#9a6700">!</td>' in page  # the warning's own mark
     assert attacker.requests == []
 
 
