@@ -48,7 +48,7 @@ async def adiagnose(
     """
     expected = expected_values(
         issuer=issuer, audience=audience, jwks_url=jwks_url, base_url=base_url,
-        algorithms=algorithms or ["EdDSA"], leeway=leeway, now=(clock or Clock.system()).now())
+        algorithms=["EdDSA"] if algorithms is None else algorithms, leeway=leeway, now=(clock or Clock.system()).now())
     decoded, findings = check_structure(token, max_token_bytes)
     is_session_token = any(f.reason is Reason.SESSION_TOKEN_NOT_JWT for f in findings)
     if secret is not None and (decoded is not None or is_session_token):

@@ -47,6 +47,7 @@ def test_exit_codes(live_issuer, capsys):
     ["TOKEN", "--leeway", "nan"],  # NaN would make every time comparison false: never expired
     ["TOKEN", "--leeway", "-5"],
     ["TOKEN", "--algorithms", "HS256"],
+    ["TOKEN", "--algorithms", ","],  # an empty list is not "the default"
     ["TOKEN", "--secret-env", "NO_SUCH_VARIABLE_HERE"],
     ["TOKEN", "--issuer", "my-app"],  # not a URL: no JWKS URL can be derived from it
     ["TOKEN", "--jwks-url", "ftp://example.com/jwks"],
@@ -105,6 +106,11 @@ def test_help_documents_every_exit_status(capsys):
     assert "--secret-env" in out and "BETTER_AUTH_URL" in out
     for line in ("0  ACCEPTED", "1  REJECTED, or NOT VERIFIED", "2  usage error", "3  internal error"):
         assert line in out
+
+
+def test_readme_documents_the_same_exit_statuses():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "exit 0 accepted, 1 rejected or not verified, 2 usage, 3 internal error" in readme
 
 
 def run_cli(*args, **options) -> subprocess.CompletedProcess:
