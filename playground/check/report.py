@@ -103,7 +103,7 @@ class CheckReport:
         return f"{verdict}: " + ", ".join(parts)
 
     def lines(self, *, details: bool = True) -> list[str]:
-        out = [f"Checked {self.target} against the {self.issuer_label}"]
+        out = [f"Checked {self.target} against the {self.issuer_label} at {self.issuer_url}"]
         group = None
         for result in self.results:
             if result.case.group != group:

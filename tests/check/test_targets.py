@@ -97,3 +97,15 @@ def test_cases_that_need_a_route_say_so_instead_of_passing_silently():
     assert not_run["other-users-profile"] == "not run: give --owner to check it"
     assert not_run["cors-preflight-frontend"] == "not run: give --frontend-origin to check it"
     assert "not run" in report.summary() and report.exit_code == 0
+
+
+def test_fastapi_better_auth_bridge_in_jwt_mode_is_graded_without_a_crash():
+    # The one target nobody here wrote (README: "Check your own backend" reports this run).
+    from targets import bridge
+
+    report = check.run(app_factory=bridge.create_app, env={"BETTER_AUTH_URL": "{issuer}"}, **ROUTES)
+    assert report.complete and report.failed_ids() == set(), str(report)
+    advisories = {r.case.id for r in report.advisories}
+    # An unknown kid is "a refusal rather than a search" in the bridge: a rotated-in key waits for its
+    # key-set cache (300 s); nbf = true passes its number check; its 401 challenge has no error code.
+    assert {"key-rotated-in", "time-claims-odd-types", "www-authenticate-invalid-token"} <= advisories, str(report)
