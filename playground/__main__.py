@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         from playground.check.cli import main as check_main
 
         return check_main(argv[1:])
+    if argv[:1] == ["export-backend"]:
+        from playground.export_backend import main as export_main
+
+        return export_main(argv[1:])
 
     parser = argparse.ArgumentParser(prog="python -m playground",
                                      description="The Better Auth -> FastAPI playground.")
@@ -37,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="frozen demo clock and fixed demo keys, as in the notebooks")
     commands.add_parser("doctor", help="explain why a token is accepted or rejected (see doctor --help)")
     commands.add_parser("check", help="grade a FastAPI backend against Better Auth's tokens (see check --help)")
+    commands.add_parser("export-backend", help="write the reference backend as a standalone package (see --help)")
     args = parser.parse_args(argv)
     return _serve(args)
 
