@@ -48,7 +48,9 @@ class ServerThread:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and self._server.started
 
-    def start(self, timeout: float = 10.0) -> ServerThread:
+    def start(self, timeout: float = 60.0) -> ServerThread:
+        """Serve in the background; return once uvicorn listens. ``timeout`` is generous: a thread
+        starts in milliseconds, but a loaded machine (CI, tests in parallel) can stall it for seconds."""
         self._thread = threading.Thread(target=self._serve, name=f"playground-{self.name}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -57,7 +59,8 @@ class ServerThread:
                 raise PlaygroundStartError(f"{self.name} stopped while starting: {self._error!r}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise PlaygroundStartError(f"{self.name} did not start within {timeout:.0f} s")
+                raise PlaygroundStartError(f"{self.name} did not start within {timeout:.0f} s (is the machine "
+                                          "overloaded? pass a longer timeout to start())")
             time.sleep(0.005)
         return self
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import importlib.metadata
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from playground.better_auth.launcher import MINIMUM_NODE, node_available
+from playground.frontend.browser import CHROMIUM, chromium_missing
+
 DISTRIBUTION = "better-auth-fastapi-workbook"
-NODE_PROJECT = Path(__file__).resolve().parent / "better_auth"
-MINIMUM_NODE = 20
 
 
 @dataclass(frozen=True)
@@ -76,17 +74,12 @@ def _package_check(requirement: Requirement) -> Check:
 
 
 def _node_check() -> Check:
-    node = shutil.which("node")
-    ok = False
-    if node is not None:
-        printed = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
-        ok = int(printed.lstrip("v").split(".")[0] or 0) >= MINIMUM_NODE
-    installed = (NODE_PROJECT / "node_modules" / "better-auth").is_dir()
-    return Check("node + better-auth", f"Node >= {MINIMUM_NODE}, npm ci done", ok and installed,
-                 required=False,
-                 fix="install Node 20+ (apt-get install nodejs npm), then `make lab` runs npm ci")
+    # The launcher's own check: what the real Better Auth needs, and what every Node skip asks.
+    reason = node_available()
+    return Check("node + better-auth", f"Node >= {MINIMUM_NODE}, npm ci done", reason is None, required=False,
+                 fix=reason or "")
 
 
 def _chromium_check() -> Check:
-    return Check("chromium", "/usr/bin/chromium", Path("/usr/bin/chromium").exists(), required=False,
-                 fix="apt-get install chromium (only the browser lessons need it)")
+    reason = chromium_missing()
+    return Check("chromium", str(CHROMIUM), reason is None, required=False, fix=reason or "")

@@ -32,8 +32,12 @@ DIR_VARIABLE = "PLAYGROUND_BETTER_AUTH_DIR"
 #: ``base_url="auto"``: the server's own ``http://127.0.0.1:PORT``.
 AUTO = "auto"
 
+#: better-auth 1.7 needs Node 20 or newer (Debian 12's own nodejs is 18).
+MINIMUM_NODE = 20
 INSTALL_NODE = (
-    "install Node.js 20 or newer (Debian/Ubuntu: `apt-get install nodejs npm`; elsewhere: https://nodejs.org), "
+    f"install Node.js {MINIMUM_NODE} or newer (https://nodejs.org; Debian 12's nodejs is 18, too old: with any npm, "
+    f"`npm install --prefix ~/.local/node{MINIMUM_NODE} node@{MINIMUM_NODE}` and put "
+    f"~/.local/node{MINIMUM_NODE}/node_modules/node/bin first on PATH, as .ci/run does), "
     "then run `make test` or `npm ci --prefix playground/better_auth`"
 )
 INSTALL_MODULES = "run `make test` or `npm ci --prefix playground/better_auth` to install better-auth from the lockfile"
@@ -59,11 +63,11 @@ def node_available() -> str | None:
     if node is None:
         return f"node is not on PATH: {INSTALL_NODE}"
     try:
-        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
     except (OSError, subprocess.SubprocessError) as exc:
         return f"`node --version` failed ({exc}): {INSTALL_NODE}"
     major = version.lstrip("v").split(".")[0]
-    if not major.isdigit() or int(major) < 20:
+    if not major.isdigit() or int(major) < MINIMUM_NODE:
         return f"node {version or '(unknown version)'} is too old for better-auth 1.7: {INSTALL_NODE}"
     modules = project_dir() / "node_modules"
     if not (modules / "better-auth" / "package.json").is_file():
@@ -161,7 +165,9 @@ class RealBetterAuth:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self, timeout: float = 15.0) -> RealBetterAuth:
+    def start(self, timeout: float = 120.0) -> RealBetterAuth:
+        """Start Node and wait until it answers. ``timeout`` is generous: Node usually starts in about
+        a second, but on a loaded machine (CI, tests in parallel) it has taken many times that."""
         if self._process is not None:
             raise RealBetterAuthError("this RealBetterAuth was already started")
         reason = node_available()
@@ -224,7 +230,8 @@ class RealBetterAuth:
             if time.monotonic() > deadline:
                 log = self.logs()
                 self.stop()
-                raise RealBetterAuthError(f"the real Better Auth did not {what} in time:\n{log}")
+                raise RealBetterAuthError(f"the real Better Auth did not {what} within the start timeout "
+                                          f"(is the machine overloaded? pass a longer timeout to start()):\n{log}")
             time.sleep(0.02)
 
     def logs(self) -> str:
