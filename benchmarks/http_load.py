@@ -108,7 +108,9 @@ def run_wrk(server: Server, path: str, *, seconds: float, tokens: list[str] = ()
             threads: int = 2, connections: int = 32) -> Load:
     """``wrk -t2 -c32`` for ``seconds`` against ``server`` + ``path``. No token: no header; one
     token: the same ``Authorization`` on every request; several: rotated per request."""
-    command = [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+    # --timeout 10s: on two shared cores a request can stall past wrk's default 2 s; a stall that
+    # long is still counted as an error and voids the run.
+    command = [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
     if cookie is not None:
         command += ["-H", f"Cookie: {cookie}"]
     with tempfile.TemporaryDirectory() as scratch:

@@ -159,8 +159,9 @@ class Mode:
 BRIDGE_MODES = (
     Mode("A — cookie + shared store", "CookieVerifier", "the signed session cookie",
          "instant (reads the session row)",
-         "nothing: the backend never reads Better Auth's database; it checks the cookie's HMAC "
-         "(`sessions.verify_session_cookie`, lesson 07) only as a pre-filter"),
+         "none: the backend never reads Better Auth's database. Closest: the cookie's HMAC check "
+         "(`sessions.verify_session_cookie`, lesson 07), which proves the cookie was issued, not that "
+         "the session still exists"),
     Mode("B — JWT / JWKS", "JwtVerifier", "`Authorization: Bearer <JWT>`", "at `exp` (15 min)",
          "`keys.JWKSKeySource` + `verify.TokenVerifier` behind `get_current_user` (`/api/me`)"),
     Mode("C — remote get-session", "RemoteVerifier", "the signed session cookie",
@@ -168,3 +169,18 @@ BRIDGE_MODES = (
          "`sessions.SessionValidator` (`/api/session/me`), with a success cache of "
          "`BACKEND_SESSION_CACHE_TTL` s (10 by default): revocation shows within that"),
 )
+
+
+def outcome_table(rows: list[tuple[str, bool, str]]) -> str:
+    """A Markdown table of (how the library was called, accepted?, what it said)."""
+    lines = ["| library, as called | verdict | what it said |", "|---|---|---|"]
+    lines += [f"| {how} | {'✓ accepted' if accepted else '✗ refused'} | `{detail}` |" for how, accepted, detail in rows]
+    return "\n".join(lines)
+
+
+def modes_table(modes: tuple[Mode, ...] = BRIDGE_MODES) -> str:
+    """The bridge's modes beside this workbook's backend, as a Markdown table."""
+    lines = ["| bridge mode | its class | credential | revocation seen | in this workbook's backend |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {m.mode} | `{m.bridge_class}` | {m.credential} | {m.revocation} | {m.workbook} |" for m in modes]
+    return "\n".join(lines)

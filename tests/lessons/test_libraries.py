@@ -158,3 +158,11 @@ async def test_against_the_real_better_auth():
         assert accepted.status_code == 200 and accepted.json()["email"] == "ada@example.com"
         header, claims, _ = split(token)
         assert (await _bridge_me(origin, forge(header, claims, ed25519(attacker_key())))).status_code == 401
+
+
+def test_tables_have_one_row_per_entry_and_say_refused_plainly():
+    table = libraries.outcome_table([("PyJWT", True, "sub-1"), ("python-jose", False, "JWKError: x")])
+    assert table.splitlines()[2:] == ["| PyJWT | ✓ accepted | `sub-1` |", "| python-jose | ✗ refused | `JWKError: x` |"]
+    modes = libraries.modes_table().splitlines()
+    assert len(modes) == 2 + len(libraries.BRIDGE_MODES)
+    assert all(f"`{m.bridge_class}`" in line for m, line in zip(libraries.BRIDGE_MODES, modes[2:]))
