@@ -4,7 +4,7 @@ The backend derives everything from ``BETTER_AUTH_URL``; the doctor follows it, 
 caller name each value instead. Precedence, most explicit first:
 
 * issuer: given, else the origin of the base URL (``BETTER_AUTH_URL``), else the origin of the
-  JWKS URL (a guess: such a value is only *derived*, see ``Expected.derived_from_jwks_url``);
+  JWKS URL (a guess: see ``Expected.from_jwks_url``);
 * audience: given, else the base URL's origin, else the expected issuer (Better Auth gives
   ``iss`` and ``aud`` the same value unless configured otherwise);
 * JWKS URL: given, else ``{issuer}/api/auth/jwks`` for a given issuer (its origin; the base
@@ -44,10 +44,10 @@ class Expected:
     #: values the caller gave are not listed.
     sources: dict[str, str]
 
-    @property
-    def derived_from_jwks_url(self) -> bool:
-        """Whether iss/aud are only the JWKS URL's origin: wrong together with a wrong JWKS URL."""
-        return self.sources.get("issuer") == _FROM_JWKS_URL
+    def from_jwks_url(self, name: str) -> bool:
+        """Whether ``name`` (issuer or audience) is only the JWKS URL's origin: a guess that is wrong
+        whenever the JWKS URL is."""
+        return self.sources.get(name) == _FROM_JWKS_URL
 
     def rows(self) -> dict[str, str]:
         """The expected values as the report shows them (a derived value says where it came from)."""

@@ -49,6 +49,13 @@ def test_a_guess_from_a_jwks_url_that_did_not_answer_is_not_held_against_the_tok
         Reason.WRONG_ISSUER, Reason.WRONG_AUDIENCE}
 
 
+def test_an_audience_given_alone_is_still_compared():
+    findings = check_claims(claims(), expected(issuer=None, audience="api://other"), jwks_answered=True)
+    assert [f.reason for f in findings] == [Reason.WRONG_AUDIENCE]
+    [ok] = check_claims(claims(aud="api://other"), expected(issuer=None, audience="api://other"), jwks_answered=True)
+    assert "iss not compared" in ok.message
+
+
 def test_an_issuer_given_explicitly_is_compared_even_when_the_jwks_did_not_answer():
     findings = check_claims(claims(iss="http://other.example"), expected(), jwks_answered=False)
     assert [f.reason for f in findings] == [Reason.WRONG_ISSUER]

@@ -21,7 +21,7 @@ def test_an_issuer_alone_names_the_jwks_url_and_the_audience():
     assert result.audience == "http://127.0.0.1:3000"
     assert result.rows()["issuer"] == "http://127.0.0.1:3000"  # given: shown bare
     assert result.rows()["jwks_url"] == "http://127.0.0.1:3000/api/auth/jwks (from the issuer)"
-    assert not result.derived_from_jwks_url
+    assert not result.from_jwks_url("issuer") and not result.from_jwks_url("audience")
 
 
 def test_an_issuer_with_a_trailing_slash_still_gives_a_clean_jwks_url():
@@ -50,7 +50,7 @@ def test_explicit_values_win_over_the_base_url():
 def test_a_jwks_url_alone_gives_only_a_derived_issuer():
     result = expected(jwks_url="http://127.0.0.1:3000/api/auth/jwks")
     assert result.issuer == result.audience == "http://127.0.0.1:3000"
-    assert result.derived_from_jwks_url
+    assert result.from_jwks_url("issuer") and result.from_jwks_url("audience")
     assert "origin of the JWKS URL" in result.rows()["issuer"]
 
 
