@@ -21,15 +21,18 @@ _COMPARISONS = {Reason.WRONG_ISSUER: ("issuer", "iss"), Reason.WRONG_AUDIENCE: (
 
 def check_claims(claims: dict[str, Any], expected: Expected, *, jwks_answered: bool) -> list[Finding]:
     """The claim findings. ``jwks_answered`` is False when the key stage could not fetch the JWKS."""
-    skipped = {reason for reason, (name, _) in _COMPARISONS.items()
-               if getattr(expected, name) is None or (expected.from_jwks_url(name) and not jwks_answered)}
+    unknown = {reason for reason, (name, _) in _COMPARISONS.items() if getattr(expected, name) is None}
+    unconfirmed = {reason for reason, (name, _) in _COMPARISONS.items()
+                   if expected.from_jwks_url(name) and not jwks_answered}
+    skipped = unknown | unconfirmed
     problems = claim_problems(claims, issuer=expected.issuer or "", audience=expected.audience or "",
                               now=expected.now, leeway=expected.leeway)
     findings = [Finding.failed("claims", error) for error in problems if error.reason not in skipped]
     if findings:
         return findings
     names = " and ".join(_COMPARISONS[reason][1] for reason in _COMPARISONS if reason in skipped)
-    compared = f"{names} not compared" if names else "iss and aud as expected"
+    why = "nothing expected" if unknown else "guessed from a JWKS URL that did not answer"
+    compared = f"{names} not compared ({why})" if names else "iss and aud as expected"
     exp = claims["exp"]
     # when() is None for an instant no calendar holds: then the raw value, and no arithmetic on it.
     expires = f"expires {when(exp)} (in {exp - expected.now:.0f} s)" if when(exp) else f"exp {exp!r}"
