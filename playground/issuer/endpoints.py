@@ -106,7 +106,9 @@ async def get_session(issuer: Issuer, exchange: Exchange) -> Any:
     exchange.response_headers["pragma"] = "no-cache"
     if exchange.request.method == "POST":
         raise AuthError(405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED")
-    exchange.session = await issuer.current_session(exchange)
+    # zod's z.coerce.boolean(): any non-empty value, "false" included, disables the cache.
+    use_cache = not exchange.request.query_params.get("disableCookieCache")
+    exchange.session = await issuer.current_session(exchange, use_cache=use_cache)
     return exchange.session
 
 

@@ -60,10 +60,11 @@ class Issuer:
         for name in (self.cookies.session_token, self.cookies.session_data, self.cookies.dont_remember):
             exchange.expire_cookie(self.cookies, name)
 
-    async def current_session(self, exchange: Exchange) -> dict[str, Any] | None:
-        """``getSession``: the session of the signed cookie, refreshed when due; ``None`` if none."""
+    async def current_session(self, exchange: Exchange, *, use_cache: bool = True) -> dict[str, Any] | None:
+        """``getSession``: the session of the signed cookie, refreshed when due; ``None`` if none.
+        ``use_cache=False`` (``?disableCookieCache``) reads the store even when a cache cookie is sent."""
         token = self.signed_cookie(exchange, self.cookies.session_token)
-        cache = self.config.cookie_cache
+        cache = self.config.cookie_cache if use_cache else None
         if not token:
             return None
         dont_remember = self.signed_cookie(exchange, self.cookies.dont_remember) is not None

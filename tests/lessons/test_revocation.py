@@ -1,7 +1,8 @@
 """Lesson 06b's timeline measurement (time order, events, the real issuer's horizon, rendering)
 and the replay fact it rests on, against the embedded issuer and the real better-auth: after
 sign-out a stolen session cookie alone is dead, but together with the cookie cache it still gets
-a session and a fresh JWT from Better Auth until the cache's maxAge."""
+a session and a fresh JWT from Better Auth until the cache's maxAge, unless the read bypasses the
+cache (``?disableCookieCache``)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ def test_a_stolen_cookie_pair_outlives_sign_out_until_the_cache_expires(kind):
         pair = ["better-auth.session_token", "better-auth.session_data"]
         assert get("get-session", pair).json()["user"]["email"] == "grace@example.com"
         assert get("token", pair).status_code == 200
+        # Sensitive reads bypass the cache (zod coerces any non-empty value, "false" too, to true).
+        assert get("get-session?disableCookieCache=true", pair).json() is None
+        assert get("get-session?disableCookieCache=false", pair).json() is None
         if clock is not None:  # only the embedded issuer's clock can pass the cache's maxAge
             clock.shift(301)
             assert get("get-session", pair).json() is None
