@@ -75,9 +75,10 @@ def check_body(body: Any, schema: tuple, *, record: bool = False, optional: bool
         expected = "string" if kind is str else "boolean"
         if not isinstance(value, kind) or (kind is str and isinstance(value, bool)):
             issues.append(f"[body.{name}] Invalid input: expected {expected}, received {js_type(value)}")
-            # zod 4 still runs a length check on anything with a length: an empty array fails it too.
-            if schema is SIGN_UP and name == "password" and value == []:
-                issues.append("[body.password] Too small: expected array to have >=1 items")
+            if schema is SIGN_UP and name == "password" and _too_short_for_zod(value):
+                origin = "array" if isinstance(value, list) else "unknown"
+                issues.append(f"[body.password] Too small: expected {origin} to have >=1 items" if origin == "array"
+                              else "[body.password] Too small: expected unknown to be >=1")
         # Only sign-up's schema refines these (z.email(), nonempty); sign-in checks the email later.
         elif schema is SIGN_UP and name == "email" and not is_email(value):
             issues.append("[body.email] Invalid email address")
@@ -86,6 +87,34 @@ def check_body(body: Any, schema: tuple, *, record: bool = False, optional: bool
     if issues:
         raise validation_error(issues)
     return body
+
+
+def _too_short_for_zod(value: Any) -> bool:
+    """zod 4 runs ``.nonempty()`` on anything whose ``length`` is not undefined, even after a type
+    error (``zod/v4/core/checks.js``: an array, or an object with a ``length`` member), and
+    compares with JavaScript's ``>=``, which coerces the length to a number."""
+    if isinstance(value, list):
+        return len(value) < 1
+    if not isinstance(value, dict) or "length" not in value:
+        return False
+    return not _js_number(value["length"]) >= 1
+
+
+def _js_number(value: Any) -> float:
+    """JavaScript's ``Number(value)`` for a JSON value (NaN where it is not a number)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return _js_number(",".join("" if v is None else str(v) for v in value)) if len(value) <= 1 else math.nan
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return float(text) if text else 0.0
+        except ValueError:
+            return math.nan
+    return math.nan
 
 
 def check_password_length(password: str, minimum: int, maximum: int) -> None:

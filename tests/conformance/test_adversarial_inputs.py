@@ -1,0 +1,264 @@
+"""Adversarial input, both servers, same answers: the embedded issuer refuses all that Better Auth
+1.7 refuses (and accepts what it accepts).
+
+Each test sends a whole table of hostile inputs to one server of each kind and diffs the two
+observations case by case, so a divergence names its case (``$.<case>.status: expected 403, got
+200``). Tables, not one request per test: the real server is a Node process, and one batch per
+group keeps the suite fast. Groups: redirect URLs (``callbackURL`` and the other redirect fields,
+in the body and the query), ``Origin``/``Referer`` forms, email forms, names and passwords,
+extra and mistyped fields, and raw bodies (content types, charsets, encodings, JSON oddities).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from . import observe
+from .compare import conforms
+from .flows import AUTH, unique_email
+
+pytestmark = pytest.mark.node
+
+JSON = {"content-type": "application/json"}
+
+URL_FORMS = [
+    "/ok", "/a/b?c=d#e", "/\\evil.example", "//evil.example", "///evil.example", "/%2f%2fevil.example",
+    "/%5cevil.example", "/a%2Fb", "/a%5Cb", "/a?x=%2f", "/a#%5c", "/\tok", "/a\nb", "/a\rb", "/a\x00", "/a\x7f",
+    "/a\u0085", "/a\u2028", "/é", "/..//evil.example", "/./x", "/../x", "/x/../../evil", "/%2e%2e/evil",
+    "/%0d%0aSet-Cookie:x", "/%E2%80%A8", "/ok\u00a0", " /ok", "/ok ",
+    "javascript:alert(1)", "JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,hi", "vbscript:x",
+    "HTTP://APP.EXAMPLE/x", "http://app.example", "http://app.example:80/x", "http://app.example:8080/x",
+    "https://app.example/", "http://user:pw@app.example/x", "http://app.example@evil.example/",
+    "http://evil.example#@app.example", "http://evil.example?@app.example", "http://app.example./",
+    "http://app.example%2f@evil", "http://app.exa\tmple/", "http://app.exa\nmple/", " http://app.example/",
+    "http://app.example/\u2028", "http:app.example/x", "http:/\\app.example/", "http:\\\\app.example\\",
+    "http://app.example\\@evil.example", "http://[::1]/", "http://0x7f.1/", "http://2130706433/",
+    "http://xn--pp-example-x4a/", "http://äpp.example/", "ftp://app.example", "//app.example/x",
+    "\\\\evil.example", "", " ", "x", "app.example", "*", "http://*.example",
+]
+NON_STRINGS = [123, 0, True, False, None, [], {}, ["/a"], {"a": 1}, 1e400]
+REDIRECT_FIELDS = ["callbackURL", "redirectTo", "errorCallbackURL", "newUserCallbackURL"]
+
+# A matrix of scheme x separator x host: the forms browsers and URL parsers disagree on.
+SCHEMES = ["http", "HTTP", "https", "hTTp", "javascript", "ws"]
+SEPARATORS = ["://", ":/", ":", ":\\\\", ":/\\", "://user@", ":// "]
+HOSTS = ["app.example", "evil.example", "app.example.", "APP.EXAMPLE", "app.example:80", "app.example:0080",
+         "[::1]", "app.example@evil.example", "evil.example\\.app.example"]
+
+EMAILS = [
+    "a@example.com\n", "a@example.com\r\n", " a@example.com", "a@example.com ", "a@example.com\t", "A@EXAMPLE.COM",
+    "a@b@example.com", '"a b"@example.com', '"a"@example.com', "ü@example.com", "a@exämple.com",
+    "a@xn--exmple-cua.com", "a@example", "a@example.c", "a..b@example.com", ".a@example.com", "a.@example.com",
+    "a@-example.com", "a@example-.com", "a@example..com", "a" * 65 + "@example.com", "a@" + "b" * 250 + ".com",
+    "a+tag@example.com", "a'b@example.com", "a@example.com.", "a@[127.0.0.1]", "a@sub.example.co.uk",
+    "a\r\n@example.com", "", "@example.com", "a@", "a@ex_ample.com", "a@example.123", "a%b@example.com",
+    "a@example.com\x00", "a@example.com\u2028", "ａ@example.com", "a@example.com\u200b", "a@example.COM",
+]
+NAMES = ["", " ", "x" * 10_000, "ｅ", "a\u0000b", "\u202eevil", None, 5, [], {}, True, ["a"]]
+PASSWORDS = [
+    "", "x" * 7, "x" * 8, "x" * 128, "x" * 129, "ｐａｓｓｗｏｒｄ1", "😀" * 4, "😀" * 64, "😀" * 65, "é" * 128,
+    "\u0000" * 8, " " * 8, None, 12_345_678, 1e400, [], ["password1"], {}, {"length": 0}, True,
+]
+EXTRA_FIELDS = [
+    {"softwareBackground": None}, {"softwareBackground": 5}, {"softwareBackground": {"a": 1}},
+    {"softwareBackground": ""}, {"role": "admin"}, {"role": None}, {"role": ""}, {"role": ["admin"]},
+    {"unknown": 1}, {"image": None}, {"image": 5}, {"image": ""}, {"rememberMe": "false"}, {"rememberMe": None},
+    {"rememberMe": 0}, {"rememberMe": False}, {"id": "x"}, {"emailVerified": True}, {"__proto__": {"x": 1}},
+    {"constructor": {"prototype": {"x": 1}}}, {"createdAt": "2020-01-01"}, {"token": "x"},
+]
+RAW_BODIES = {
+    "empty": (b"", "application/json"),
+    "array": (b"[]", "application/json"),
+    "array of object": (b'[{"email":"EMAIL","password":"PASSWORD"}]', "application/json"),
+    "null": (b"null", "application/json"),
+    "true": (b"true", "application/json"),
+    "number": (b"1e999", "application/json"),
+    "negative infinity": (b"-1e999", "application/json"),
+    "string": (b'"x"', "application/json"),
+    "dup keys": (b'{"email":"nobody@example.com","email":"EMAIL","password":"PASSWORD"}', "application/json"),
+    "dup keys, bad last": (b'{"email":"EMAIL","email":5,"password":"PASSWORD"}', "application/json"),
+    "charset": (b'{"email":"EMAIL","password":"PASSWORD"}', "application/json; charset=utf-8"),
+    "charset latin1": (b'{"email":"EMAIL","password":"PASSWORD"}', "application/json; charset=latin1"),
+    "upper type": (b'{"email":"EMAIL","password":"PASSWORD"}', "APPLICATION/JSON"),
+    "spaced type": (b'{"email":"EMAIL","password":"PASSWORD"}', "application/json ; x=y"),
+    "vnd json": (b'{"email":"EMAIL","password":"PASSWORD"}', "application/vnd.api+json"),
+    "text/json": (b'{"email":"EMAIL","password":"PASSWORD"}', "text/json"),
+    "text plain": (b'{"email":"EMAIL","password":"PASSWORD"}', "text/plain"),
+    "form": (b"email=EMAIL&password=PASSWORD", "application/x-www-form-urlencoded"),
+    "form dup": (b"email=x&email=EMAIL&password=PASSWORD", "application/x-www-form-urlencoded"),
+    "form blank": (b"email=&password=PASSWORD", "application/x-www-form-urlencoded"),
+    "form bare key": (b"email&password=PASSWORD", "application/x-www-form-urlencoded"),
+    "form plus and percent": (b"email=a+b%40example.com&password=PASSWORD", "application/x-www-form-urlencoded"),
+    "form bad percent": (b"email=%zz&password=PASSWORD", "application/x-www-form-urlencoded"),
+    "form charset": (b"email=EMAIL&password=PASSWORD", "application/x-www-form-urlencoded; charset=utf-8"),
+    "form as json": (b"email=EMAIL&password=PASSWORD", "application/json"),
+    "json as form": (b'{"email":"EMAIL","password":"PASSWORD"}', "application/x-www-form-urlencoded"),
+    "multipart": (b"--b\r\n\r\n--b--", "multipart/form-data; boundary=b"),
+    "no type": (b'{"email":"EMAIL","password":"PASSWORD"}', None),
+    "bom": (b'\xef\xbb\xbf{"email":"EMAIL","password":"PASSWORD"}', "application/json"),
+    "trailing garbage": (b'{"email":"EMAIL","password":"PASSWORD"} x', "application/json"),
+    "trailing comma": (b'{"email":"EMAIL","password":"PASSWORD",}', "application/json"),
+    "single quotes": (b"{'email':'EMAIL'}", "application/json"),
+    "comment": (b'{"email":"EMAIL" /* c */,"password":"PASSWORD"}', "application/json"),
+    "huge integer": (b'{"email":"EMAIL","password":"PASSWORD","rememberMe":1' + b"0" * 400 + b"}", "application/json"),
+    "long integer": (b'{"email":"EMAIL","password":"PASSWORD","rememberMe":1' + b"0" * 5000 + b"}", "application/json"),
+    "bad utf8": (b'{"email":"\xff","password":"PASSWORD"}', "application/json"),
+    "utf16": ('{"email":"EMAIL","password":"PASSWORD"}'.encode("utf-16"), "application/json"),
+    "lone surrogate": (b'{"email":"\\ud800@example.com","password":"PASSWORD"}', "application/json"),
+    "escaped newline": (b'{"email":"EMAIL\\n","password":"PASSWORD"}', "application/json"),
+    "nested email": (b'{"email":{"a":"b"},"password":"PASSWORD"}', "application/json"),
+    "deep email": (b'{"email":' + b"[" * 3000 + b"]" * 3000 + b',"password":"PASSWORD"}', "application/json"),
+    "deep unknown": (b'{"email":"EMAIL","password":"PASSWORD","x":' + b'{"a":' * 3000 + b"1" + b"}" * 3000 + b"}",
+                     "application/json"),
+    "whitespace": (b'  \n{"email":"EMAIL","password":"PASSWORD"}\n ', "application/json"),
+    "NaN": (b'{"email":"EMAIL","password":"PASSWORD","rememberMe":NaN}', "application/json"),
+    "Infinity": (b'{"email":"EMAIL","password":"PASSWORD","rememberMe":Infinity}', "application/json"),
+    "callbackURL in query": (b'{"email":"EMAIL","password":"PASSWORD"}', "application/json"),
+}
+ORIGINS = [
+    "http://app.example", "HTTP://APP.EXAMPLE", "http://app.example:80", "http://app.example:8080",
+    "http://app.example.", "http://user@app.example", "http://app.example/path", "https://app.example",
+    "http://evil.example", "http://app.example.evil.example", "app.example", "null", "http://[::1]",
+    "http://app.example\\@evil.example", "javascript:alert(1)", "*", "http://app.example, http://evil.example",
+]
+
+
+def observe_post(target, client, path: str, body, *, content_type: str | None = "application/json",
+                 headers: dict | None = None, query: str = "") -> dict:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sent = {**({"content-type": content_type} if content_type else {}), **(headers or {})}
+    response = client.post(f"{AUTH}/{path}{query}", content=raw, headers=sent)
+    return observe.normalise(observe.exchange(response), target.base_url)
+
+
+def run_table(target, cases: dict, send) -> dict:
+    """Each case on a fresh cookie jar; the observation of every case, by case name."""
+    observed = {}
+    with target.client() as client:
+        for name, case in cases.items():
+            client.cookies.clear()
+            observed[name] = send(target, client, case)
+    return observed
+
+
+def sign_in_body(target, **fields) -> dict:
+    return {"email": "ada@example.com", "password": target.demo_password, **fields}
+
+
+def sign_up_body(target, **fields) -> dict:
+    return {"name": "Learner", "email": unique_email(), "password": target.demo_password, **fields}
+
+
+def test_redirect_urls_on_sign_in(pool):
+    cases = {repr(url): url for url in URL_FORMS} | {json.dumps(v): v for v in NON_STRINGS}
+    conforms(pool, "default", lambda t: run_table(
+        t, cases, lambda t, c, url: observe_post(t, c, "sign-in/email", sign_in_body(t, callbackURL=url))))
+
+
+def test_redirect_url_matrix_on_sign_out(pool):
+    """``originCheckMiddleware`` judges the redirect fields of every POST, sign-out included."""
+    urls = [f"{s}{sep}{h}/x" for s, sep, h in itertools.product(SCHEMES, SEPARATORS, HOSTS)]
+    cases = {f"{field} {url!r}": (field, url) for url in urls for field in ("callbackURL",)}
+    cases |= {f"{field} {url!r}": (field, url) for field in REDIRECT_FIELDS
+              for url in ["/ok", "//evil.example", "https://evil.example", "http://app.example/x", 5, [], ""]}
+    conforms(pool, "default", lambda t: run_table(
+        t, cases, lambda t, c, case: observe_post(t, c, "sign-out", {case[0]: case[1]})))
+
+
+def test_redirect_urls_in_the_query(pool):
+    from urllib.parse import quote
+
+    urls = ["/ok", "//evil.example", "/\\evil.example", "https://evil.example", "http://app.example/x", ""]
+    cases = {f"{path} ?callbackURL={url!r}": (path, url) for path in ("sign-in/email", "sign-out") for url in urls}
+    cases["sign-in body wins over query"] = ("sign-in/email", "https://evil.example", "/ok")
+
+    def send(target, client, case):
+        path, url, *in_body = case
+        body = sign_in_body(target) if path == "sign-in/email" else {}
+        if in_body:
+            body["callbackURL"] = in_body[0]
+        return observe_post(target, client, path, body, query=f"?callbackURL={quote(url, safe='')}")
+
+    conforms(pool, "default", lambda t: run_table(t, cases, send))
+
+
+def test_origin_and_referer_forms(pool):
+    """With a cookie, a POST must name a trusted origin; sign-in checks any Origin it is sent."""
+    cases = {}
+    for origin in ORIGINS:
+        cases[f"sign-out, cookie, Origin {origin!r}"] = ("sign-out", {"cookie": "a=b", "origin": origin})
+        cases[f"sign-out, cookie, Referer {origin!r}"] = ("sign-out", {"cookie": "a=b", "referer": origin})
+        cases[f"sign-in, Origin {origin!r}"] = ("sign-in/email", {"origin": origin})
+    cases["sign-out, cookie, Origin null, same-origin fetch"] = (
+        "sign-out", {"cookie": "a=b", "origin": "null", "sec-fetch-site": "same-origin"})
+    cases["sign-out, cookie, no Origin"] = ("sign-out", {"cookie": "a=b"})
+    cases["sign-in, cross-site navigation"] = ("sign-in/email", {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"})
+    cases["sign-in, cross-site cors"] = ("sign-in/email", {"sec-fetch-site": "cross-site", "sec-fetch-mode": "cors"})
+    cases["sign-in, same-site navigation, no Origin"] = ("sign-in/email", {"sec-fetch-site": "same-site", "sec-fetch-mode": "navigate"})
+
+    def send(target, client, case):
+        path, headers = case
+        body = sign_in_body(target, password="wrong-password-1") if path == "sign-in/email" else {}
+        return observe_post(target, client, path, body, headers=headers)
+
+    def scenario(target):
+        with target.client(origin=False) as client:
+            return {name: send(target, client, case) for name, case in cases.items()}
+
+    conforms(pool, "default", scenario)
+
+
+def test_email_forms(pool):
+    cases = {f"sign-up {e!r}": ("sign-up", e) for e in EMAILS} | {f"sign-in {e!r}": ("sign-in", e) for e in EMAILS}
+
+    def send(target, client, case):
+        endpoint, email = case
+        if endpoint == "sign-up":
+            # Unique per server and case, keeping the form under test: a prefix on the local part.
+            email = f"{unique_email().split('@')[0]}.{email}" if email[:1].isalnum() else email
+            return observe_post(target, client, "sign-up/email", sign_up_body(target, email=email))
+        return observe_post(target, client, "sign-in/email", sign_in_body(target, email=email, password="wrong-password-1"))
+
+    conforms(pool, "default", lambda t: run_table(t, cases, send))
+
+
+def test_names_and_passwords(pool):
+    cases = {f"sign-up name {json.dumps(n)[:40]}": ("sign-up", "name", n) for n in NAMES}
+    cases |= {f"sign-up password {json.dumps(p)[:40]}": ("sign-up", "password", p) for p in PASSWORDS}
+    cases |= {f"sign-in password {json.dumps(p)[:40]}": ("sign-in", "password", p) for p in PASSWORDS}
+
+    def send(target, client, case):
+        endpoint, field, value = case
+        body = sign_up_body(target, **{field: value}) if endpoint == "sign-up" else sign_in_body(target, **{field: value})
+        return observe_post(target, client, f"{endpoint}/email", body)
+
+    conforms(pool, "default", lambda t: run_table(t, cases, send))
+
+
+def test_extra_and_mistyped_fields(pool):
+    cases = {f"{endpoint} {json.dumps(extra)}": (endpoint, extra) for extra in EXTRA_FIELDS
+             for endpoint in ("sign-up", "sign-in")}
+
+    def send(target, client, case):
+        endpoint, extra = case
+        body = sign_up_body(target, **extra) if endpoint == "sign-up" else sign_in_body(target, **extra)
+        observed = observe_post(target, client, f"{endpoint}/email", body)
+        return observed
+
+    conforms(pool, "default", lambda t: run_table(t, cases, send))
+
+
+def test_raw_bodies(pool):
+    cases = {f"{path} {name}": (path, name) for name in RAW_BODIES for path in ("sign-in/email", "sign-up/email", "sign-out")}
+
+    def send(target, client, case):
+        path, name = case
+        raw, content_type = RAW_BODIES[name]
+        raw = raw.replace(b"EMAIL", b"ada@example.com").replace(b"PASSWORD", target.demo_password.encode())
+        query = "?callbackURL=%2F%2Fevil.example" if name == "callbackURL in query" else ""
+        return observe_post(target, client, path, raw, content_type=content_type, query=query)
+
+    conforms(pool, "default", lambda t: run_table(t, cases, send))
