@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import pytest
-from fake_issuer import hmac_token, random_kid, sign_ed25519
+from fake_issuer import forge, hmac_token, random_kid, sign_ed25519
 
 from playground import doctor
 from playground.backend.errors import Reason
@@ -187,3 +187,11 @@ def test_signed_time_claims_of_any_size_get_a_finding(diagnose, issuer, claim, v
     assert all(f.ok for f in result.findings[:4])
     assert not result.accepted and Reason.INVALID_CLAIM in result.reasons
     assert str(result).startswith("Token REJECTED") and "Token REJECTED" in result._repr_html_()
+
+
+@pytest.mark.parametrize("value", [10**400, -1e300, False, "2026-01-01T09:15:00Z"], ids=repr)
+def test_unsigned_time_claims_of_any_size_get_a_finding_too(diagnose, issuer, value):
+    for header in ({"alg": "EdDSA", "kid": issuer.kid}, {"alg": "none"}):
+        result = diagnose(forge(header, issuer.claims() | {"exp": value}, b"\x00" * 64))
+        assert not result.accepted and Reason.INVALID_CLAIM in result.reasons
+        assert Reason.BAD_SIGNATURE in result.reasons or Reason.UNSUPPORTED_ALGORITHM in result.reasons
