@@ -1,8 +1,8 @@
 """Request bodies read the way better-call's ``getBody`` reads them, in linear time and bounded memory.
 
 The embedded issuer runs inside a notebook kernel or a 2-core playground, so a hostile body must
-never stall it: the body is capped at ``MAX_BODY_BYTES`` (the real Better Auth has no cap; no
-client sends more than a few kilobytes), every parse is linear in the body's size, and bodies
+never stall it: the body is capped at ``MAX_BODY_BYTES`` (``MAX_FORM_BYTES`` for a form; the
+real Better Auth has no cap, and no client sends more than a few kilobytes), every parse is linear in the body's size, and bodies
 large enough to take noticeable CPU are parsed in a worker thread, off the event loop.
 
 JSON is read as V8's ``JSON.parse`` reads it (``better-call/dist/utils.mjs``): UTF-8 decoded with
@@ -26,6 +26,9 @@ from playground.issuer.errors import AuthError
 
 #: The largest body read at all (413 beyond it, in Better Auth's error shape).
 MAX_BODY_BYTES = 1 << 20
+#: Forms (sign-in and sign-up from an HTML form) are a few hundred bytes; each field costs a
+#: Python object, so they get a tighter cap than JSON.
+MAX_FORM_BYTES = 64 << 10
 #: Bodies above this size are parsed in a worker thread so the event loop keeps answering.
 OFF_LOOP_BYTES = 32 << 10
 
@@ -66,6 +69,8 @@ async def read_body(request: Request, allowed: tuple[str, ...]) -> Any:
         message = f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}'
         raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     parse = parse_json if _JSON_TYPE.match(content_type) else parse_form
+    if parse is parse_form and len(raw) > MAX_FORM_BYTES:
+        raise BodyTooLarge()
     if len(raw) > OFF_LOOP_BYTES:
         return await run_in_threadpool(parse, bytes(raw))
     return parse(bytes(raw))

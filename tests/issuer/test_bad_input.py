@@ -8,6 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from playground.issuer.bodies import MAX_BODY_BYTES, MAX_FORM_BYTES
+
 CASES = {
     "malformed JSON": (b"{bad", "application/json", 400, "BAD_REQUEST"),
     "empty body": (b"", "application/json", 400, "VALIDATION_ERROR"),
@@ -49,9 +51,10 @@ def test_password_length_limits(issuer):
     assert (long.status_code, long.json()["code"]) == (400, "PASSWORD_TOO_LONG")
 
 
-def test_oversized_body_is_413_in_better_auths_shape(issuer):
-    response = issuer.client.post("/sign-in/email", content=b"x" * (16 * 1024 * 1024 + 1),
-                                  headers={"content-type": "application/json"})
+@pytest.mark.parametrize("content_type,limit", [("application/json", MAX_BODY_BYTES),
+                                                ("application/x-www-form-urlencoded", MAX_FORM_BYTES)])
+def test_oversized_body_is_413_in_better_auths_shape(issuer, content_type, limit):
+    response = issuer.client.post("/sign-in/email", content=b"x" * (limit + 1), headers={"content-type": content_type})
     assert response.status_code == 413
     assert response.json() == {"message": "Request body too large", "code": "PAYLOAD_TOO_LARGE"}
 
