@@ -107,7 +107,8 @@ def decode(issuer: Issuer, value: str, origin: str) -> dict[str, Any] | None:
             return None
         session, user = _schema_order(data["session"], SESSION_ORDER), _schema_order(data["user"], USER_ORDER)
         return {"session": session, "user": user}
-    except (ValueError, KeyError, TypeError, pyjwt.PyJWTError, keys.KeyDecryptionError):
+    # RecursionError: a cookie is attacker-controlled JSON, and deep nesting must not become a 500.
+    except (ValueError, KeyError, TypeError, RecursionError, pyjwt.PyJWTError, keys.KeyDecryptionError):
         return None
 
 

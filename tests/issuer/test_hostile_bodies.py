@@ -87,3 +87,18 @@ def test_every_size_and_depth_is_a_4xx(issuer):
             assert response.json()["message"] == "[body.email] Invalid input: expected string, received array", depth
             unbalanced = client.post(url, content=b'{"email":' + b"[" * depth, headers=JSON)
             assert (unbalanced.status_code, unbalanced.json()["code"]) == (400, "BAD_REQUEST"), depth
+
+
+@pytest.mark.parametrize("strategy", ["compact", "jwt", "jwe"])
+def test_deeply_nested_cache_cookies_are_ignored_not_a_500(start_issuer, strategy):
+    """The session cache cookie is attacker-controlled JSON too: nesting past Python's limit is a
+    cookie that does not verify (Better Auth falls back to the database), never a server error."""
+    import base64
+
+    issuer = start_issuer(from_options={"session": {"cookieCache": {"enabled": True, "strategy": strategy}}})
+    issuer.sign_in()
+    deep = base64.urlsafe_b64encode(b'{"session":' + b"[" * 50_000 + b"]" * 50_000 + b"}").rstrip(b"=").decode()
+    forged = {"compact": deep, "jwt": f"{deep}.{deep}.x", "jwe": f"{deep}..aa.aa.aa"}[strategy]
+    issuer.client.cookies.set("better-auth.session_data", forged)
+    response = issuer.client.get("/get-session")
+    assert response.status_code == 200 and response.json()["user"]["email"] == "ada@example.com"
