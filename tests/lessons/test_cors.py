@@ -143,3 +143,22 @@ def test_better_auth_itself_sends_no_cors_embedded():
 @pytest.mark.node
 def test_better_auth_itself_sends_no_cors_real():
     _no_cors("better-auth")
+
+
+@pytest.mark.usefixtures("frontend_built")
+def test_the_lab_backend_is_the_reference_backend():
+    # No second copy of the backend's wiring: the lab serves playground.backend.create_app itself.
+    with cors_lab.start_lab("correct") as lab, httpx.Client(base_url=lab.api_url) as client:
+        assert client.get("/openapi.json").json()["info"]["title"] == "Better Auth -> FastAPI backend"
+        refused = client.get("/api/me", headers={"Origin": lab.frontend_url})
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+    assert browser_check(refused, origin=lab.frontend_url) is None  # the page can read why
+
+
+@pytest.mark.usefixtures("frontend_built")
+def test_the_planted_crash_comes_only_after_authentication():
+    with cors_lab.start_lab("error-without-cors") as lab:
+        anonymous = httpx.get(lab.api_url + "/api/me", headers={"Origin": lab.frontend_url})
+    assert anonymous.status_code == 401  # the backend's own answer, not the crash
+    assert lab.server_errors == []
