@@ -43,11 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     routes.add_argument("--admin", help="a route only users whose role is admin may call")
     routes.add_argument("--public", help="a route that needs no login")
     routes.add_argument("--frontend-origin", help="the browser page's origin: turns on the CORS cases")
-    parser.add_argument("--issuer", choices=("embedded", "better-auth"), help="embedded (default) or the real Better Auth")
+    parser.add_argument("--issuer", choices=("embedded", "better-auth"),
+                        help="embedded (default, or $PLAYGROUND_ISSUER) or the real Better Auth (Node)")
     parser.add_argument("--auth-port", type=int, help="the issuer's port (default: a free one)")
     parser.add_argument("--leeway", type=float, help="the clock-skew tolerance your app is configured with (s)")
     parser.add_argument("--allow", action="append", default=[], metavar="CASE",
                         help="record a known, accepted weakness (repeatable)")
+    parser.add_argument("--only", action="append", default=[], metavar="CASE",
+                        help="run only this case (and the baseline); repeatable")
     parser.add_argument("--strict", action="store_true", default=None, help="advisory cases set the exit code too")
     parser.add_argument("--junit-xml", metavar="PATH", help="one testcase per case, for CI")
     parser.add_argument("--config", metavar="FILE.toml", help="the same settings from a TOML file")
@@ -98,11 +101,14 @@ def _config(args: argparse.Namespace) -> CheckConfig:
         settings["env"] = {**settings.get("env", {}), **parse_env(args.env)}
     if args.allow:
         settings["allow"] = tuple(settings.get("allow", ())) + tuple(args.allow)
+    if args.only:
+        settings["only"] = tuple(settings.get("only", ())) + tuple(args.only)
     if not settings.get("protected"):
         raise UsageError("--protected is required: a route any signed-in user may call, e.g. --protected /api/me")
-    unknown = sorted(set(settings.get("allow", ())) - set(CASE_IDS))
-    if unknown:
-        raise UsageError(f"--allow {', '.join(unknown)}: no such case (see --list)")
+    for option in ("allow", "only"):
+        unknown = sorted(set(settings.get(option, ())) - set(CASE_IDS))
+        if unknown:
+            raise UsageError(f"--{option} {', '.join(unknown)}: no such case (see --list)")
     try:
         return CheckConfig(**settings)
     except TypeError as exc:

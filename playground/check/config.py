@@ -7,6 +7,7 @@ Every problem with it is a ``UsageError`` with one line that says what to change
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -35,10 +36,16 @@ class CheckConfig:
     public: str | None = None
     frontend_origin: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
-    issuer: str = "embedded"
+    #: ``embedded`` (default, or $PLAYGROUND_ISSUER, as for ``serve``) or ``better-auth`` (Node).
+    issuer: str = field(default_factory=lambda: os.environ.get("PLAYGROUND_ISSUER", "embedded"))
     auth_port: int = 0
     leeway: float = 0.0
     allow: tuple[str, ...] = ()
+    #: Run only these cases (the baseline ones always run): a quick re-check while fixing one thing.
+    only: tuple[str, ...] = ()
+    #: Embedded issuer only: seeded ids and the playground's demo keys (on the real clock), so a
+    #: lesson printing a report prints the same one every run.
+    deterministic: bool = False
     strict: bool = False
     junit_xml: str | None = None
 
@@ -107,8 +114,9 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise UsageError(f"--config {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    if "allow" in data:
-        data["allow"] = tuple(data["allow"])
+    for name in ("allow", "only"):
+        if name in data:
+            data[name] = tuple(data[name])
     if "env" in data and not isinstance(data["env"], dict):
         raise UsageError(f"--config {path}: env must be a table ([env] NAME = \"VALUE\")")
     return data

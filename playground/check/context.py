@@ -130,12 +130,18 @@ class Context:
         all_headers = dict(headers or {})
         if token is not None:
             all_headers["authorization"] = f"Bearer {token}"
-        try:
-            response = self.client.request(method, path, headers=all_headers)
-        except httpx.LocalProtocolError as exc:  # the checker built a request HTTP cannot carry
-            raise ValueError(f"cannot send {describe!r}: {exc}") from None
-        except httpx.TransportError as exc:
-            raise TargetUnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
+        for attempt in (1, 2):
+            try:
+                response = self.client.request(method, path, headers=all_headers)
+                break
+            except httpx.LocalProtocolError as exc:  # the checker built a request HTTP cannot carry
+                raise ValueError(f"cannot send {describe!r}: {exc}") from None
+            except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                # A server closes a kept-alive connection after a crash (a 500): retry once on a new one.
+                if attempt == 2:
+                    raise TargetUnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
+            except httpx.TransportError as exc:
+                raise TargetUnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
         reason = None
         if response.headers.get("content-type", "").startswith("application/json"):
             try:

@@ -9,14 +9,12 @@ every case that applies. Nothing leaves loopback except requests to an explicit 
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
-from playground.auth_server import start_auth_server
+from playground.auth_server import REAL, start_auth_server
+from playground.clock import Clock
 from playground.servers import PlaygroundStartError
 
 from .case import Case, Outcome
@@ -47,14 +45,19 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
     does not trust the issuer or a route is missing), which the CLI turns into exit code 2.
     """
     config = config or CheckConfig(**settings)
-    unknown = sorted(set(config.allow) - set(CASE_IDS))
-    if unknown:
-        raise UsageError(f"--allow {', '.join(unknown)}: no such case; the cases are: {', '.join(CASE_IDS)}")
+    if config.deterministic and config.issuer == REAL:
+        config = config.with_overrides(deterministic=False)  # the real Better Auth draws its own ids
+    for option, ids in (("--allow", config.allow), ("--only", config.only)):
+        unknown = sorted(set(ids) - set(CASE_IDS))
+        if unknown:
+            raise UsageError(f"{option} {', '.join(unknown)}: no such case (see --list)")
     if config.api_url is not None and config.auth_port == 0:
         raise UsageError("--api-url needs --auth-port: the port of the issuer your running API trusts "
                          "(start it with BETTER_AUTH_URL=http://127.0.0.1:PORT)")
     try:
-        issuer = start_auth_server(config.issuer, port=config.auth_port, teaching_controls=True, options=ISSUER_OPTIONS)
+        deterministic = {"deterministic": True, "clock": Clock.system()} if config.deterministic else {}
+        issuer = start_auth_server(config.issuer, port=config.auth_port, teaching_controls=True,
+                                   options=ISSUER_OPTIONS, **deterministic)
     except PlaygroundStartError as exc:
         raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
     try:
@@ -66,9 +69,10 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
                 app = config.app_factory()
             else:
                 app = import_app(config.app) if isinstance(config.app, str) else config.app
-            with serve(app) as url, _captured_app_errors() as app_errors:
+            app_errors: list[str] = []
+            with serve(app, app_errors) as url:
                 report = _grade(config, issuer, url)
-                report.app_errors = list(app_errors)
+                report.app_errors = app_errors
                 return report
     finally:
         issuer.stop()
@@ -85,6 +89,8 @@ def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
             raise UsageError(f"signing in to the {issuer.label} at {issuer.origin} failed: {exc}") from None
         try:
             for case in CASES:
+                if config.only and case.id not in config.only and case.weight != "baseline":
+                    continue
                 result = _run_case(case, ctx, config)
                 report.results.append(result)
                 if case.weight == "baseline" and not result.outcome.passed:
@@ -146,25 +152,3 @@ def _setup_message(case: Case, outcome: Outcome, ctx: Context, config: CheckConf
                     "tutorial way, but Better Auth's jwt plugin signs with the EdDSA keys at /api/auth/jwks. "
                     "Verify with those (see lesson 03).")
     return message
-
-
-@contextmanager
-def _captured_app_errors() -> Iterator[list[str]]:
-    """The last line of each unhandled exception uvicorn logs for the app (a 500's cause), kept for
-    the report instead of a traceback on the terminal."""
-    logger = logging.getLogger("uvicorn.error")
-    lines: list[str] = []
-
-    class Capture(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.exc_info and record.exc_info[1] is not None:
-                error = record.exc_info[1]
-                lines.append(f"{type(error).__name__}: {str(error)[:200]}")
-
-    handler = Capture(logging.ERROR)
-    saved_handlers, saved_propagate = logger.handlers[:], logger.propagate
-    logger.handlers, logger.propagate = [handler], False
-    try:
-        yield lines
-    finally:
-        logger.handlers, logger.propagate = saved_handlers, saved_propagate

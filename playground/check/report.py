@@ -27,6 +27,8 @@ GROUP_TITLES = {
     "cors": "CORS",
     "robustness": "Robustness: any input gets a verdict",
 }
+CRASH_FIX = ("a 500 is a crash: catch PyJWT's errors (jwt.PyJWTError) and your own lookups where the token is "
+             "read, and answer 401")
 MARKS = {"passed": "✓", "failed": "✗", "advisory": "!", "allowed": "~", "not-run": "-"}
 
 
@@ -121,6 +123,17 @@ class CheckReport:
         out.append("\n" + self.summary())
         return out
 
+    def brief(self) -> str:
+        """Only what is not passing, one line each with its hint, then the summary (for lessons)."""
+        out = []
+        for result in self.results:
+            if result.status in ("failed", "advisory", "allowed"):
+                weight = " [advisory]" if result.status == "advisory" else ""
+                out.append(f"{MARKS[result.status]} {result.case.id}{weight}: {result.outcome.detail}")
+                out.append(f"    hint: {CRASH_FIX if result.outcome.server_error else result.case.fix}")
+        out.append(self.summary())
+        return "\n".join(out)
+
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
@@ -150,7 +163,10 @@ def _explain(result: CaseResult) -> list[str]:
     for exchange in result.outcome.exchanges[-3:]:
         lines.append(f"      sent: {exchange.method} {_path(exchange.path)} with {exchange.sent} -> got {exchange.got}")
     lines.append(f"      a correct backend: {result.case.expect}")
-    lines.append(f"      fix: {result.case.fix}")
+    if result.outcome.server_error is not None:
+        lines.append(f"      fix: {CRASH_FIX}; then: {result.case.fix}")
+    else:
+        lines.append(f"      fix: {result.case.fix}")
     if result.status == "allowed":
         lines.append("      (accepted as a known weakness with --allow)")
     return lines
