@@ -220,15 +220,18 @@ def claim_problems(
         for name in REQUIRED_CLAIMS
         if name not in claims
     ]
+    times = {}
     for name in ("exp", "iat", "nbf"):
-        if name in claims and numeric_date(claims[name]) is None:
-            problems.append(
-                InvalidTokenError(
-                    Reason.INVALID_CLAIM,
-                    f"'{name}' is not a NumericDate (a number of seconds from 0 to {MAX_INSTANT}, year 9999)",
+        if name in claims:
+            times[name] = numeric_date(claims[name])
+            if times[name] is None:
+                problems.append(
+                    InvalidTokenError(
+                        Reason.INVALID_CLAIM,
+                        f"'{name}' is not a NumericDate (a number of seconds from 0 to {MAX_INSTANT}, year 9999)",
+                    )
                 )
-            )
-    exp, iat, nbf = (numeric_date(claims.get(name)) for name in ("exp", "iat", "nbf"))
+    exp, iat, nbf = times.get("exp"), times.get("iat"), times.get("nbf")
     if exp is not None and now >= exp + leeway:
         problems.append(InvalidTokenError(Reason.EXPIRED, f"the token expired {now - exp:.0f} s ago"))
     if nbf is not None and nbf > now + leeway:
