@@ -1,27 +1,17 @@
 """Verify a token the way the workbook's own backend does: over HTTP, against the issuer's JWKS.
 
-When ``playground.backend`` is importable, the token goes to a real backend (``GET /api/me``
-with ``Authorization: Bearer``) configured only with the issuer's URL, algorithm, issuer and
-audience. Until then, PyJWT verifies it against the JWKS (``credentials.verify_with_jwks``);
-``VERIFIER`` says which one ran, so a report never hides the fallback.
+The token goes to a real backend (``GET /api/me`` with ``Authorization: Bearer``) configured
+only with the issuer's URL, algorithm, issuer and audience, exactly as a learner's service is.
 """
 
 from __future__ import annotations
 
 import httpx
 
+from playground.backend import BackendSettings, create_app
 from playground.servers import ServerThread
 
-from .credentials import verify_with_jwks
 from .servers import Target
-
-try:
-    from playground.backend import BackendSettings, create_app
-
-    VERIFIER = "playground.backend"
-except ImportError:  # the backend is written concurrently; fall back honestly, and say so
-    BackendSettings = create_app = None
-    VERIFIER = "PyJWT + JWKS (playground.backend not importable)"
 
 
 class BackendPool:
@@ -32,10 +22,6 @@ class BackendPool:
 
     def verify(self, target: Target, token: str, *, alg: str, issuer: str, audience: str) -> dict:
         """The verified claims (``/api/me``'s user with the id from ``sub``), or AssertionError."""
-        if create_app is None:
-            jwks = httpx.get(f"{target.url}/api/auth/jwks").json()
-            claims = verify_with_jwks(token, jwks, issuer=issuer, audience=audience)
-            return {"id": claims["sub"], **claims}
         key = (target.url, alg, issuer, audience)
         if key not in self._servers:
             settings = BackendSettings(
