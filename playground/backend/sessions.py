@@ -136,14 +136,14 @@ def verify_cookie_cache_jwt(value: str, secret: str, *, clock: Clock, leeway: fl
     payload = decoded.claims
     if "exp" not in payload:
         raise InvalidTokenError(Reason.MISSING_CLAIM, "the cookie cache has no 'exp' claim")
-    exp = numeric_date(payload["exp"])
-    if exp is None:
-        raise InvalidTokenError(Reason.INVALID_CLAIM, "the cookie cache's 'exp' is not a NumericDate")
-    if "iat" in payload and numeric_date(payload["iat"]) is None:
-        raise InvalidTokenError(Reason.INVALID_CLAIM, "the cookie cache's 'iat' is not a NumericDate")
+    for name in ("exp", "iat", "nbf"):
+        if name in payload and numeric_date(payload[name]) is None:
+            raise InvalidTokenError(Reason.INVALID_CLAIM, f"the cookie cache's '{name}' is not a NumericDate")
     now = clock.now()
-    if now >= exp + leeway:
+    if now >= payload["exp"] + leeway:
         raise InvalidTokenError(Reason.EXPIRED, "the cookie cache has expired")
+    if payload.get("nbf", now) > now + leeway:
+        raise InvalidTokenError(Reason.NOT_YET_VALID, "the cookie cache is not valid yet")
     if not _is_session(payload):
         raise InvalidTokenError(Reason.INVALID_SESSION, "the cookie cache has no session and user")
     _check_session_expiry(payload["session"], now, leeway, source="the session in the cookie cache")

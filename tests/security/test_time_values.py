@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from playground.backend import create_app
+from playground.clock import DEMO_EPOCH
 from playground.servers import ServerThread
 
 #: 9999-12-31T23:59:59Z: the backend's upper bound for any instant (playground/backend/timestamps.py).
@@ -150,7 +151,7 @@ def test_control_a_plain_cookie_cache_is_accepted(session_api, issuer, secret):
 
 
 @HYPOTHESIS
-@given(where=st.sampled_from(["exp", "iat", "session.expiresAt"]), value=not_an_iso_instant, genuine=st.booleans())
+@given(where=st.sampled_from(["exp", "iat", "nbf", "session.expiresAt"]), value=not_an_iso_instant, genuine=st.booleans())
 @example(where="exp", value="1" + "0" * 400, genuine=True)
 @example(where="exp", value="1e400", genuine=True)
 @example(where="session.expiresAt", value='"+275760-09-13T00:00:00.000Z"', genuine=True)
@@ -200,6 +201,16 @@ def test_get_session_other_dates_are_data_and_never_crash(api, issuer, path, val
     response = ask_session(api)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == "user-ada"
+
+
+@pytest.mark.parametrize("where, value, reason", [
+    ("exp", int(DEMO_EPOCH) - 1, "expired"),  # the module's issuer runs on Clock.frozen()
+    ("nbf", int(DEMO_EPOCH) + 60, "not_yet_valid"),
+    ("session.expiresAt", "2025-12-31T00:00:00.000Z", "expired"),
+])
+def test_cookie_cache_times_in_range_are_still_checked(session_api, issuer, secret, where, value, reason):
+    token = signed_hs256(secret, with_value(cache_payload(issuer), where, json.dumps(value)), genuine=True)
+    refused(session_api.get("/api/session/cached", headers=cookie_cache(token)), reason)
 
 
 def test_get_session_past_expires_at_is_expired(api, issuer):
