@@ -18,6 +18,11 @@ Three ways to trust a Better Auth *session* instead of its JWT, each with its tr
 Credential precedence for the session paths: ``Authorization: Bearer <session token>`` (what the
 bearer plugin's ``set-auth-token`` gives a non-browser client), then the session cookie
 (``better-auth.session_token``, or its ``__Secure-`` form over https).
+
+Security rules shared with the access token: every time value (``exp``, ``iat``, ``nbf``, a
+session's ``expiresAt``) is read by ``timestamps`` — any other shape or size is ``invalid_claim``,
+a past one ``expired``, never a crash; base64 is accepted only in its one canonical spelling;
+get-session's answer is read with a byte cap and one deadline (``upstream``).
 """
 
 from __future__ import annotations
