@@ -38,7 +38,8 @@ class KeyDecryptionError(Exception):
     def __init__(self) -> None:
         super().__init__(
             "Failed to decrypt private key. Make sure the secret currently in use is the same as the one "
-            "used to encrypt the private key."
+            "used to encrypt the private key. If you are using a different secret, either clean up your "
+            "JWKS or disable private key encryption."
         )
 
 

@@ -1,0 +1,78 @@
+"""Lesson 07b's helpers: the shared-secret checks, and what both issuers do when the secret changes
+under an existing database (the real better-auth's log line is the embedded issuer's too, and each
+side's stored private key decrypts with the old secret only); with no secret at all, the real
+better-auth signs with its public default in development and refuses in production."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+
+from playground.backend.sessions import verify_session_cookie
+from playground.issuer import keys
+from playground.lessons.secret_pitfalls import (
+    DEFAULT_SECRET,
+    SharedSecretError,
+    change_secret,
+    require_shared_secret,
+    secret_problems,
+    unset_secret_real,
+)
+
+GOOD = secrets.token_urlsafe(32)
+
+
+def test_a_good_secret_passes_unchanged():
+    assert secret_problems(GOOD) == []
+    assert require_shared_secret(GOOD) is GOOD
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (None, "not set"), ("", "not set"),
+    (DEFAULT_SECRET, "public default"),
+    (GOOD + "\n", "ends with '\\n'"), (" " + GOOD, "starts with ' '"),
+    ("short-secret", "12 characters"),
+])
+def test_each_problem_is_named(value, words):
+    problems = secret_problems(value)
+    assert len(problems) == 1 and words in problems[0]
+    with pytest.raises(SharedSecretError, match="BETTER_AUTH_SECRET") as raised:
+        require_shared_secret(value)
+    assert raised.value.problems == problems
+
+
+def test_several_problems_are_all_named():
+    assert len(secret_problems(" tiny\n")) == 2
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="kind"):
+        asyncio.run(change_secret("other", before=GOOD, after=GOOD[::-1], demo_password="Passw0rd-demo-1"))
+
+
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
+def test_a_changed_secret_breaks_signing_but_not_sign_in_nor_the_jwks(kind):
+    before, after = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    change = asyncio.run(change_secret(kind, before=before, after=after, demo_password="Passw0rd-demo-1"))
+    assert (change.token_before, change.sign_in_after, change.token_after, change.jwks_after) == (200, 200, 500, 200)
+    assert change.logged_error == str(keys.KeyDecryptionError())  # the real server's words, both issuers
+    assert change.logged_error.startswith("Failed to decrypt private key")
+    assert '"kty"' in keys.decrypt(before, change.stored_private_key)  # Python reads Node's encryption too
+    with pytest.raises(keys.KeyDecryptionError):
+        keys.decrypt(after, change.stored_private_key)
+
+
+@pytest.mark.node
+def test_without_a_secret_better_auth_signs_with_its_public_default_in_development():
+    result = unset_secret_real("development", demo_password="Passw0rd-demo-1")
+    assert result["signIn"] == 200
+    name, _, value = result["cookie"].partition("=")
+    assert name == "better-auth.session_token"
+    assert verify_session_cookie(value, DEFAULT_SECRET)  # anyone can make this cookie
+
+
+@pytest.mark.node
+def test_without_a_secret_better_auth_refuses_in_production():
+    assert "default secret" in unset_secret_real("production", demo_password="Passw0rd-demo-1")["error"]
