@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +20,23 @@ from starlette.routing import Route
 
 import playground
 from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, free_port
+
+
+PACKAGE = Path(playground.__file__).resolve().parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return ({node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+            | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names})
+
+
+@pytest.mark.parametrize("module", ["servers.py", "auth_server.py", "auth_cors.py", "better_auth/launcher.py",
+                                    "lessons/cors_lab.py", "lessons/cors.py", "lessons/credentials.py"])
+def test_only_the_playground_lives_in_runtime_and_nothing_below_it_imports_it(module):
+    # Servers in threads, the auth-server factory and the Node launcher stand on their own: the
+    # playground (runtime) is built from them, never the other way round.
+    assert "playground.runtime" not in _imports(PACKAGE / module)
 
 
 def _hello_app() -> Starlette:

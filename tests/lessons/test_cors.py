@@ -162,3 +162,12 @@ def test_the_planted_crash_comes_only_after_authentication():
         anonymous = httpx.get(lab.api_url + "/api/me", headers={"Origin": lab.frontend_url})
     assert anonymous.status_code == 401  # the backend's own answer, not the crash
     assert lab.server_errors == []
+
+
+def test_the_lab_refuses_unknown_variants_and_issuers_and_says_what_it_knows():
+    with pytest.raises(KeyError, match="no CORS variant 'nope'; known: correct, "):
+        cors_lab.start_lab("nope")
+    with pytest.raises(ValueError, match="issuer must be one of"):
+        cors_lab.start_lab("correct", issuer="auth0")
+    with pytest.raises(ValueError, match="changes the auth server's CORS layer: run it with issuer='embedded'"):
+        cors_lab.start_lab("wildcard-with-credentials", issuer="better-auth")
