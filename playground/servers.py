@@ -112,3 +112,32 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class KeepErrors:
+    """Outermost ASGI layer: an unhandled exception of the app is kept in ``errors`` (the server
+    log a lesson or a report shows) instead of uvicorn printing its traceback into whichever
+    notebook cell or terminal is running. Starlette always re-raises after its 500 went out; when
+    nothing was sent yet, this layer answers the 500 itself. Either way the client sees a 500.
+    """
+
+    def __init__(self, app, errors: list[str]) -> None:
+        self.app = app
+        self.errors = errors
+
+    async def __call__(self, scope, receive, send) -> None:
+        started = False
+
+        async def watch(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            self.errors.append(f"{scope.get('method')} {scope.get('path')}: {type(exc).__name__}: {str(exc)[:200]}")
+            if scope["type"] == "http" and not started:
+                await send({"type": "http.response.start", "status": 500,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": b"Internal Server Error"})

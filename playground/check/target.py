@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from playground.servers import PlaygroundStartError, ServerThread
+from playground.servers import KeepErrors, PlaygroundStartError, ServerThread
 
 from .config import UsageError
 
@@ -55,35 +55,11 @@ def import_app(spec: str) -> Any:
     return app
 
 
-def recording_errors(app: Any, errors: list[str]) -> Any:
-    """``app``, with each unhandled exception recorded in ``errors`` (a 500's cause, for the report)
-    instead of a traceback on the terminal. The client still gets its 500."""
-
-    async def wrapped(scope, receive, send) -> None:
-        started = False
-
-        async def watch(message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await app(scope, receive, watch)
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
-            if scope["type"] == "http" and not started:
-                await send({"type": "http.response.start", "status": 500,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                await send({"type": "http.response.body", "body": b"Internal Server Error"})
-
-    return wrapped
-
-
 @contextmanager
 def serve(app: Any, errors: list[str]) -> Iterator[str]:
     """Serve ``app`` on a free loopback port, its crashes recorded in ``errors``; yields its base URL."""
     try:
-        server = ServerThread(recording_errors(app, errors), name="app under test", lifespan="auto").start(timeout=60.0)
+        server = ServerThread(KeepErrors(app, errors), name="app under test", lifespan="auto").start(timeout=60.0)
     except PlaygroundStartError as exc:
         raise UsageError(f"the app did not start: {exc}") from None
     try:

@@ -31,7 +31,7 @@ from playground.backend import create_app as create_backend
 from playground.backend.app import cors_options as backend_cors_options
 from playground.frontend import create_app as create_frontend
 from playground.frontend.browser import BrowserMissingError, BrowserResult, chromium_missing, run_in_browser
-from playground.servers import ServerThread, bind_loopback
+from playground.servers import KeepErrors, ServerThread, bind_loopback
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def backend_app(setup: Setup, *, auth_url: str, frontend_origin: str, clock=None
         # What ``app.add_middleware(CORSMiddleware, ...)`` builds: user middleware sits *inside*
         # Starlette's ServerErrorMiddleware, so the 500 leaves without CORS headers.
         app = ServerErrorMiddleware(CORSMiddleware(app, **cors))
-    return _KeepErrors(app, errors)
+    return KeepErrors(app, errors)
 
 
 class _CrashAfterAuthentication:
@@ -195,31 +195,6 @@ class _CrashAfterAuthentication:
             raise RuntimeError("planted bug: the profile store is down")  # unhandled on purpose: a 500
         for message in messages:  # not authenticated: the backend's answer (401) goes out unchanged
             await send(message)
-
-
-class _KeepErrors:
-    """Outermost: keeps an exception the app re-raised after its 500 went out (Starlette always
-    re-raises) instead of letting uvicorn print the traceback into whichever notebook cell is
-    running. ``Lab.server_errors`` is the lab's server log. Anything else is re-raised."""
-
-    def __init__(self, app: ASGIApp, errors: list[str]) -> None:
-        self.app = app
-        self.errors = errors
-
-    async def __call__(self, scope, receive, send) -> None:
-        started = False
-
-        async def watch(message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except Exception as exc:
-            if not started:
-                raise
-            self.errors.append(f"{scope.get('method')} {scope.get('path')}: {type(exc).__name__}: {exc}")
 
 
 def trusted_origins(setup: Setup, frontend_origin: str) -> list[str]:
