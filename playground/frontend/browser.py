@@ -31,6 +31,9 @@ LAUNCH_ARGS = [
 ]
 #: The ids of the page's result fields (src/index.html).
 FIELDS = ("status", "token", "header-jwt", "claims", "api-result", "error")
+#: Generous: a step takes well under a second, but Chromium on a loaded machine (CI, tests in
+#: parallel) has stalled for many; a deadline only has to catch a page that will never answer.
+STEP_TIMEOUT_MS = 60_000
 
 
 class BrowserMissingError(RuntimeError):
@@ -73,9 +76,9 @@ class Recorder:
         return [line for line in self.console if line.startswith(("error:", "pageerror:"))]
 
 
-def open_page(page, url: str, *, timeout_ms: float = 10_000) -> None:
+def open_page(page, url: str, *, timeout_ms: float = STEP_TIMEOUT_MS) -> None:
     """Load the playground page and wait until it has read its config and wired its buttons."""
-    page.goto(url)
+    page.goto(url, timeout=timeout_ms)
     page.wait_for_selector("body[data-ready='1']", timeout=timeout_ms)
 
 
@@ -86,7 +89,7 @@ def fill(page, *, email: str, password: str, name: str | None = None) -> None:
         page.fill("#name", name)
 
 
-def run_step(page, step: str, *, timeout_ms: float = 10_000) -> str:
+def run_step(page, step: str, *, timeout_ms: float = STEP_TIMEOUT_MS) -> str:
     """Click one step's button, wait until its handler has finished; return the error shown (or "")."""
     done = int(page.evaluate("Number(document.body.dataset.done ?? 0)"))
     page.click(f"#{step}")
@@ -129,7 +132,7 @@ def run_in_browser(
     name: str | None = None,
     then: tuple[str, Iterable[str]] | None = None,
     screenshot: str | Path | None = None,
-    timeout_s: float = 30.0,
+    timeout_s: float = 300.0,
 ) -> BrowserResult:
     """Open the page at ``url`` in headless Chromium, run ``steps`` (button ids) in order until
     one fails, and return what the browser reported. ``then=(other_url, steps)`` afterwards opens
@@ -144,9 +147,16 @@ def run_in_browser(
         raise BrowserMissingError(reason)
     path = Path(screenshot) if screenshot else None
     visits = [(url, tuple(steps))] + ([(then[0], tuple(then[1]))] if then else [])
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(_run, visits, email, password, name, path)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    job = pool.submit(_run, visits, email, password, name, path)
+    try:
         return job.result(timeout=timeout_s)
+    except concurrent.futures.TimeoutError:
+        raise TimeoutError(f"Chromium did not finish the steps {[s for _, steps in visits for s in steps]} "
+                           f"within {timeout_s:.0f} s (is the machine overloaded?)") from None
+    finally:
+        # Not waiting: after a timeout the worker ends on its own, at its next step's deadline.
+        pool.shutdown(wait=False)
 
 
 def _run(visits, email, password, name, path: Path | None) -> BrowserResult:
