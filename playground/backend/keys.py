@@ -13,8 +13,9 @@ Security rules:
 
 Fetching is async (httpx) so it never blocks the event loop — unlike PyJWT's ``PyJWKClient``,
 which uses urllib under a lock — and bounded (``upstream``): at most ``MAX_JWKS_BYTES``, read as a
-stream and abandoned at the cap, within one deadline of ``timeout`` seconds for the whole fetch. Cache ages use a monotonic clock, not the lessons' ``Clock``:
-freezing or shifting token time must not freeze or expire the key cache.
+stream and abandoned at the cap, within one deadline of ``timeout`` seconds for the whole fetch.
+Cache ages use a monotonic clock, not the injected token clock: freezing or shifting token time
+must not freeze or expire the key cache.
 """
 
 from __future__ import annotations

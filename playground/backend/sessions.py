@@ -134,7 +134,9 @@ def verify_cookie_cache_jwt(value: str, secret: str, *, clock: Clock, leeway: fl
     """
     decoded = decode_unverified(unquote(value))
     if decoded.header.get("alg") != "HS256":
-        raise InvalidTokenError(Reason.UNSUPPORTED_ALGORITHM, "the cookie cache must be HS256 (Better Auth's jwt strategy)")
+        raise InvalidTokenError(
+            Reason.UNSUPPORTED_ALGORITHM, "the cookie cache must be HS256 (Better Auth's jwt strategy)"
+        )
     expected = hmac.new(secret.encode(), decoded.signing_input, hashlib.sha256).digest()
     if not hmac.compare_digest(expected, decoded.signature):
         raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache was not signed with BETTER_AUTH_SECRET")
