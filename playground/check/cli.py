@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Grade a FastAPI backend against Better Auth's real tokens.")
     target = parser.add_argument_group("target (one of)")
     target.add_argument("--app", help="module:attr of an ASGI app, imported here after --env is set")
+    target.add_argument("--factory", action="store_true", default=None,
+                        help="--app names a function that returns the app (as uvicorn --factory)")
     target.add_argument("--api-url", help="a running server (it must trust the issuer at --auth-port)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="set before the app is imported; repeatable")
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def _config(args: argparse.Namespace) -> CheckConfig:
     settings = load_toml(args.config) if args.config else {}
     overrides = {
-        "app": args.app, "api_url": args.api_url, "protected": args.protected, "owner": args.owner,
+        "app": args.app, "factory": args.factory, "api_url": args.api_url, "protected": args.protected, "owner": args.owner,
         "admin": args.admin, "public": args.public, "frontend_origin": args.frontend_origin,
         "issuer": args.issuer, "auth_port": args.auth_port, "leeway": args.leeway, "strict": args.strict,
         "junit_xml": args.junit_xml,

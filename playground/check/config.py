@@ -30,6 +30,8 @@ class CheckConfig:
     app: Any = None  # "module:attr", or an ASGI app object (Python API)
     #: Python API: a function that builds the app, called once ``env`` is set (apps read it when built).
     app_factory: Callable[[], Any] | None = None
+    #: With ``app = "module:attr"``: call ``attr()`` to build the app (uvicorn's ``--factory``).
+    factory: bool = False
     api_url: str | None = None
     owner: str | None = None
     admin: str | None = None

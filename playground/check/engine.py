@@ -68,10 +68,16 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
             if config.app_factory is not None:
                 app = config.app_factory()
             else:
-                app = import_app(config.app) if isinstance(config.app, str) else config.app
+                app = import_app(config.app, factory=config.factory) if isinstance(config.app, str) else config.app
             app_errors: list[str] = []
             with serve(app, app_errors) as url:
-                report = _grade(config, issuer, url)
+                try:
+                    report = _grade(config, issuer, url)
+                except SetupProblem as problem:
+                    problem.report.app_errors = app_errors
+                    if app_errors:
+                        problem.args = (f"{problem.args[0]} The app's log: {app_errors[0]}",)
+                    raise
                 report.app_errors = app_errors
                 return report
     finally:

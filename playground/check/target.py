@@ -9,6 +9,7 @@ status lines, CORS) and the app's lifespan runs as in production.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -35,8 +36,9 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def import_app(spec: str) -> Any:
-    """The ASGI app named by ``module:attr`` (from the current directory or ``PYTHONPATH``)."""
+def import_app(spec: str, *, factory: bool = False) -> Any:
+    """The ASGI app named by ``module:attr`` (from the current directory or ``PYTHONPATH``);
+    with ``factory``, what calling ``attr()`` returns (uvicorn's ``--factory``)."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"--app takes module:attr (e.g. myapp.main:app), not {spec!r}")
@@ -44,14 +46,22 @@ def import_app(spec: str) -> Any:
         sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # anything the app's import raises is the user's setup problem
+    except (Exception, SystemExit) as exc:  # anything the app's import raises is the user's setup problem
         raise UsageError(f"--app {spec}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
     try:
         app = getattr(module, attr)
     except AttributeError:
         raise UsageError(f"--app {spec}: module {module_name} has no attribute {attr!r}") from None
+    if factory:
+        try:
+            app = app()
+        except (Exception, SystemExit) as exc:
+            raise UsageError(f"--app {spec} --factory: calling {attr}() failed: {type(exc).__name__}: {exc}") from None
     if not callable(app):
         raise UsageError(f"--app {spec}: {attr} is not an ASGI app (not callable)")
+    if not factory and inspect.isfunction(app) and len(inspect.signature(app).parameters) == 0:
+        raise UsageError(f"--app {spec}: {attr}() takes no arguments, so it is an app factory, not an app: "
+                         "add --factory")
     return app
 
 

@@ -77,6 +77,8 @@ def _taken_port():
     (["--app", "targets.careful:app", "--protected", "/api/me", "--env", "NO_EQUALS"], "--env takes NAME=VALUE"),
     (["--app", "targets.careful:app", "--protected", "/api/me", "--env", "X={issuer}{nope}"], "uses {nope}"),
     (["--api-url", "http://127.0.0.1:9", "--protected", "/api/me"], "--api-url needs --auth-port"),
+    (["--app", "targets.apps:create_seeds_app", "--protected", "/api/me"], "it is an app factory, not an app: add --factory"),
+    (["--app", "targets.exits:app", "--protected", "/api/me"], "importing targets.exits failed: SystemExit: 3"),
     (["--app", "a:b", "--api-url", "http://127.0.0.1:9", "--protected", "/api/me"], "give exactly one target"),
 ])
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):
@@ -108,3 +110,10 @@ def test_a_running_api_is_graded_by_url_against_the_issuer_at_auth_port():
         api.stop()
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"against the embedded issuer at http://127.0.0.1:{auth_port}" in result.stdout
+
+
+def test_an_app_factory_is_called_with_factory():
+    result = check("--app", "targets.apps:create_app", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me", "--only", "alg-none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ alg-none" in result.stdout and "✓ valid-token-accepted" in result.stdout
