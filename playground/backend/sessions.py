@@ -93,17 +93,15 @@ def sign_session_token(token: str, secret: str) -> str:
     return f"{token}.{base64.b64encode(digest).decode()}"
 
 
-def verify_session_cookie(value: str, secret: str) -> str:
-    """The session token inside a signed cookie value, if its HMAC matches ``secret``.
+def split_session_cookie(value: str) -> tuple[str, str]:
+    """The token and signature of a signed cookie value, the signature in its one canonical spelling.
 
-    Raises ``InvalidTokenError`` (``malformed``, ``non_canonical_encoding``, ``bad_signature``).
-    The value may still be percent-encoded (Starlette does not decode cookie values). The
-    signature must be the one canonical base64 spelling of the HMAC: a variant with other unused
-    bits would be a second string for the same session (and a second entry in every cache keyed by
-    it). Constant-time comparison: no timing oracle on the signature.
+    Raises ``InvalidTokenError`` (``malformed``, ``non_canonical_encoding``). The value may still
+    be percent-encoded (Starlette does not decode cookie values). A signature with other unused
+    bits, or without its padding, would be a second string for the same session (and a second
+    entry in every cache keyed by it); it is refused whether or not the secret is known here.
     """
-    decoded = unquote(value)
-    token, dot, signature = decoded.rpartition(".")
+    token, dot, signature = unquote(value).rpartition(".")
     if not dot or not token:
         raise InvalidTokenError(Reason.MALFORMED, "a signed session cookie is '<token>.<signature>'")
     try:
@@ -116,7 +114,17 @@ def verify_session_cookie(value: str, secret: str) -> str:
             Reason.NON_CANONICAL_ENCODING,
             "the session cookie's signature is non-canonical base64 (unused bits set, or padding missing)",
         )
-    if not hmac.compare_digest(sign_session_token(token, secret).encode(), decoded.encode()):
+    return token, signature
+
+
+def verify_session_cookie(value: str, secret: str) -> str:
+    """The session token inside a signed cookie value, if its HMAC matches ``secret``.
+
+    Raises ``InvalidTokenError`` (``malformed``, ``non_canonical_encoding``, ``bad_signature``).
+    Constant-time comparison: no timing oracle on the signature.
+    """
+    token, signature = split_session_cookie(value)
+    if not hmac.compare_digest(sign_session_token(token, secret).encode(), f"{token}.{signature}".encode()):
         raise InvalidTokenError(
             Reason.BAD_SIGNATURE, "the session cookie's signature does not match BETTER_AUTH_SECRET"
         )
@@ -209,8 +217,12 @@ class SessionValidator:
                 "this is a JWT (an access token), not a Better Auth session token: send the JWT to a "
                 "route that verifies JWTs (e.g. /api/me), and the session token or cookie here",
             )
-        if self._secret is not None and "." in credential.value:
-            verify_session_cookie(credential.value, self._secret)  # forged: refused without a call
+        if "." in credential.value:
+            # Refused without a call: a respelled signature always, a forged one when we hold the secret.
+            if self._secret is None:
+                split_session_cookie(credential.value)
+            else:
+                verify_session_cookie(credential.value, self._secret)
         body = await self._get_session(credential)
         if not _is_session(body):
             raise InvalidTokenError(Reason.INVALID_SESSION, "Better Auth does not know this session (signed out or expired)")

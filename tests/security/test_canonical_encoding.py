@@ -157,3 +157,18 @@ def test_canonical_segments_of_all_lengths_still_decode():
         data = json.dumps({"v": "x" * size}).encode()
         decoded = decode_unverified(f"{b64url(data)}.{b64url(data)}.{b64url(bytes(size))}", max_token_bytes=8192)
         assert decoded.header == {"v": "x" * size}
+
+
+def test_session_cookie_respellings_are_refused_without_the_secret_too(api, backend, issuer):
+    # No secret to check the HMAC with: the spelling is still checked, before any call to Better Auth.
+    issuer.session_body = "null"
+    value = sign_session_token("a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6", secrets.token_urlsafe(32))
+    token, signature = value.split(".")
+    validator = backend[0].state.session_validator
+    calls = validator.calls
+    assert api.get("/api/session/me", headers={"Authorization": f"Bearer {value}"}).json()["reason"] == "invalid_session"
+    assert validator.calls == calls + 1
+    for variant in respellings(signature, B64, urlsafe=False) + [signature.rstrip("=")]:
+        response = api.get("/api/session/me", headers={"Authorization": f"Bearer {token}.{variant}"})
+        assert (response.status_code, response.json()["reason"]) == (401, "non_canonical_encoding")
+    assert validator.calls == calls + 1
