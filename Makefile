@@ -95,3 +95,20 @@ refresh-notebooks: setup
 LEARNER_DIR ?= build/learner
 learner-copy: $(STAMPS)/python
 	$(BIN)/python scripts/notebooks.py learner-copy --out $(LEARNER_DIR)
+
+# Track Better Auth releases (not part of `make test`): install better-auth@latest in a scratch
+# folder beside a copy of the Node project, run the conformance suite against it (the launcher
+# runs $$PLAYGROUND_BETTER_AUTH_DIR instead of playground/better_auth) and print what changed:
+# the versions, the files of better-auth/dist that differ, and each scenario that now diverges.
+# All green: move the pin (npm install better-auth@X --save-exact --prefix playground/better_auth).
+conformance-latest: setup
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	cp $(NODE_PROJECT)/*.mjs $(NODE_PROJECT)/demo-users.json $(NODE_PROJECT)/package.json "$$scratch"/ && \
+	npm install better-auth@latest --save-exact --prefix "$$scratch" --no-audit --no-fund --loglevel=error && \
+	pinned=$$(node -p "require('./$(NODE_PROJECT)/node_modules/better-auth/package.json').version") && \
+	latest=$$(node -p "require('$$scratch/node_modules/better-auth/package.json').version") && \
+	echo "better-auth: pinned $$pinned, latest $$latest" && \
+	echo "files of better-auth/dist that changed:" && \
+	(diff -rq $(NODE_PROJECT)/node_modules/better-auth/dist "$$scratch/node_modules/better-auth/dist" \
+		| sed "s|$$scratch/node_modules/||; s|$(NODE_PROJECT)/node_modules/||" || true) && \
+	PLAYGROUND_BETTER_AUTH_DIR="$$scratch" $(BIN)/python -m pytest -p no:cacheprovider -q -n 2 tests/conformance

@@ -13,9 +13,26 @@ import httpx
 import pytest
 
 from playground.better_auth import launcher
-from playground.better_auth.launcher import PROJECT_DIR, RealBetterAuth, RealBetterAuthError, installed_version, node_available
+from playground.better_auth.launcher import (
+    DIR_VARIABLE,
+    PROJECT_DIR,
+    RealBetterAuth,
+    RealBetterAuthError,
+    installed_version,
+    node_available,
+    project_dir,
+)
 
-PINNED = "1.7.24"
+PINNED = "1.7.25"
+
+
+def require_node() -> None:
+    """Skip without Node, except in CI (``PLAYGROUND_REQUIRE_ALL=1``), where that is a failure."""
+    reason = node_available()
+    if reason and os.environ.get("PLAYGROUND_REQUIRE_ALL") == "1":
+        pytest.fail(f"PLAYGROUND_REQUIRE_ALL=1 but {reason}", pytrace=False)
+    if reason:
+        pytest.skip(reason)
 
 
 def make(**kwargs) -> RealBetterAuth:
@@ -35,9 +52,12 @@ def test_package_json_and_lockfile_pin_better_auth_exactly():
 
 @pytest.mark.node
 def test_installed_version_is_the_pinned_one():
-    if node_available():
-        pytest.skip(node_available())
-    assert installed_version() == PINNED
+    require_node()
+    # The project the launcher runs: this folder, or the release `make conformance-latest` installed.
+    pinned = json.loads((project_dir() / "package.json").read_text())["dependencies"]["better-auth"]
+    assert installed_version() == pinned
+    if DIR_VARIABLE not in os.environ:
+        assert pinned == PINNED
 
 
 def test_missing_node_is_reported_with_how_to_install(monkeypatch, tmp_path):
@@ -63,6 +83,7 @@ def test_missing_node_modules_is_reported_with_the_command_to_run(monkeypatch, t
     fake.write_text("#!/bin/sh\necho v20.0.0\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(DIR_VARIABLE, raising=False)
     monkeypatch.setattr(launcher, "PROJECT_DIR", tmp_path)
     reason = node_available()
     assert reason is not None and "npm ci --prefix playground/better_auth" in reason and "make test" in reason
@@ -72,8 +93,7 @@ def test_missing_node_modules_is_reported_with_the_command_to_run(monkeypatch, t
 
 @pytest.mark.node
 def test_start_stop_and_context_manager(monkeypatch):
-    if node_available():
-        pytest.skip(node_available())
+    require_node()
     # A parent's Better Auth settings must not leak into the managed server.
     monkeypatch.setenv("BETTER_AUTH_URL", "http://leaked.example")
     monkeypatch.setenv("PLAYGROUND_BA_OPTIONS", '{"nonsense": true}')
@@ -108,8 +128,7 @@ def test_start_stop_and_context_manager(monkeypatch):
     ],
 )
 def test_a_server_that_exits_while_starting_is_reported_at_once(options, message):
-    if node_available():
-        pytest.skip(node_available())
+    require_node()
     started = time.monotonic()
     with pytest.raises(RealBetterAuthError, match="exited with code") as raised:
         make(options=options).start(timeout=30)
@@ -119,8 +138,7 @@ def test_a_server_that_exits_while_starting_is_reported_at_once(options, message
 
 @pytest.mark.node
 def test_a_busy_port_is_reported():
-    if node_available():
-        pytest.skip(node_available())
+    require_node()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -136,8 +154,7 @@ def test_secret_is_required():
 @pytest.mark.node
 def test_an_auto_picked_port_taken_by_someone_else_is_replaced(monkeypatch):
     """free_port() can race with another process: the launcher must not talk to that stranger."""
-    if node_available():
-        pytest.skip(node_available())
+    require_node()
     from playground.servers import free_port
 
     with socket.socket() as stranger:
@@ -149,3 +166,32 @@ def test_an_auto_picked_port_taken_by_someone_else_is_replaced(monkeypatch):
         with make() as server:
             assert server.port != taken
             assert httpx.get(f"{server.url}/api/auth/ok").json() == {"ok": True}
+
+
+FAKE_SERVER = """
+import { createServer } from "node:http";
+const server = createServer((req, res) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify(req.url === "/api/auth/ok" ? { ok: true } : { cwd: process.cwd() }));
+});
+server.listen(Number(process.env.PORT), "127.0.0.1", () =>
+  console.log(JSON.stringify({ listening: `http://127.0.0.1:${server.address().port}` })));
+"""
+
+
+def test_another_better_auth_dir_is_run_when_named(monkeypatch, tmp_path):
+    """``PLAYGROUND_BETTER_AUTH_DIR`` (what ``make conformance-latest`` sets) points the launcher at
+    another copy of the Node project: its version is reported and its server.mjs is the one run."""
+    require_node()
+    other = tmp_path / "latest"
+    (other / "node_modules" / "better-auth").mkdir(parents=True)
+    (other / "node_modules" / "better-auth" / "package.json").write_text('{"version": "9.9.9"}')
+    (other / "server.mjs").write_text(FAKE_SERVER)
+    monkeypatch.setenv(DIR_VARIABLE, str(other))
+    assert project_dir() == other.resolve() and installed_version() == "9.9.9" and node_available() is None
+    with make() as server:
+        assert httpx.get(f"{server.url}/where").json() == {"cwd": str(other.resolve())}
+    monkeypatch.setenv(DIR_VARIABLE, str(tmp_path / "missing"))
+    assert str(tmp_path / "missing" / "node_modules") in node_available()
+    monkeypatch.delenv(DIR_VARIABLE)
+    assert project_dir() == PROJECT_DIR
