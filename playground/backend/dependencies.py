@@ -77,7 +77,8 @@ def require_role(role: str) -> Callable[..., Awaitable[User]]:
     async def dependency(user: CurrentUser) -> User:
         # Exactly Better Auth's matching (User.roles): "user,admin" has admin, "user, admin" not.
         if role not in user.roles:
-            raise InsufficientScopeError(Reason.MISSING_ROLE, f"this needs the '{role}' role")
+            why = " (the token's role claim is not a string)" if user.role is None else ""
+            raise InsufficientScopeError(Reason.MISSING_ROLE, f"this needs the '{role}' role{why}")
         return user
 
     dependency.__name__ = f"require_role_{role}"

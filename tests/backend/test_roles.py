@@ -59,4 +59,5 @@ def test_a_role_that_is_not_a_string_grants_no_role_at_all(issuer, serve, role):
     assert api.get("/api/members", headers=bearer(issuer.mint(role="user"))).status_code == 200
     response = api.get("/api/members", headers=bearer(issuer.mint(role=role)))
     assert (response.status_code, response.json()["reason"]) == (403, "missing_role")
+    assert "role claim is not a string" in response.json()["detail"]
     assert api.get("/api/me", headers=bearer(issuer.mint(role=role))).json()["role"] is None
