@@ -122,7 +122,7 @@ def start_auth_server(
     clock: Clock | None = None,
     deterministic: bool = False,
     env: Mapping[str, str] | None = None,
-    timeout: float = 60.0,
+    timeout: float = 120.0,
 ) -> AuthServer:
     """Start an auth server and wait until it answers.
 
