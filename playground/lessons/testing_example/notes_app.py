@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 from playground.backend import BackendSettings, User, create_app, get_current_user, require_role
+from playground.backend.clock import Clock
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 Admin = Annotated[User, Depends(require_role("admin"))]
@@ -21,7 +22,7 @@ class NoteIn(BaseModel):
     text: str
 
 
-def create_notes_app(settings: BackendSettings, clock=None) -> FastAPI:
+def create_notes_app(settings: BackendSettings, clock: Clock | None = None) -> FastAPI:
     """``clock``: what the verifier calls *now* (the system clock unless given)."""
     app = create_app(settings, clock)
     notes: dict[str, list[str]] = {}  # per app: two apps in one test run never share notes
