@@ -6,12 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
+from typing import Annotated
 
 import pytest
-from conftest import NOW, bearer
+from conftest import NOW, AppClient, FrozenClock, bearer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends
 
-from better_auth_backend import BackendSettings
+from better_auth_backend import BackendSettings, CurrentUser, User, create_app, require_role
 
 CHALLENGE = 'Bearer error="invalid_token", error_description='
 
@@ -126,3 +128,26 @@ def test_better_auth_down_with_no_cached_key_is_503_not_401(client, better_auth)
 def test_a_symmetric_algorithm_is_refused_at_startup():
     with pytest.raises(ValueError, match="never with BETTER_AUTH_SECRET"):
         BackendSettings(better_auth_url="http://127.0.0.1:3000", algorithms=["HS256"])
+
+
+def test_your_own_routes_as_the_readme_shows(better_auth):
+    # README.md's example, in substance: the app from create_app takes your routes. (The names
+    # are imported at module level: FastAPI resolves the string annotations in the module.)
+    app = create_app(BackendSettings(better_auth_url=better_auth.url), clock=FrozenClock())
+
+    @app.get("/api/orders")
+    async def orders(user: CurrentUser) -> dict:
+        return {"owner": user.id}
+
+    @app.get("/api/admin/report")
+    async def report(user: Annotated[User, Depends(require_role("admin"))]) -> dict:
+        return {"by": user.id}
+
+    client = AppClient(app)
+    try:
+        assert client.get("/api/orders", headers=bearer(better_auth.mint())).json() == {"owner": "user-ada"}
+        assert client.get("/api/admin/report", headers=bearer(better_auth.mint(role="user"))).status_code == 403
+        response = client.get("/api/orders")
+        assert (response.status_code, response.json()["reason"]) == (401, "missing_token")
+    finally:
+        client.close()
