@@ -43,9 +43,8 @@ class User(BaseModel):
         ``better-auth/dist/plugins/admin/has-permission.mjs`` (1.7.24) does
         ``(input.role || input.options?.defaultRole || "user").split(",")`` and looks each piece up
         as it is: no trimming, case-sensitive. So "user,admin" has admin, while "user, admin",
-        "admin\\n" and " admin" do not (those pieces name no role); an empty role is the default
-        role, and so is a null one. A role claim of another type (``role`` is ``None`` here) grants no
-        role at all.
+        "admin\\n" and " admin" do not (those pieces name no role); an empty or null role is the
+        default role. A role claim of another type (``role`` is ``None`` here) grants no role at all.
         """
         if self.role is None:
             return frozenset()

@@ -11,9 +11,9 @@ Security rules (each is a check below, and a case in ``tests/security``):
   equal the configured values exactly (no prefix/suffix match, no trailing-slash forgiveness).
 * Time claims are checked against the injected clock with the configured leeway; each must be a
   number of seconds between 1970 and 9999 (``timestamps``): a huge, infinite, boolean or textual
-  ``exp`` is ``invalid_claim``, never a crash and never "does not expire". PyJWT
-  reads the wall clock itself, so it is used for what it is good at — its algorithm objects check
-  the signature — and the claims are checked here.
+  ``exp`` is ``invalid_claim``, never a crash and never "does not expire". PyJWT reads the wall
+  clock itself, so it is used for what it is good at — its algorithm objects check the
+  signature — and the claims are checked here.
 * A Better Auth *session cookie cache* JWT (``typ: better-auth.session-cache+jwt`` or an HS256
   token carrying ``session``/``user``) and the opaque session token are different credentials and
   are refused as access tokens with their own reason codes.
