@@ -101,19 +101,25 @@ async def sign_out(issuer: Issuer, exchange: Exchange) -> Any:
     return {"success": True}
 
 
+def session_flags(exchange: Exchange) -> dict[str, bool]:
+    """``getSessionQuerySchema``: ``z.coerce.boolean()``, so any non-empty value is true ("false" too)."""
+    query = exchange.request.query_params
+    return {"disable_cookie_cache": bool(query.get("disableCookieCache")),
+            "disable_refresh": bool(query.get("disableRefresh"))}
+
+
 async def get_session(issuer: Issuer, exchange: Exchange) -> Any:
     exchange.response_headers["cache-control"] = "no-store"
     exchange.response_headers["pragma"] = "no-cache"
     if exchange.request.method == "POST":
         raise AuthError(405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED")
-    # zod's z.coerce.boolean(): any non-empty value, "false" included, disables the cache.
-    use_cache = not exchange.request.query_params.get("disableCookieCache")
-    exchange.session = await issuer.current_session(exchange, use_cache=use_cache)
+    exchange.session = await issuer.current_session(exchange, **session_flags(exchange))
     return exchange.session
 
 
 async def token(issuer: Issuer, exchange: Exchange) -> Any:
-    session = await issuer.current_session(exchange)
+    # The jwt plugin's sessionMiddleware reads the session with the request's query flags too.
+    session = await issuer.current_session(exchange, **session_flags(exchange))
     if session is None:
         raise AuthError(401, "UNAUTHORIZED")
     return {"token": await run_in_threadpool(issuer.signer.session_jwt, session, exchange.origin)}

@@ -60,33 +60,45 @@ class Issuer:
         for name in (self.cookies.session_token, self.cookies.session_data, self.cookies.dont_remember):
             exchange.expire_cookie(self.cookies, name)
 
-    async def current_session(self, exchange: Exchange, *, use_cache: bool = True) -> dict[str, Any] | None:
-        """``getSession``: the session of the signed cookie, refreshed when due; ``None`` if none.
-        ``use_cache=False`` (``?disableCookieCache``) reads the store even when a cache cookie is sent."""
+    async def current_session(self, exchange: Exchange, *, disable_cookie_cache: bool = False,
+                              disable_refresh: bool = False) -> dict[str, Any] | None:
+        """``getSession`` (``better-auth/dist/api/routes/session.mjs``), step for step.
+
+        The session of the signed cookie, from the cache cookie when it is valid, else from
+        storage (then refreshed when due, and the cache cookie re-issued); ``None`` if none. The
+        ``disableCookieCache`` / ``disableRefresh`` query flags skip the cache or the refresh.
+        """
+        cache_enabled = self.config.cookie_cache is not None
         token = self.signed_cookie(exchange, self.cookies.session_token)
-        cache = self.config.cookie_cache if use_cache else None
+        if not token and cache_enabled:
+            return None
+        cached = exchange.cookies.get(self.cookies.session_data)
+        if cached and not cache_enabled:  # a stale cache cookie from another configuration
+            exchange.expire_cookie(self.cookies, self.cookies.session_data)
         if not token:
             return None
+        use_cache = cache_enabled and not disable_cookie_cache
+        hit = cookie_cache.decode(self, cached, exchange.origin) if use_cache and cached else None
+        if use_cache and cached and hit is None:
+            exchange.expire_cookie(self.cookies, self.cookies.session_data)
         dont_remember = self.signed_cookie(exchange, self.cookies.dont_remember) is not None
-        if cache is not None:
-            cached = exchange.cookies.get(self.cookies.session_data)
-            if cached:
-                hit = cookie_cache.decode(self, cached, exchange.origin)
-                fresh = hit is not None and not self.sessions.is_expired(hit["session"])
-                if fresh and hit["session"]["token"] == token:
-                    return hit
-                exchange.expire_cookie(self.cookies, self.cookies.session_data)
+        if hit is not None:
+            if hit["session"]["token"] == token and not self.sessions.is_expired(hit["session"]):
+                return hit
+            exchange.expire_cookie(self.cookies, self.cookies.session_data)
         result = await run_in_threadpool(self.sessions.find, token)
         if result is None or self.sessions.is_expired(result["session"]):
             self.delete_session_cookies(exchange)
             if result is not None:
                 self.sessions.delete(token)
             return None
-        if not dont_remember and self.sessions.needs_refresh(result["session"]):
+        if dont_remember or disable_refresh:  # returned as stored: no refresh, no cookie written
+            return result
+        if self.sessions.needs_refresh(result["session"]):
             result = {**result, "session": self.sessions.refresh(result["session"])}
             self.set_session_cookie(exchange, result, dont_remember=False)
             return result
-        self.set_cache_cookie(exchange, result, dont_remember=dont_remember)
+        self.set_cache_cookie(exchange, result, dont_remember=False)
         return result
 
     def signed_cookie(self, exchange: Exchange, name: str) -> str | None:

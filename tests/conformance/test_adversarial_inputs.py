@@ -6,7 +6,9 @@ observations case by case, so a divergence names its case (``$.<case>.status: ex
 200``). Tables, not one request per test: the real server is a Node process, and one batch per
 group keeps the suite fast. Groups: redirect URLs (``callbackURL`` and the other redirect fields,
 in the body and the query), ``Origin``/``Referer`` forms, email forms, names and passwords,
-extra and mistyped fields, and raw bodies (content types, charsets, encodings, JSON oddities).
+extra and mistyped fields, raw bodies (content types, charsets, encodings, JSON oddities), the
+forms of a credential (cookies and ``Authorization`` headers), and get-session's query flags
+and stray cookies.
 """
 
 from __future__ import annotations
@@ -262,3 +264,93 @@ def test_raw_bodies(pool):
         return observe_post(target, client, path, raw, content_type=content_type, query=query)
 
     conforms(pool, "default", lambda t: run_table(t, cases, send))
+
+
+def signed_in_cookies(target, *, remember: bool = True) -> tuple[dict[str, str], str, str]:
+    """The cookies of a fresh sign-in, its ``set-auth-token`` and its raw session token."""
+    with target.client() as client:
+        response = client.post(f"{AUTH}/sign-in/email", json=sign_in_body(target, rememberMe=remember))
+        assert response.status_code == 200, f"{target.label}: {response.text}"
+        return dict(client.cookies), response.headers["set-auth-token"], response.json()["token"]
+
+
+def cookie_header(jar: dict[str, str], **changes: str | None) -> str:
+    """``jar`` as a Cookie header, with ``changes`` applied (``None`` drops a cookie)."""
+    merged = {**jar, **changes}
+    return "; ".join(f"{name}={value}" for name, value in merged.items() if value is not None)
+
+
+def test_credential_header_forms(pool):
+    """The bearer plugin and the cookie parser, fed every form a client or an attacker might send."""
+
+    def scenario(target):
+        jar, signed, raw = signed_in_cookies(target)
+        cookie = jar["better-auth.session_token"]
+        name = "better-auth.session_token"
+        cases = {
+            "duplicate cookie, bad first": {"cookie": f"{name}=bad.sig; {name}={cookie}"},
+            "duplicate cookie, good first": {"cookie": f"{name}={cookie}; {name}=bad.sig"},
+            "cookie without space": {"cookie": f"a=b;{name}={cookie}"},
+            "quoted cookie": {"cookie": f'{name}="{cookie}"'},
+            "raw token as cookie": {"cookie": f"{name}={raw}"},
+            "decoded cookie": {"cookie": f"{name}={signed}"},
+            "trailing semicolon": {"cookie": f"{name}={cookie};"},
+            "spaces around =": {"cookie": f"{name} = {cookie}"},
+            "bearer signed": {"authorization": f"Bearer {signed}"},
+            "bearer raw": {"authorization": f"Bearer {raw}"},
+            "bearer lower-case": {"authorization": f"bearer {signed}"},
+            "bearer upper-case": {"authorization": f"BEARER {signed}"},
+            "bearer two spaces": {"authorization": f"Bearer  {signed}"},
+            "bearer tab": {"authorization": f"Bearer\t{signed}"},
+            "bearer trailing junk": {"authorization": f"Bearer {signed} x"},
+            "bearer percent-encoded": {"authorization": f"Bearer {cookie}"},
+            "bearer bad signature": {"authorization": f"Bearer {raw}.AAAA"},
+            "bearer two dots": {"authorization": f"Bearer {signed}.x"},
+            "bearer alone": {"authorization": "Bearer"},
+            "basic": {"authorization": f"Basic {signed}"},
+            "bearer and a bad cookie": {"authorization": f"Bearer {signed}", "cookie": f"{name}=bad.sig"},
+            "bad bearer and a good cookie": {"authorization": "Bearer nope.x", "cookie": f"{name}={cookie}"},
+        }
+        observed = {}
+        with target.client(origin=False) as client:
+            for case, headers in cases.items():
+                for path in ("get-session", "token"):
+                    response = client.get(f"{AUTH}/{path}", headers=headers)
+                    observed[f"{case} /{path}"] = observe.normalise(observe.exchange(response), target.base_url)
+        return observed
+
+    conforms(pool, "default", scenario)
+
+
+@pytest.mark.parametrize("option_set", ["default", "cookie-cache-compact"])
+def test_session_query_flags_and_stray_cookies(pool, option_set):
+    """``?disableCookieCache`` / ``?disableRefresh`` (zod's ``coerce.boolean``: "false" is true),
+    cache cookies that do not verify or belong to no session, and "don't remember me" sessions."""
+
+    def scenario(target):
+        observed = {}
+        for remember in (True, False):
+            jar, _, _ = signed_in_cookies(target, remember=remember)
+            cases = {
+                "plain": ("", cookie_header(jar)),
+                "disableCookieCache=1": ("?disableCookieCache=1", cookie_header(jar)),
+                "disableCookieCache=false": ("?disableCookieCache=false", cookie_header(jar)),
+                "disableCookieCache empty": ("?disableCookieCache=", cookie_header(jar)),
+                "disableRefresh=true": ("?disableRefresh=true", cookie_header(jar)),
+                "both flags": ("?disableRefresh=1&disableCookieCache=1", cookie_header(jar)),
+                "unknown query": ("?foo=bar", cookie_header(jar)),
+                "cache cookie without a session cookie": (
+                    "", cookie_header(jar, **{"better-auth.session_token": None, "better-auth.session_data": "x"})),
+                "garbage cache cookie": ("", cookie_header(jar, **{"better-auth.session_data": "garbage"})),
+                "no cache cookie": ("", cookie_header(jar, **{"better-auth.session_data": None})),
+                "garbage dont_remember cookie": ("", cookie_header(jar, **{"better-auth.dont_remember": "garbage"})),
+            }
+            with target.client(origin=False) as client:
+                for case, (query, cookies) in cases.items():
+                    for path in ("get-session", "token"):
+                        response = client.get(f"{AUTH}/{path}{query}", headers={"cookie": cookies} if cookies else {})
+                        observed[f"remember={remember} {case} /{path}"] = observe.normalise(
+                            observe.exchange(response), target.base_url)
+        return observed
+
+    conforms(pool, option_set, scenario)
