@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from playground.backend import create_app
+from playground.backend.sessions import sign_session_token
 from playground.clock import DEMO_EPOCH
 from playground.servers import ServerThread
 
@@ -192,6 +193,20 @@ def test_control_a_plain_session_is_accepted(api, issuer):
 def test_get_session_expires_at(api, issuer, value):
     issuer.session_body = with_value(session_answer(), "session.expiresAt", value)
     refused(ask_session(api), "invalid_claim")
+
+
+@HYPOTHESIS
+@given(value=not_an_iso_instant, genuine=st.booleans())
+@example(value="1" + "0" * 400, genuine=True)
+@example(value="1e400", genuine=False)
+def test_get_session_expires_at_behind_a_signed_cookie(session_api, issuer, secret, value, genuine):
+    # With the secret configured, a forged cookie never reaches get-session; a genuine one does,
+    # and its session's expiresAt is judged like any other.
+    issuer.session_body = with_value(session_answer(), "session.expiresAt", value)
+    token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    cookie = sign_session_token(token, secret if genuine else secrets.token_urlsafe(32))
+    response = session_api.get("/api/session/me", headers={"Cookie": f"better-auth.session_token={cookie}"})
+    refused(response, "invalid_claim" if genuine else "bad_signature")
 
 
 @pytest.mark.parametrize("value", ISSUE_EXAMPLES)
