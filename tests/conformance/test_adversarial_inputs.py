@@ -354,3 +354,29 @@ def test_session_query_flags_and_stray_cookies(pool, option_set):
         return observed
 
     conforms(pool, option_set, scenario)
+
+
+def test_passwords_are_compared_after_nfkc(pool):
+    """Sign up with one spelling of a password, sign in with others: NFKC-equal ones get in."""
+    spellings = {
+        "fullwidth": ("ｐａｓｓｗｏｒｄ１２３", ["password123", "ｐａｓｓｗｏｒｄ１２３", "PASSWORD123"]),
+        "ligature": ("ﬁnal-password", ["final-password", "ﬁnal-password"]),
+        "composed é": ("caf\u00e9-password", ["cafe\u0301-password", "caf\u00e9-password", "cafe-password"]),
+        "emoji": ("😀" * 4, ["😀" * 4, "😀" * 3]),
+    }
+
+    def scenario(target):
+        observed = {}
+        with target.client() as client:
+            for name, (sign_up_with, attempts) in spellings.items():
+                client.cookies.clear()
+                email = unique_email()
+                observed[f"{name}: sign-up"] = observe_post(
+                    target, client, "sign-up/email", sign_up_body(target, email=email, password=sign_up_with))["status"]
+                for attempt in attempts:
+                    client.cookies.clear()
+                    observed[f"{name}: sign-in with {attempt!r}"] = observe_post(
+                        target, client, "sign-in/email", {"email": email.upper(), "password": attempt})["status"]
+        return observed
+
+    conforms(pool, "default", scenario)
