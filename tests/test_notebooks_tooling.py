@@ -174,8 +174,14 @@ def test_defined_names_sees_every_way_a_cell_binds_a_global():
                                     "Thing", "result"}
 
 
+KERNEL_CONFIG = Path(sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.py"
+
+
 def _run_alone(source: str, **kernel_options) -> dict:
     """Run one cell in a fresh workbook kernel (config as `make setup` installs it); its error output."""
+    installed = KERNEL_CONFIG.read_text() if KERNEL_CONFIG.is_file() else None
+    assert installed == (ROOT / "scripts" / "ipython_kernel_config.py").read_text(), \
+        f"{KERNEL_CONFIG} is missing or stale: run `make setup` (it installs the notebook guard's config)"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     client = NotebookClient(notebook, timeout=60, kernel_name="python3")
     with pytest.raises(CellExecutionError):
