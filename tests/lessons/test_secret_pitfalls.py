@@ -34,7 +34,7 @@ def test_a_good_secret_passes_unchanged():
     (DEFAULT_SECRET, "public default"),
     (GOOD + "\n", "ends with '\\n'"), (" " + GOOD, "starts with ' '"),
     ("short-secret", "12 characters"),
-])
+], ids=["none", "empty", "default", "trailing newline", "leading space", "short"])
 def test_each_problem_is_named(value, words):
     problems = secret_problems(value)
     assert len(problems) == 1 and words in problems[0]
