@@ -209,7 +209,7 @@ def test_a_typo_keeps_the_usual_traceback():
     assert not any("run the lesson from the top" in line for line in error.traceback)
 
 
-def test_the_guard_reads_the_notebook_jupyter_names(tmp_path):
+def test_under_jupyter_server_only_the_served_notebooks_names_count(tmp_path):
     import os
 
     # Jupyter Server tells the kernel its notebook (JPY_SESSION_NAME): only that lesson's names count.
