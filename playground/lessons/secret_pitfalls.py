@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from playground.better_auth.launcher import node_available
 from playground.clock import Clock
 
 #: Better Auth 1.7's built-in secret (``dist/utils/constants.mjs``): public, so anything it signs
@@ -100,9 +101,10 @@ async def change_secret(kind: str, *, before: str, after: str, demo_password: st
 
 
 def _node(env: dict[str, str]) -> tuple[dict, str]:
+    reason = node_available()  # the launcher's check: Node >= 20 and better-auth installed
+    if reason is not None:
+        raise RuntimeError(f"cannot run the real better-auth: {reason}")
     node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("Node.js is not installed: install Node 20+ to run the real better-auth")
     environment = {k: v for k, v in os.environ.items() if k not in ("BETTER_AUTH_SECRET", "AUTH_SECRET")}
     completed = subprocess.run([node, str(SCRIPT)], env={**environment, **env}, capture_output=True, text=True,
                                timeout=120, cwd=SCRIPT.parent)
