@@ -21,7 +21,7 @@ from starlette.routing import Route
 from playground.issuer.bodies import JSON_ONLY, read_body
 from playground.issuer.config import IssuerConfig
 from playground.issuer.cookies import parse_cookie_header
-from playground.issuer.endpoints import MEDIA_TYPES, ROUTES, origin_check
+from playground.issuer.endpoints import BODILESS, MEDIA_TYPES, ROUTES, origin_check
 from playground.issuer.errors import AuthError, EmptyError, not_found
 from playground.issuer.exchange import Exchange
 from playground.issuer.http import BASE_PATH, bearer_hook, build_response, log, request_origin, with_headers
@@ -47,7 +47,8 @@ def create_app(config: IssuerConfig) -> Starlette:
                             origin=config.origin or own_origin, request_origin=own_origin)
         try:
             if request.method == "POST":
-                exchange.body = await read_body(request, MEDIA_TYPES.get(route, JSON_ONLY))
+                if route not in BODILESS:
+                    exchange.body = await read_body(request, MEDIA_TYPES.get(route, JSON_ONLY))
                 origin_check(issuer, exchange)
             bearer_hook(issuer, headers, cookies)
             result = await handler(issuer, exchange)

@@ -27,6 +27,9 @@ Handler = Callable[[Issuer, Exchange], Awaitable[Any]]
 
 #: better-call's allowedMediaTypes: the router allows JSON only, sign-in/up also accept forms.
 MEDIA_TYPES = {"/sign-in/email": FORM_OR_JSON, "/sign-up/email": FORM_OR_JSON}
+#: Endpoints declared with ``disableBody: true`` (``api/routes/session.mjs``): their body is never
+#: read, so its content type cannot be refused.
+BODILESS = {"/get-session"}
 
 
 def origin_check(issuer: Issuer, exchange: Exchange) -> None:

@@ -377,3 +377,28 @@ def test_passwords_are_compared_after_nfkc(pool):
         return observed
 
     conforms(pool, "default", scenario)
+
+
+def test_routes_methods_and_csrf_order(pool):
+    """Which check answers first when several fail: the body's media type, the origin check (on
+    every POST, with the query's callbackURL), the route and the method."""
+    paths = ["get-session", "sign-out", "sign-in/email", "token", "nope", "jwks", "ok"]
+    header_sets = {
+        "nothing": {},
+        "cookie, foreign Origin": {"cookie": "a=b", "origin": "http://evil.example"},
+        "cookie, no Origin": {"cookie": "a=b"},
+        "cookie, Origin null": {"cookie": "x=y", "origin": "null"},
+        "text/plain": {"content-type": "text/plain"},
+        "text/plain, cookie, foreign Origin": {"cookie": "a=b", "content-type": "text/plain", "origin": "http://evil.example"},
+    }
+
+    def scenario(target):
+        observed = {}
+        with target.client(origin=False) as client:
+            for path, method, (label, headers) in itertools.product(paths, ("POST", "GET", "PUT"), header_sets.items()):
+                response = client.request(method, f"{AUTH}/{path}?callbackURL=//evil", headers=headers,
+                                          content=None if method == "GET" else b"{}")
+                observed[f"{method} /{path}, {label}"] = observe.normalise(observe.exchange(response), target.base_url)
+        return observed
+
+    conforms(pool, "default", scenario)
