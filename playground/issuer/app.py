@@ -24,7 +24,15 @@ from playground.issuer.cookies import parse_cookie_header
 from playground.issuer.endpoints import BODILESS, MEDIA_TYPES, ROUTES, origin_check
 from playground.issuer.errors import AuthError, EmptyError, not_found
 from playground.issuer.exchange import Exchange
-from playground.issuer.http import BASE_PATH, bearer_hook, build_response, log, request_origin, with_headers
+from playground.issuer.http import (
+    BASE_PATH,
+    bearer_hook,
+    build_response,
+    log,
+    node_headers,
+    request_origin,
+    with_headers,
+)
 from playground.issuer.state import Issuer
 from playground.issuer.teaching_routes import TeachingControls
 from playground.issuer.teaching_routes import routes as teaching_routes
@@ -40,7 +48,7 @@ def create_app(config: IssuerConfig) -> Starlette:
         handler = ROUTES.get((request.method, route)) if path.startswith(BASE_PATH + "/") else None
         if handler is None:
             return not_found()
-        headers = {k.lower(): v for k, v in request.headers.items()}
+        headers = node_headers(request)
         cookies = parse_cookie_header(headers.get("cookie", ""))
         own_origin = request_origin(request)
         exchange = Exchange(request=request, headers=headers, cookies=cookies,

@@ -25,8 +25,34 @@ from playground.issuer.state import Issuer
 BASE_PATH = "/api/auth"
 #: Node's ``checkInvalidHeaderChar`` (lib/_http_common.js).
 _INVALID_HEADER_CHAR = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
+#: Request headers of which Node keeps the first when a request repeats them
+#: (``matchKnownFields`` in lib/_http_incoming.js); it joins any other repeat with ", ", and
+#: repeated Cookie headers with "; ".
+_FIRST_WINS = frozenset({
+    "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host",
+    "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
+    "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+})
 
 log = logging.getLogger("playground.issuer")
+
+
+def node_headers(request: Request) -> dict[str, str]:
+    """The request headers by lower-case name, repeats merged the way Node's ``http`` merges them.
+
+    A repeated ``Origin`` becomes ``"a, b"`` (which no trusted origin matches), a repeated
+    ``Referer`` or ``Authorization`` counts by its first value, repeated ``Cookie`` headers all count.
+    """
+    merged: dict[str, str] = {}
+    for raw_name, raw_value in request.headers.raw:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name not in merged:
+            merged[name] = value
+        elif name == "cookie":
+            merged[name] += "; " + value
+        elif name not in _FIRST_WINS:
+            merged[name] += ", " + value
+    return merged
 
 
 def bearer_hook(issuer: Issuer, headers: dict[str, str], cookies: dict[str, str]) -> None:

@@ -402,3 +402,50 @@ def test_routes_methods_and_csrf_order(pool):
         return observed
 
     conforms(pool, "default", scenario)
+
+
+def test_repeated_headers(pool):
+    """A header sent twice counts as Node's ``http`` counts it: some keep the first value
+    (Authorization, Referer, Content-Type, User-Agent), Origin values are joined (and then match
+    no trusted origin), Cookie headers all count."""
+
+    def scenario(target):
+        jar, signed, _ = signed_in_cookies(target)
+        session = f"better-auth.session_token={jar['better-auth.session_token']}"
+        own, evil = target.base_url, "http://evil.example"
+        login = json.dumps(sign_in_body(target)).encode()
+        cases = {
+            "two Origins, own first": ("POST", "sign-out", [("origin", own), ("origin", evil), ("cookie", "a=b")]),
+            "two Origins, foreign first": ("POST", "sign-out", [("origin", evil), ("origin", own), ("cookie", "a=b")]),
+            "two Referers, foreign first": ("POST", "sign-out", [("referer", evil + "/"), ("referer", own + "/"),
+                                                                  ("cookie", "a=b")]),
+            "two Referers, own first": ("POST", "sign-out", [("referer", own + "/"), ("referer", evil + "/"),
+                                                              ("cookie", "a=b")]),
+            "two Cookie headers": ("GET", "get-session", [("cookie", "a=b"), ("cookie", session)]),
+            "two Cookie headers, session first": ("GET", "get-session", [("cookie", session), ("cookie", "a=b")]),
+            "two Authorizations, good first": ("GET", "get-session", [("authorization", f"Bearer {signed}"),
+                                                                      ("authorization", "Bearer x.y")]),
+            "two Authorizations, bad first": ("GET", "get-session", [("authorization", "Bearer x.y"),
+                                                                     ("authorization", f"Bearer {signed}")]),
+            "two Content-Types, text first": ("POST", "sign-in/email", [("content-type", "text/plain"),
+                                                                        ("content-type", "application/json")]),
+            "two Content-Types, JSON first": ("POST", "sign-in/email", [("content-type", "application/json"),
+                                                                        ("content-type", "text/plain")]),
+            "two Sec-Fetch-Sites": ("POST", "sign-in/email", [("sec-fetch-site", "cross-site"),
+                                                              ("sec-fetch-site", "same-origin"),
+                                                              ("sec-fetch-mode", "navigate"),
+                                                              ("content-type", "application/json")]),
+        }
+        observed = {}
+        for case, (method, path, headers) in cases.items():
+            with target.client(origin=False) as client:
+                response = client.request(method, f"{AUTH}/{path}", headers=headers,
+                                          content=login if method == "POST" else None)
+                observed[case] = observe.normalise(observe.exchange(response), target.base_url)
+        with target.client(origin=False) as client:
+            client.post(f"{AUTH}/sign-in/email", content=login,
+                        headers=[("content-type", "application/json"), ("user-agent", "first"), ("user-agent", "second")])
+            observed["the session records the first User-Agent"] = client.get(f"{AUTH}/get-session").json()["session"]["userAgent"]
+        return observed
+
+    conforms(pool, "default", scenario)
