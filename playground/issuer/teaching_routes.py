@@ -105,8 +105,8 @@ def guard(request: Request, token: str) -> Response | None:
     own = {f"127.0.0.1:{port}", f"localhost:{port}"}
     if request.headers.get("host", "").lower() not in own:
         return _refuse(403, "FOREIGN_HOST", f"teaching controls answer only to Host {sorted(own)} (DNS rebinding?)")
-    origin = request.headers.get("origin")
-    if origin is not None and origin.lower() not in {f"http://{h}" for h in own}:
+    # Every Origin counts (Node joins repeated ones, which then match nothing).
+    if any(origin.lower() not in {f"http://{h}" for h in own} for origin in request.headers.getlist("origin")):
         return _refuse(403, "FOREIGN_ORIGIN", "teaching controls refuse requests from other web origins")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given:

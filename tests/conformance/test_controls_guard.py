@@ -59,6 +59,13 @@ def test_teaching_controls_refuse_strangers(pool, kind):
             if status == 401 and code == "CONTROLS_TOKEN_INVALID" and 'error="invalid_token"' not in \
                     response.headers.get("www-authenticate", ""):
                 failures.append(f"{name}: a wrong token's challenge must say invalid_token")
+        # A second, foreign Origin behind the own one is still a foreign request.
+        port = target.url.rsplit(":", 1)[1]
+        twice = client.post("/__playground/tokens", content=b"{}", headers=[
+            ("authorization", f"Bearer {target.server.controls_token}"), ("content-type", "application/json"),
+            ("origin", f"http://127.0.0.1:{port}"), ("origin", "http://attacker.example")])
+        if twice.status_code != 403:
+            failures.append(f"own then foreign Origin: expected 403, got {twice.status_code}")
     assert not failures, f"{target.label}:\n  " + "\n  ".join(failures)
 
 
