@@ -94,6 +94,8 @@ class TeachingControls:
         return pyjwt.encode(payload, key, algorithm=algorithm, headers={"typ": None})
 
 
+#: 9999-12-31T23:59:59Z: the last instant an ISO 8601 date (and Python's datetime) can print.
+LAST_PRINTABLE_SECOND = 253_402_300_800
 #: Generous for any real control body (claims of a token); larger ones are refused unparsed.
 MAX_BODY_BYTES = 64 << 10
 REALM = 'Bearer realm="playground teaching controls"'
@@ -141,6 +143,9 @@ def routes(controls: TeachingControls, token: str) -> list[Route]:
         seconds = body.get("seconds")
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
             return _bad("seconds must be a finite number")
+        # Dates must stay printable (ISO 8601 years 1970-9999), or every later request fails.
+        if not 0 <= controls.state()["now"] + seconds < LAST_PRINTABLE_SECOND:
+            return _bad("seconds would move the clock outside the years 1970-9999")
         return JSONResponse(controls.shift_clock(seconds))
 
     async def rotate(request: Request) -> Response:
