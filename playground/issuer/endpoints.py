@@ -32,11 +32,18 @@ MEDIA_TYPES = {"/sign-in/email": FORM_OR_JSON, "/sign-up/email": FORM_OR_JSON}
 BODILESS = {"/get-session"}
 
 
+def query_of(exchange: Exchange) -> dict[str, str | list[str]]:
+    """The query string as better-call builds it: one value a string, a repeated name a list."""
+    params = exchange.request.query_params
+    return {name: values[0] if len(values) == 1 else values
+            for name in params for values in [params.getlist(name)]}
+
+
 def origin_check(issuer: Issuer, exchange: Exchange) -> None:
     """``originCheckMiddleware`` (``api/middlewares/origin-check.mjs``): every POST, before its schema."""
     trusted = issuer.trusted_origins(exchange)
     origins.validate_origin(exchange.headers, trusted, force=False, request_origin=exchange.request_origin)
-    origins.validate_redirect_urls(exchange.body, exchange.request.query_params, trusted)
+    origins.validate_redirect_urls(exchange.body, query_of(exchange), trusted)
 
 
 def form_csrf(issuer: Issuer, exchange: Exchange) -> None:
@@ -105,8 +112,9 @@ async def sign_out(issuer: Issuer, exchange: Exchange) -> Any:
 
 
 def session_flags(exchange: Exchange) -> dict[str, bool]:
-    """``getSessionQuerySchema``: ``z.coerce.boolean()``, so any non-empty value is true ("false" too)."""
-    query = exchange.request.query_params
+    """``getSessionQuerySchema``: ``z.coerce.boolean()``, so any non-empty value is true ("false"
+    too, and a repeated parameter: a list)."""
+    query = query_of(exchange)
     return {"disable_cookie_cache": bool(query.get("disableCookieCache")),
             "disable_refresh": bool(query.get("disableRefresh"))}
 

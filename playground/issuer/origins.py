@@ -203,11 +203,12 @@ def validate_form_csrf(headers: Mapping[str, str], trusted: list[str], *, reques
         validate_origin(headers, trusted, force=True, request_origin=request_origin)
 
 
-def validate_redirect_urls(body: object, query: Mapping[str, str], trusted: list[str]) -> None:
+def validate_redirect_urls(body: object, query: Mapping[str, object], trusted: list[str]) -> None:
     """The redirect half of ``originCheckMiddleware``: run on every POST, before the body's schema.
 
-    ``callbackURL`` comes from the body or else the query string; a non-string is a 400 (the
-    schema has not run yet), an untrusted one a 403 named after the field.
+    ``callbackURL`` comes from the body or else the query string (``query`` as better-call
+    builds it: a repeated parameter is a list); a non-string is a 400 (the schema has not run
+    yet), an untrusted one a 403 named after the field.
     """
     fields = body if isinstance(body, dict) else {}
     for key, label, code in REDIRECT_FIELDS:

@@ -174,13 +174,16 @@ def test_redirect_urls_in_the_query(pool):
     urls = ["/ok", "//evil.example", "/\\evil.example", "https://evil.example", "http://app.example/x", ""]
     cases = {f"{path} ?callbackURL={url!r}": (path, url) for path in ("sign-in/email", "sign-out") for url in urls}
     cases["sign-in body wins over query"] = ("sign-in/email", "https://evil.example", "/ok")
+    cases["repeated callbackURL (a list)"] = ("sign-out", "/ok&callbackURL=%2Fok")
+    cases["repeated callbackURL, one foreign"] = ("sign-in/email", "/ok&callbackURL=%2F%2Fevil.example")
 
     def send(target, client, case):
         path, url, *in_body = case
         body = sign_in_body(target) if path == "sign-in/email" else {}
         if in_body:
             body["callbackURL"] = in_body[0]
-        return observe_post(target, client, path, body, query=f"?callbackURL={quote(url, safe='')}")
+        encoded = url if "&" in url else quote(url, safe="")  # the repeated cases come pre-encoded
+        return observe_post(target, client, path, body, query=f"?callbackURL={encoded}")
 
     conforms(pool, "default", lambda t: run_table(t, cases, send))
 
@@ -336,6 +339,8 @@ def test_session_query_flags_and_stray_cookies(pool, option_set):
                 "disableRefresh=true": ("?disableRefresh=true", cookie_header(jar)),
                 "both flags": ("?disableRefresh=1&disableCookieCache=1", cookie_header(jar)),
                 "unknown query": ("?foo=bar", cookie_header(jar)),
+                "repeated empty flags": ("?disableCookieCache=&disableCookieCache=&disableRefresh=&disableRefresh=",
+                                         cookie_header(jar)),
                 "cache cookie without a session cookie": (
                     "", cookie_header(jar, **{"better-auth.session_token": None, "better-auth.session_data": "x"})),
                 "garbage cache cookie": ("", cookie_header(jar, **{"better-auth.session_data": "garbage"})),
