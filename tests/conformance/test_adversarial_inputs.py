@@ -454,3 +454,32 @@ def test_repeated_headers(pool):
         return observed
 
     conforms(pool, "default", scenario)
+
+
+FORMS = {
+    "sign-up": ("sign-up/email", "name=L&email=EMAIL&password=PW"),
+    "sign-up, rememberMe=false (a string)": ("sign-up/email", "name=L&email=EMAIL&password=PW&rememberMe=false"),
+    "sign-up, foreign callbackURL": ("sign-up/email", "name=L&email=EMAIL&password=PW&callbackURL=%2F%2Fevil"),
+    "sign-up, profile fields": ("sign-up/email", "name=L&email=EMAIL&password=PW&image=x&softwareBackground=y"),
+    "sign-up, array-style key": ("sign-up/email", "name=L&email[]=EMAIL&password=PW"),
+    "sign-up, role": ("sign-up/email", "name=L&email=EMAIL&password=PW&role=admin"),
+    "sign-in, rememberMe=false (a string)": ("sign-in/email", "email=ada%40example.com&password=PW&rememberMe=false"),
+    "sign-in, callbackURL": ("sign-in/email", "email=ada%40example.com&password=PW&callbackURL=%2Fok"),
+    "sign-in, semicolon separator": ("sign-in/email", "email=ada%40example.com;password=PW"),
+    "sign-in, UTF-8 email": ("sign-in/email", "email=%C3%A4%40example.com&password=PW"),
+    "sign-in, invalid UTF-8": ("sign-in/email", "email=%FF%40example.com&password=PW"),
+    "sign-in, only separators": ("sign-in/email", "&&&"),
+    "sign-in, bare =": ("sign-in/email", "="),
+}
+
+
+def test_form_bodies(pool):
+    """``application/x-www-form-urlencoded`` sign-ins and sign-ups: every value is a string."""
+    from urllib.parse import quote
+
+    def send(target, client, case):
+        path, form = case
+        form = form.replace("EMAIL", quote(unique_email())).replace("PW", quote(target.demo_password))
+        return observe_post(target, client, path, form.encode(), content_type="application/x-www-form-urlencoded")
+
+    conforms(pool, "default", lambda t: run_table(t, FORMS, send))
