@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -169,8 +170,6 @@ def test_redirect_url_matrix_on_sign_out(pool):
 
 
 def test_redirect_urls_in_the_query(pool):
-    from urllib.parse import quote
-
     urls = ["/ok", "//evil.example", "/\\evil.example", "https://evil.example", "http://app.example/x", ""]
     cases = {f"{path} ?callbackURL={url!r}": (path, url) for path in ("sign-in/email", "sign-out") for url in urls}
     cases["sign-in body wins over query"] = ("sign-in/email", "https://evil.example", "/ok")
@@ -475,8 +474,6 @@ FORMS = {
 
 def test_form_bodies(pool):
     """``application/x-www-form-urlencoded`` sign-ins and sign-ups: every value is a string."""
-    from urllib.parse import quote
-
     def send(target, client, case):
         path, form = case
         form = form.replace("EMAIL", quote(unique_email())).replace("PW", quote(target.demo_password))
