@@ -59,27 +59,36 @@ class Timeline:
 
 def measure(probes: Sequence[Probe], offsets: Sequence[float], *, now: Callable[[], float],
             advance: Callable[[float], None], events: Mapping[float, tuple[str, Callable[[], None]]] = {},
-            issuer_horizon: float | None = None) -> Timeline:
-    """Ask every probe at every offset (seconds after ``now()`` at the call), in time order.
+            issuer_horizon: float | None = None, start: float | None = None) -> Timeline:
+    """Ask every probe at every offset (seconds after ``start``), in time order.
 
-    ``advance(seconds)`` moves time forward (``pg.advance``); ``events[t] = (name, action)`` runs
-    ``action`` once time reaches ``t``, before the probes of that moment. ``issuer_horizon``: with
+    ``start``: the moment offsets count from, on the ``now()`` clock (default: ``now()`` at the
+    call); pass the credentials' issue time (a JWT's ``iat``) when real seconds pass before
+    measuring. ``advance(seconds)`` moves time forward (``pg.advance``); ``events[t] = (name,
+    action)`` runs ``action`` once time reaches ``t``, before the probes of that moment. ``issuer_horizon``: with
     an auth server whose clock cannot move, the last offset at which ``issuer_clock`` probes are
     still true to the timeline (``None``: its clock moves with ``advance``, measure them all).
     """
     if list(offsets) != sorted(set(offsets)) or not offsets or offsets[0] < 0:
         raise ValueError("offsets must be non-negative, distinct and in increasing order")
-    start = now()
+    start = now() if start is None else start
     pending = sorted(events.items())
     answers: dict[str, list[bool | None]] = {probe.label: [] for probe in probes}
     if len(answers) != len(probes):
         raise ValueError("probe labels must be distinct")
+
+    def move_to(offset: float) -> None:
+        step = start + offset - now()
+        if step < 0:
+            raise ValueError(f"{offset} s after start has already passed: time can only move forward")
+        advance(step)
+
     for offset in offsets:
         while pending and pending[0][0] <= offset:
             at, (_, action) = pending.pop(0)
-            advance(start + at - now())
+            move_to(at)
             action()
-        advance(start + offset - now())
+        move_to(offset)
         for probe in probes:
             unmeasurable = probe.issuer_clock and issuer_horizon is not None and offset > issuer_horizon
             answers[probe.label].append(None if unmeasurable else bool(probe.accepted()))

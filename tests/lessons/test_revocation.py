@@ -46,6 +46,16 @@ def test_the_table_shows_moments_answers_and_events():
         "| a | ✓ | ✗ |", "| b | ✗ | – |", "", "Events: 1:00 sign-out."]
 
 
+def test_offsets_count_from_an_explicit_start_in_the_past():
+    clock = Clock.frozen(1000)
+    issued_at = 990  # real seconds passed between issuing the credential and measuring
+    timeline = measure([Probe("jwt", lambda: clock.now() < issued_at + 900)], [30, 899, 901],
+                       now=clock.now, advance=clock.shift, start=issued_at)
+    assert timeline.rows == {"jwt": (True, True, False)} and clock.now() == issued_at + 901
+    with pytest.raises(ValueError, match="already passed"):
+        measure([Probe("a", lambda: True)], [5], now=clock.now, advance=clock.shift, start=clock.now() - 10)
+
+
 @pytest.mark.parametrize("offsets", [[], [5, 1], [0, 0], [-1, 2]])
 def test_offsets_must_be_increasing_and_non_negative(offsets):
     clock = Clock.frozen(0)
