@@ -24,10 +24,12 @@ lab: setup
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
-# The package tests without the notebooks, the real Better Auth (Node) and the browser (Chromium):
-# naming `tests` replaces the configured testpaths, so nbval collects no notebook.
+# The package tests without what is slow: the notebooks (nbval, and the tooling tests that execute
+# them), the real Better Auth (Node), the browser (Chromium), the checker's end-to-end grading and
+# the exported backend's fresh venv. Naming `tests` replaces the configured testpaths (no nbval).
+FAST_SKIPS := --ignore=tests/test_notebooks_tooling.py --ignore=tests/check --ignore=tests/backend/test_export_backend.py
 test-fast: $(STAMPS)/python
-	$(BIN)/python -m pytest -n auto --dist loadscope -q tests -m "not node and not browser"
+	$(BIN)/python -m pytest -n auto --dist loadscope -q tests -m "not node and not browser" $(FAST_SKIPS)
 
 # The playground outside Jupyter, with the venv's Python (no need to activate it); Ctrl-C stops it.
 # Another issuer or ports: make serve SERVE_ARGS="--issuer better-auth --auth-port 3000 --api-port 8000"

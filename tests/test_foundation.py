@@ -150,6 +150,9 @@ def test_make_test_runs_no_benchmark_and_test_fast_runs_no_notebook():
     declared = {marker.split(":")[0] for marker in _pyproject()["tool"]["pytest"]["ini_options"]["markers"]}
     expression = re.search(r'-m "([^"]+)"', fast).group(1)
     assert set(re.findall(r"not (\w+)", expression)) == {"node", "browser"} <= declared
+    # Each slow path it leaves out must still exist: a renamed one would otherwise run again, unseen.
+    skipped = re.findall(r"--ignore=(\S+)", makefile)
+    assert skipped and all((ROOT / path).exists() for path in skipped), skipped
 
 
 def test_readme_holds_the_benchmark_table_between_its_markers_once():
