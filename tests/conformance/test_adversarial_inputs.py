@@ -7,8 +7,8 @@ observations case by case, so a divergence names its case (``$.<case>.status: ex
 group keeps the suite fast. Groups: redirect URLs (``callbackURL`` and the other redirect fields,
 in the body and the query), ``Origin``/``Referer`` forms, email forms, names and passwords,
 extra and mistyped fields, raw bodies (content types, charsets, encodings, JSON oddities), the
-forms of a credential (cookies and ``Authorization`` headers), and get-session's query flags
-and stray cookies.
+forms of a credential (cookies and ``Authorization`` headers), get-session's query flags and
+stray cookies, repeated headers, and hypothesis-generated bodies.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import json
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from . import observe
 from .compare import conforms
@@ -480,3 +482,28 @@ def test_form_bodies(pool):
         return observe_post(target, client, path, form.encode(), content_type="application/x-www-form-urlencoded")
 
     conforms(pool, "default", lambda t: run_table(t, FORMS, send))
+
+
+_SCALARS = (st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats(allow_nan=False, allow_infinity=False)
+            | st.text(max_size=12))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+_FIELDS = st.sampled_from(["name", "email", "password", "image", "callbackURL", "rememberMe", "role",
+                           "softwareBackground", "redirectTo", "errorCallbackURL", "unknown"])
+_PLAUSIBLE = st.sampled_from(["ada@example.com", "a@b.co", "/ok", "//evil.example", "http://app.example/x",
+                              "longenough-password"])
+BODIES = st.dictionaries(_FIELDS, _VALUES | _PLAUSIBLE, max_size=6) | _VALUES
+
+
+@settings(max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(body=BODIES, path=st.sampled_from(["sign-in/email", "sign-up/email", "sign-out"]))
+def test_generated_json_bodies(pool, body, path):
+    """Hypothesis-generated bodies (mistyped, nested, plausible and hostile values in the fields
+    the endpoints and the origin check read): the same answer from both servers."""
+    raw = json.dumps(body).encode()
+    conforms(pool, "default", lambda target: _post_fresh(target, path, raw), what=f"POST /{path} {raw[:120]!r}")
+
+
+def _post_fresh(target, path: str, raw: bytes) -> dict:
+    with target.client() as client:
+        return observe_post(target, client, path, raw)
