@@ -32,9 +32,10 @@ class TeachingControls:
         """``{"now": the issuer's epoch seconds, "keys": every key, retired ones included}``."""
         return self._call("GET", "/state")
 
-    def rotate_keys(self) -> str:
-        """Retire the signing key now (it stays in the JWKS for the grace period); the new kid."""
-        return self._call("POST", "/keys/rotate", json={})["kid"]
+    def rotate_keys(self, *, keep_old: bool = True) -> str:
+        """Retire the signing key now; the new kid. The old key stays in the JWKS for the grace
+        period, or leaves it at once with ``keep_old=False`` (a key rotated out)."""
+        return self._call("POST", "/keys/rotate", json={"keepOld": keep_old})["kid"]
 
     def mint_token(self, email: str = "ada@example.com", *, claims: dict[str, Any] | None = None,
                    drop: list[str] | tuple[str, ...] = (), algorithm: str = "jwks") -> str:

@@ -203,9 +203,22 @@ async function handleTeachingControl(req, res) {
     });
   }
   if (route === "POST /__playground/keys/rotate") {
-    // Retire every current key now (it stays in /jwks for the grace period) and make a new one.
+    // Retire every current key now (it stays in /jwks for the grace period) and make a new one;
+    // {"keepOld": false} backdates the expiry past the grace period, so old keys leave /jwks at once
+    // (plugins/jwt/index.mjs lists a key while expiresAt + gracePeriod > now).
+    let body;
+    try {
+      body = JSON.parse((await readBody(req)) || "{}");
+    } catch {
+      body = null;
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body)) return badRequest(res, "body must be a JSON object");
+    const keepOld = body.keepOld ?? true;
+    if (typeof keepOld !== "boolean") return badRequest(res, "keepOld must be true or false");
+    const graceMs = (jwtPluginOptions.jwks?.gracePeriod ?? 2592e3) * 1e3;
     const now = new Date();
-    for (const key of db.jwks) if (!key.expiresAt || key.expiresAt > now) key.expiresAt = now;
+    const retiredAt = keepOld ? now : new Date(now.getTime() - graceMs - 1000);
+    for (const key of db.jwks) if (!keepOld || !key.expiresAt || key.expiresAt > now) key.expiresAt = retiredAt;
     const key = await createJwk({ context }, jwtPluginOptions);
     return sendJson(res, 200, { kid: key.id });
   }

@@ -36,10 +36,13 @@ class Outcome:
     #: Why it failed (or why it does not apply), in one line.
     detail: str = ""
     applicable: bool = True
+    #: The request that decided a failure (the report shows it first).
+    culprit: Exchange | None = None
 
     @property
     def server_error(self) -> Exchange | None:
-        return next((e for e in self.exchanges if e.status >= 500), None)
+        """A 5xx, or no answer at all: any input that crashes or hangs the app."""
+        return next((e for e in self.exchanges if e.status >= 500 or e.status == NO_ANSWER), None)
 
 
 @dataclass(frozen=True)
@@ -54,21 +57,32 @@ class Case:
     needs: tuple[Need, ...] = ()
 
 
+#: ``Exchange.status`` of a request the app never answered (it hung past the checker's timeout).
+NO_ANSWER = 0
+
+
 def is_accepted(exchange: Exchange) -> bool:
-    return 200 <= exchange.status < 400
+    """A 2xx: the app served the request. (A redirect serves nothing; the baseline catches routes
+    that only redirect.)"""
+    return 200 <= exchange.status < 300
 
 
 def is_rejected(exchange: Exchange) -> bool:
-    """A 4xx: the request was refused, whatever the exact status (exact wording is advisory)."""
-    return 400 <= exchange.status < 500
+    """A 3xx or 4xx: the request was not served, whatever the exact status (exact wording is advisory)."""
+    return 300 <= exchange.status < 500
+
+
+def _verdict(exchange: Exchange) -> str:
+    if exchange.status == NO_ANSWER:
+        return "hung on"
+    return "crashed on" if exchange.status >= 500 else "accepted"
 
 
 def all_rejected(exchanges: Iterable[Exchange]) -> Outcome:
     exchanges = list(exchanges)
     for exchange in exchanges:
         if not is_rejected(exchange):
-            verdict = "crashed on" if exchange.status >= 500 else "accepted"
-            return Outcome(False, exchanges, f"{verdict} {exchange.sent} ({exchange.got})")
+            return Outcome(False, exchanges, f"{_verdict(exchange)} {exchange.sent} ({exchange.got})", culprit=exchange)
     return Outcome(True, exchanges)
 
 
@@ -76,7 +90,8 @@ def all_accepted(exchanges: Iterable[Exchange]) -> Outcome:
     exchanges = list(exchanges)
     for exchange in exchanges:
         if not is_accepted(exchange):
-            return Outcome(False, exchanges, f"refused {exchange.sent} ({exchange.got})")
+            verb = "hung on" if exchange.status == NO_ANSWER else "crashed on" if exchange.status >= 500 else "refused"
+            return Outcome(False, exchanges, f"{verb} {exchange.sent} ({exchange.got})", culprit=exchange)
     return Outcome(True, exchanges)
 
 

@@ -72,12 +72,16 @@ def main(argv: list[str] | None = None) -> int:
         for case in CASES:
             console.print(f"{case.id:40} {case.weight:9} {escape(case.title)}")
         return 0
+    config = None
     try:
         config = _config(args)
         report = run(config)
+    except KeyboardInterrupt:
+        errors.print("interrupted: the issuer and the app were stopped")
+        return 130
     except SetupProblem as problem:
         _print(console, problem.report)
-        if config.junit_xml:
+        if config is not None and config.junit_xml:
             problem.report.write_junit(config.junit_xml)
         errors.print(f"error: {escape(str(problem))}", style="bold red")
         return 2

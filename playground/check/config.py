@@ -8,9 +8,10 @@ Every problem with it is a ``UsageError`` with one line that says what to change
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,14 @@ class CheckConfig:
             raise UsageError("--owner must contain {user_id}, e.g. '/api/users/{user_id}/profile'")
         if self.issuer not in ISSUERS:
             raise UsageError(f"--issuer must be one of {', '.join(ISSUERS)}, not {self.issuer!r}")
-        if self.api_url is not None and not str(self.api_url).startswith(("http://", "https://")):
-            raise UsageError(f"--api-url must be an http(s) URL, not {self.api_url!r}")
+        if self.api_url is not None and not _is_http_url(self.api_url):
+            raise UsageError(f"--api-url must be an http(s) URL such as http://127.0.0.1:8000, not {self.api_url!r}")
+        if self.junit_xml is not None:
+            if not isinstance(self.junit_xml, str) or not self.junit_xml:
+                raise UsageError(f"--junit-xml must be a file path, not {self.junit_xml!r}")
+            folder = Path(self.junit_xml).resolve().parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK):
+                raise UsageError(f"--junit-xml {self.junit_xml}: {folder} is not a writable directory")
         if self.frontend_origin is not None and not str(self.frontend_origin).startswith(("http://", "https://")):
             raise UsageError(f"--frontend-origin must be an origin such as http://localhost:5173, not {self.frontend_origin!r}")
         if not 0 <= self.auth_port <= 65535:
@@ -79,14 +86,34 @@ class CheckConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def _is_http_url(value: object) -> bool:
+    import httpx
+
+    try:
+        url = httpx.URL(str(value))
+    except httpx.InvalidURL:
+        return False
+    return isinstance(value, str) and url.scheme in ("http", "https") and bool(url.host)
+
+
+#: The type each setting must have when it comes from a TOML file.
+TOML_TYPES: dict[str, type | tuple[type, ...]] = {
+    "protected": str, "app": str, "factory": bool, "api_url": str, "owner": str, "admin": str, "public": str,
+    "frontend_origin": str, "env": dict, "issuer": str, "auth_port": int, "leeway": (int, float),
+    "allow": list, "only": list, "strict": bool, "junit_xml": str,
+}
+
+
 def check_placeholders(value: str) -> None:
     try:
-        value.format_map({name: "" for name in PLACEHOLDERS})
-    except KeyError as exc:
-        raise UsageError(f"--env value {value!r} uses {{{exc.args[0]}}}; the placeholders are "
-                         + ", ".join("{" + p + "}" for p in PLACEHOLDERS)) from None
-    except (ValueError, IndexError):
+        fields_used = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value)
+                       if name is not None]
+    except ValueError:
         raise UsageError(f"--env value {value!r} has an unbalanced '{{' or '}}' (write {{{{ for a literal brace)") from None
+    for name, spec, conversion in fields_used:
+        if name not in PLACEHOLDERS or spec or conversion:
+            raise UsageError(f"--env value {value!r} uses {{{name}}}; the placeholders are "
+                             + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + " (write {{ for a literal brace)")
 
 
 def fill_placeholders(env: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
@@ -106,19 +133,27 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 def load_toml(path: str | Path) -> dict[str, Any]:
     """The settings of a TOML file, keyed like ``CheckConfig``'s fields."""
     try:
-        data = tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read --config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--config {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"--config {path} is not valid TOML: {exc}") from None
     data = {key.replace("-", "_"): value for key, value in data.items()}
-    known = {f.name for f in fields(CheckConfig)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - set(TOML_TYPES))
     if unknown:
-        raise UsageError(f"--config {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise UsageError(f"--config {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(TOML_TYPES))}")
+    for name, value in data.items():
+        expected = TOML_TYPES[name]
+        # bool is an int in Python: a port or a leeway of `true` is refused too.
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
+            raise UsageError(f"--config {path}: {name} must be a {names.replace('dict', 'table').replace('list', 'list of case ids')}, "
+                             f"not {value!r}")
     for name in ("allow", "only"):
         if name in data:
+            if not all(isinstance(item, str) for item in data[name]):
+                raise UsageError(f"--config {path}: {name} must be a list of case ids (strings)")
             data[name] = tuple(data[name])
-    if "env" in data and not isinstance(data["env"], dict):
-        raise UsageError(f"--config {path}: env must be a table ([env] NAME = \"VALUE\")")
     return data

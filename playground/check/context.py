@@ -17,7 +17,11 @@ import httpx
 
 from playground.auth_server import AuthServer
 
+from .case import NO_ANSWER
+
 ADA, GRACE = "ada@example.com", "grace@example.com"  # the seeded demo users: ada is an admin
+#: Seconds the checker waits for the app's answer to one request (longer is a hang, a finding).
+REQUEST_TIMEOUT = 15.0
 
 
 class TargetUnreachableError(Exception):
@@ -39,9 +43,11 @@ class Exchange:
 
     @property
     def got(self) -> str:
+        if self.status == 0:
+            return self.body
         text = f"{self.status}"
         if self.reason:
-            text += f" {self.reason}"
+            text += f" {_shorten(self.reason, 60)}"
         elif self.body:
             text += f" {_shorten(self.body, 80)}"
         return text
@@ -59,7 +65,8 @@ class Identity:
 
 class Context:
     def __init__(self, issuer: AuthServer, client: httpx.Client, *, protected: str, owner: str | None,
-                 admin: str | None, public: str | None, frontend_origin: str | None, leeway: float) -> None:
+                 admin: str | None, public: str | None, frontend_origin: str | None, leeway: float,
+                 external: bool = False) -> None:
         self.issuer = issuer
         self.client = client
         self.protected = protected
@@ -68,10 +75,14 @@ class Context:
         self.public = public
         self.frontend_origin = frontend_origin
         self.leeway = leeway
+        #: The target is a server started elsewhere (--api-url), not built for this run.
+        self.external = external
         self.exchanges: list[Exchange] = []
         self.ada = self._sign_in(ADA)
         self.grace = self._sign_in(GRACE)
         self._kid: str | None = None
+        #: A token whose key key-rotated-in removed from the JWKS (for key-rotated-out).
+        self.retired_token: str | None = None
 
     # --- the issuer -----------------------------------------------------------------------
 
@@ -136,12 +147,21 @@ class Context:
                 break
             except httpx.LocalProtocolError as exc:  # the checker built a request HTTP cannot carry
                 raise ValueError(f"cannot send {describe!r}: {exc}") from None
+            except httpx.TimeoutException:
+                # An input that hangs the app is a finding of the case that sent it, not a setup problem.
+                return self._record(Exchange(method=method, path=path, sent=describe or "a request", status=NO_ANSWER,
+                                             reason=None, www_authenticate=None, headers=httpx.Headers(),
+                                             body=f"no answer within {REQUEST_TIMEOUT:.0f} s"))
             except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
                 # A server closes a kept-alive connection after a crash (a 500): retry once on a new one.
                 if attempt == 2:
-                    raise TargetUnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
+                    raise TargetUnreachableError(f"the app stopped answering: {method} {path}: "
+                                                 f"{type(exc).__name__}: {exc}") from None
+            except httpx.ConnectError:
+                raise TargetUnreachableError(f"nothing answers at {self.client.base_url}: is the server running?") from None
             except httpx.TransportError as exc:
-                raise TargetUnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
+                raise TargetUnreachableError(f"the app stopped answering: {method} {path}: "
+                                             f"{type(exc).__name__}: {exc}") from None
         reason = None
         if response.headers.get("content-type", "").startswith("application/json"):
             try:
@@ -156,6 +176,9 @@ class Context:
             www_authenticate=response.headers.get("www-authenticate"),
             headers=response.headers, body=response.text[:500],
         )
+        return self._record(exchange)
+
+    def _record(self, exchange: Exchange) -> Exchange:
         self.exchanges.append(exchange)
         return exchange
 
@@ -165,5 +188,6 @@ class Context:
 
 
 def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    # Printable only: an app's control characters must not reach the terminal or the JUnit XML.
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"

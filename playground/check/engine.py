@@ -20,7 +20,7 @@ from playground.servers import PlaygroundStartError
 from .case import Case, Outcome
 from .cases import CASE_IDS, CASES, ISSUER_OPTIONS
 from .config import CheckConfig, UsageError, fill_placeholders
-from .context import Context, TargetUnreachableError
+from .context import REQUEST_TIMEOUT, Context, TargetUnreachableError
 from .report import CaseResult, CheckReport
 from .target import environment, import_app, serve
 
@@ -87,10 +87,11 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
 def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
     report = CheckReport(config=config, issuer_label=issuer.label, issuer_url=issuer.origin,
                          target=config.api_url or (config.app if isinstance(config.app, str) else "the app"))
-    with httpx.Client(base_url=url, timeout=30.0, follow_redirects=False) as client:
+    with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT, follow_redirects=False) as client:
         try:
             ctx = Context(issuer, client, protected=config.protected, owner=config.owner, admin=config.admin,
-                          public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway)
+                          public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway,
+                          external=config.api_url is not None)
         except httpx.HTTPError as exc:
             raise UsageError(f"signing in to the {issuer.label} at {issuer.origin} failed: {exc}") from None
         try:
@@ -105,7 +106,7 @@ def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
                         _is_missing_route(case, result.outcome):
                     raise SetupProblem(_setup_message(case, result.outcome, ctx, config), report)
         except TargetUnreachableError as exc:
-            raise SetupProblem(f"the app stopped answering: {exc}", report) from None
+            raise SetupProblem(str(exc), report) from None
         except CaseCouldNotRun as exc:
             raise SetupProblem(str(exc), report) from None
     report.complete = True
@@ -130,31 +131,47 @@ def _run_case(case: Case, ctx: Context, config: CheckConfig) -> CaseResult:
 
 
 def _is_missing_route(case: Case, outcome: Outcome) -> bool:
-    """A baseline-like success case answered 404: the route is not where the settings say."""
+    """A baseline-like success case answered 404 or a redirect: the route is not where the settings say."""
     return case.id in ("own-profile-allowed", "admin-allowed-for-admin") and \
-        any(e.status in (404, 405) for e in outcome.exchanges)
+        any(e.status in (404, 405) or 300 <= e.status < 400 for e in outcome.exchanges)
+
+
+ROUTE_OPTIONS = {"valid-token-accepted": "--protected", "public-route-open": "--public",
+                 "own-profile-allowed": "--owner", "admin-allowed-for-admin": "--admin"}
 
 
 def _setup_message(case: Case, outcome: Outcome, ctx: Context, config: CheckConfig) -> str:
-    exchange = outcome.exchanges[-1] if outcome.exchanges else None
+    exchange = outcome.culprit or (outcome.exchanges[-1] if outcome.exchanges else None)
+    option = ROUTE_OPTIONS.get(case.id, "")
     if exchange is not None and exchange.status in (404, 405):
-        option = {"valid-token-accepted": "--protected", "public-route-open": "--public",
-                  "own-profile-allowed": "--owner", "admin-allowed-for-admin": "--admin"}[case.id]
         return f"route not found: {exchange.method} {exchange.path} answered {exchange.status}; check {option}"
+    if exchange is not None and 300 <= exchange.status < 400:
+        location = exchange.headers.get("location", "?")
+        return (f"{exchange.method} {exchange.path} answered {exchange.status}, a redirect to {location}: "
+                f"give {option} the path that answers (a trailing slash?)")
     if case.id == "public-route-open":
         return f"--public {config.public} answered {exchange.got if exchange else '?'} without credentials: is it public?"
     if case.id != "valid-token-accepted":
         return f"{case.id}: {outcome.detail}"
+    if exchange is not None and exchange.status in (500, 0):
+        return f"your app crashed on a valid token ({exchange.got}) on {config.protected}."
     if exchange is not None and 400 <= exchange.status < 500 and exchange.status not in (401, 403):
         return (f"{config.protected} answered {exchange.got} to a valid token (expected 2xx): check --protected "
                 f"names a route any signed-in user may call")
-    message = (f"your app rejected a valid token ({exchange.got if exchange else '?'}): is it configured with "
-               f"BETTER_AUTH_URL={ctx.issuer.origin}? Pass --env BETTER_AUTH_URL={{issuer}} (placeholders: "
-               f"{{issuer}} = {ctx.issuer.origin}, {{jwks}} = {ctx.issuer.jwks_url}, {{secret}}).")
-    hs256 = ctx.send(config.protected, token=ctx.mint(algorithm="HS256"),
-                     describe="an HS256 token signed with BETTER_AUTH_SECRET")
-    if 200 <= hs256.status < 300:
-        message += (" It accepted an HS256 token signed with BETTER_AUTH_SECRET instead: it verifies the "
-                    "tutorial way, but Better Auth's jwt plugin signs with the EdDSA keys at /api/auth/jwks. "
-                    "Verify with those (see lesson 03).")
+    if config.api_url is not None:
+        message = (f"your app rejected a valid token ({exchange.got if exchange else '?'}): a running server must "
+                   f"be started with BETTER_AUTH_URL={ctx.issuer.origin} (the issuer at --auth-port); if it was "
+                   f"running during an earlier check, restart it: it may hold that run's keys.")
+    else:
+        message = (f"your app rejected a valid token ({exchange.got if exchange else '?'}): is it configured with "
+                   f"BETTER_AUTH_URL={ctx.issuer.origin}? Pass --env BETTER_AUTH_URL={{issuer}} (placeholders: "
+                   f"{{issuer}} = {ctx.issuer.origin}, {{jwks}} = {ctx.issuer.jwks_url}, {{secret}}).")
+    # The tutorial error: HS256 with BETTER_AUTH_SECRET, with or without iss/aud checks.
+    for drop in ((), ("iss", "aud")):
+        hs256 = ctx.send(config.protected, token=ctx.mint(algorithm="HS256", drop=drop),
+                         describe="an HS256 token signed with BETTER_AUTH_SECRET")
+        if 200 <= hs256.status < 300:
+            return (f"your app rejected a valid token ({exchange.got if exchange else '?'}) but accepted an HS256 "
+                    "token signed with BETTER_AUTH_SECRET: it verifies the tutorial way, but Better Auth's jwt "
+                    "plugin signs with the EdDSA keys at /api/auth/jwks. Verify with those (see lesson 03).")
     return message

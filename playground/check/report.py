@@ -145,14 +145,15 @@ class CheckReport:
             testcase = ET.SubElement(suite, "testcase", classname=f"playground.check.{result.case.group}",
                                      name=result.case.id)
             if result.status == "not-run":
-                ET.SubElement(testcase, "skipped", message=result.outcome.detail)
+                ET.SubElement(testcase, "skipped", message=_xml(result.outcome.detail))
             elif result.counts(self.config.strict):
-                failure = ET.SubElement(testcase, "failure", message=result.outcome.detail or result.case.title,
-                                        type=result.case.weight)
-                failure.text = "\n".join(_explain(result))
+                kind = "server-error" if result.outcome.server_error else result.case.weight
+                failure = ET.SubElement(testcase, "failure", message=_xml(result.outcome.detail or result.case.title),
+                                        type=kind)
+                failure.text = _xml("\n".join(_explain(result)))
             elif result.status in ("advisory", "allowed"):
                 out = ET.SubElement(testcase, "system-out")
-                out.text = f"{result.status}: " + "\n".join(_explain(result))
+                out.text = _xml(f"{result.status}: " + "\n".join(_explain(result)))
         ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
@@ -160,7 +161,9 @@ def _explain(result: CaseResult) -> list[str]:
     lines = []
     if result.outcome.detail:
         lines.append(f"      what happened: {result.outcome.detail}")
-    for exchange in result.outcome.exchanges[-3:]:
+    culprit = result.outcome.culprit
+    shown = ([culprit] if culprit else []) + [e for e in result.outcome.exchanges if e is not culprit][-2:]
+    for exchange in shown:
         lines.append(f"      sent: {exchange.method} {_path(exchange.path)} with {exchange.sent} -> got {exchange.got}")
     lines.append(f"      a correct backend: {result.case.expect}")
     if result.outcome.server_error is not None:
@@ -170,6 +173,12 @@ def _explain(result: CaseResult) -> list[str]:
     if result.status == "allowed":
         lines.append("      (accepted as a known weakness with --allow)")
     return lines
+
+
+def _xml(text: str) -> str:
+    """Only characters XML 1.0 allows (an app's answer may carry any byte)."""
+    return "".join(c for c in text if c in "\t\n\r" or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd")
+                   or c > "\uffff")
 
 
 def _path(path: str) -> str:

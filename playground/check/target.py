@@ -44,6 +44,10 @@ def import_app(spec: str, *, factory: bool = False) -> Any:
         raise UsageError(f"--app takes module:attr (e.g. myapp.main:app), not {spec!r}")
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
+    # Imported afresh on every run: a module imported by an earlier run read that run's environment.
+    if module_name.split(".")[0] != "playground":
+        for name in [n for n in sys.modules if n == module_name or n.startswith(module_name + ".")]:
+            del sys.modules[name]
     try:
         module = importlib.import_module(module_name)
     except (Exception, SystemExit) as exc:  # anything the app's import raises is the user's setup problem

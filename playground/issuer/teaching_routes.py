@@ -8,7 +8,7 @@ controls at the same paths, guarded the same way:
 
 * ``GET  /__playground/state`` → ``{"now": epoch seconds, "keys": [JWKS entries incl. expired]}``
 * ``POST /__playground/clock/shift`` ``{"seconds": 900}`` → the new state
-* ``POST /__playground/keys/rotate`` ``{}`` → ``{"kid": new kid}``
+* ``POST /__playground/keys/rotate`` ``{}`` (or ``{"keepOld": false}``: old keys leave ``/jwks`` now) → ``{"kid": new kid}``
 * ``POST /__playground/tokens`` ``{"email": ..., "claims": {...}, "drop": ["aud"], "algorithm": "jwks"|"HS256"|"none"}``
   → ``{"token": ...}``
 
@@ -56,10 +56,12 @@ class TeachingControls:
         self._issuer.config.clock.shift(seconds)
         return self.state()
 
-    def rotate_keys(self) -> str:
-        """Expire every key now and make a new one: old tokens verify until the grace period ends."""
+    def rotate_keys(self, *, keep_old: bool = True) -> str:
+        """Expire every key now and make a new one: old tokens verify until the grace period ends.
+        ``keep_old=False`` backdates the expiry past the grace period, so the old keys leave
+        ``/jwks`` at once (a key "rotated out": what a verifier must stop trusting)."""
         now = self._issuer.config.clock.now()
-        self._issuer.store.expire_keys(now)
+        self._issuer.store.expire_keys(now if keep_old else now - self._issuer.config.grace_period - 1)
         return self._issuer.signer.create_key().id
 
     def mint_token(self, email: str = "ada@example.com", *, claims: dict[str, Any] | None = None,
@@ -150,9 +152,12 @@ def routes(controls: TeachingControls, token: str) -> list[Route]:
 
     async def rotate(request: Request) -> Response:
         body = await _json(request)
-        if isinstance(body, Response):
-            return body
-        return JSONResponse({"kid": controls.rotate_keys()})
+        if not isinstance(body, dict):
+            return body if isinstance(body, Response) else _bad("body must be a JSON object")
+        keep_old = body.get("keepOld", True)
+        if not isinstance(keep_old, bool):
+            return _bad("keepOld must be true or false")
+        return JSONResponse({"kid": controls.rotate_keys(keep_old=keep_old)})
 
     async def mint(request: Request) -> Response:
         body = await _json(request)

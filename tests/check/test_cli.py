@@ -117,3 +117,65 @@ def test_an_app_factory_is_called_with_factory():
                    "--protected", "/api/me", "--only", "alg-none")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ alg-none" in result.stdout and "✓ valid-token-accepted" in result.stdout
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('app = 5\nprotected = "/api/me"\n', "app must be a str, not 5"),
+    ('app = "targets.careful:app"\nprotected = "/api/me"\nauth_port = true\n', "auth_port must be a int"),
+    ('app = "targets.careful:app"\nprotected = "/api/me"\nallow = "expired"\n', "allow must be a list of case ids"),
+    ('app = "targets.careful:app"\nprotected = "/api/me"\njunit_xml = 5\n', "junit_xml must be a str"),
+    ('app = "targets.careful:app"\nprotected = "/api/me"\ndeterministic = true\n', "unknown setting(s) deterministic"),
+    ('app = "targets.careful:app"\nprotected = "/api/me"\nenv = "X"\n', "env must be a table"),
+])
+def test_a_toml_config_with_wrong_types_is_a_usage_error(tmp_path, toml, message):
+    config = tmp_path / "check.toml"
+    config.write_text(toml)
+    result = check("--config", str(config))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--api-url", "http://[::1", "--auth-port", "3998", "--protected", "/api/me"], "--api-url must be an http(s) URL"),
+    (["--app", "targets.careful:app", "--protected", "/api/me", "--junit-xml", "/nonexistent/dir/x.xml"],
+     "is not a writable directory"),
+    (["--app", "targets.careful:app", "--protected", "/api/me", "--env", "X={issuer[0]}"], "uses {issuer[0]}"),
+])
+def test_more_bad_input_fails_before_anything_starts(args, message):
+    result = check(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr
+
+
+def test_nothing_listening_at_api_url_is_said_plainly():
+    from playground.servers import free_port
+
+    result = check("--api-url", f"http://127.0.0.1:{free_port()}", "--auth-port", str(free_port()), "--protected", "/api/me")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nothing answers at http://127.0.0.1:" in result.stderr and "is the server running?" in result.stderr
+
+
+def test_a_route_that_only_redirects_is_a_setup_problem_not_a_pass():
+    result = check("--app", "targets.quirky:redirecting", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "answered 307, a redirect to http://127.0.0.1:" in result.stderr and "/api/me/" in result.stderr
+
+
+def test_an_input_that_hangs_the_app_fails_its_case(tmp_path):
+    junit = tmp_path / "check.xml"
+    result = check("--app", "targets.quirky:hangs_on_large_tokens", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me", "--only", "oversized-token", "--junit-xml", str(junit))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✗ oversized-token" in result.stdout and "hung on a 60 KB token (no answer within" in result.stdout
+    failure = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "oversized-token").find("failure")
+    assert failure is not None and failure.get("type") == "server-error"
+
+
+def test_an_apps_control_characters_reach_neither_the_terminal_nor_the_junit_xml(tmp_path):
+    junit = tmp_path / "check.xml"
+    result = check("--app", "targets.quirky:ansi_errors", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/me", "--junit-xml", str(junit))
+    assert result.returncode == 2  # it refuses the valid token too
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout + result.stderr
+    ET.parse(junit)  # well-formed

@@ -10,7 +10,10 @@ from playground.lessons.verifier.app import Parts, grade
 
 def test_the_solution_passes_every_case():
     report = grade(Parts.of(solution))
-    assert {result.status for result in report.results} == {"passed"}, report.brief()
+    # Every case but the one that needs a clock-skew tolerance (the solution has none: leeway 0).
+    not_run = {result.case.id for result in report.results if result.status == "not-run"}
+    assert not_run == {"skew-within-leeway"}
+    assert {result.status for result in report.results} == {"passed", "not-run"}, report.brief()
 
 
 @pytest.mark.parametrize("part, trips", [

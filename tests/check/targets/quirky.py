@@ -1,0 +1,43 @@
+"""Apps that answer in ways a careful grader must not misread: a redirect, a hang, control characters."""
+
+import asyncio
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from .apps import create_app
+
+
+def redirecting() -> FastAPI:
+    """Its route is /api/me/: FastAPI answers /api/me with a 307 there (a redirect is not an answer)."""
+    app = FastAPI()
+
+    @app.get("/api/me/")
+    async def me() -> dict:
+        return {"id": "anyone"}
+
+    return app
+
+
+def hangs_on_large_tokens() -> FastAPI:
+    """The careful app, except that it never answers a request carrying a token over 10 KB."""
+    app = create_app()
+
+    @app.middleware("http")
+    async def hang(request: Request, call_next):
+        if len(request.headers.get("authorization", "")) > 10_000:
+            await asyncio.sleep(3600)
+        return await call_next(request)
+
+    return app
+
+
+def ansi_errors() -> FastAPI:
+    """Refuses every request with a message full of terminal control characters."""
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me():
+        return JSONResponse({"detail": "\x1b[31mno\x1b[0m\x07"}, status_code=401)
+
+    return app
