@@ -53,6 +53,27 @@ def test_rotate_keys_now(pool):
     assert expected["new token uses the new kid"] and expected["jwks keeps the old key for the grace period"]
 
 
+def rotate_out(target):
+    client, _ = signed_in(target)
+    before = client.get(f"{AUTH}/token").json()["token"]
+    rotated = client.post("/__playground/keys/rotate", json={"keepOld": False}, headers=owner(target))
+    refused = client.post("/__playground/keys/rotate", json={"keepOld": "no"}, headers=owner(target))
+    kids = [key["kid"] for key in target.client().get(f"{AUTH}/jwks").json()["keys"]]
+    return {
+        "rotate": observe.exchange(rotated),
+        "keepOld must be a boolean": observe.exchange(refused),
+        "the old key left the jwks at once": observe.jwt_parts(before)[0]["kid"] not in kids,
+        "only the new key is listed": kids == [rotated.json()["kid"]],
+    }
+
+
+@pytest.mark.node
+def test_rotate_a_key_out_of_the_jwks(pool):
+    expected, _ = conforms(pool, "default", rotate_out, **CONTROLS)
+    assert expected["the old key left the jwks at once"] and expected["only the new key is listed"]
+    assert expected["keepOld must be a boolean"]["status"] == 400
+
+
 MINTS = {
     "wrong audience": {"claims": {"aud": "https://someone-else.example"}},
     "expired": {"claims": {"iat": 1_700_000_000, "exp": 1_700_000_900}},
