@@ -38,9 +38,13 @@ JSON_ONLY = ("application/json",)
 FORM_OR_JSON = ("application/x-www-form-urlencoded", "application/json")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json", re.IGNORECASE)
 
-# One token per match, each character consumed once: possessive quantifiers never backtrack, and
-# an unterminated string runs to the end instead of being retried from every later quote.
-_TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"?|[\[\]{}]', re.DOTALL)
+# One JSON token per match at a given position; possessive quantifiers never backtrack, so the
+# scan is linear. Groups: 1 string, 2 other scalar, 3 punctuation.
+_JSON_TOKEN = re.compile(
+    r'[ \t\n\r]*+(?:("(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*+")'
+    r"|(-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+|true|false|null)|([\[\]{}:,]))"
+)
+_TRAILING_SPACE = re.compile(r"[ \t\n\r]*+")
 _SHALLOW_DEPTH = 3
 
 
@@ -107,22 +111,37 @@ def _loads(text: str) -> Any:
 
 
 def _flatten(text: str) -> str:
-    """Empty every container that opens at depth 3 (inside a member's value) with all it holds."""
-    out, depth, kept_from = [], 0, 0
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token[0] == '"':
-            continue
-        if token in "[{":
-            depth += 1
-            if depth == _SHALLOW_DEPTH:
-                out.append(text[kept_from:match.start()] + ("[]" if token == "[" else "{}"))
+    """Check ``text`` against the JSON grammar without recursion, and empty every container that
+    opens at depth 3 (inside a member's value) with all it holds. ``ValueError`` if not JSON."""
+    out, stack, kept_from, pos = [], [], 0, 0
+    expect = "value"  # value | value-or-close | key | key-or-close | colon | comma-or-close | end
+    while True:
+        match = _JSON_TOKEN.match(text, pos)
+        if match is None:
+            break
+        pos = match.end()
+        string, scalar, mark = match.groups()
+        if expect == "colon":
+            expect = "value" if mark == ":" else "error"
+        elif expect in ("key", "key-or-close") and string is not None:
+            expect = "colon"
+        elif expect in ("value", "value-or-close") and (string is not None or scalar is not None):
+            expect = "comma-or-close" if stack else "end"
+        elif mark in ("[", "{") and expect in ("value", "value-or-close"):
+            stack.append(mark)
+            if len(stack) == _SHALLOW_DEPTH:
+                out.append(text[kept_from:match.start(3)] + ("[]" if mark == "[" else "{}"))
+            expect = "value-or-close" if mark == "[" else "key-or-close"
+        elif mark == "," and expect == "comma-or-close":
+            expect = "value" if stack[-1] == "[" else "key"
+        elif (mark, expect) in ((("]", "value-or-close"), ("]", "comma-or-close")) if stack and stack[-1] == "["
+                                else (("}", "key-or-close"), ("}", "comma-or-close")) if stack else ()):
+            if len(stack) == _SHALLOW_DEPTH:
+                kept_from = pos
+            stack.pop()
+            expect = "comma-or-close" if stack else "end"
         else:
-            if depth == _SHALLOW_DEPTH:
-                kept_from = match.end()
-            depth -= 1
-            if depth < 0:
-                raise ValueError("unbalanced JSON")
-    if depth:
-        raise ValueError("unbalanced JSON")
+            raise ValueError(f"not JSON at character {match.start()}")
+    if expect != "end" or _TRAILING_SPACE.match(text, pos).end() != len(text):
+        raise ValueError(f"not JSON at character {pos}")
     return "".join(out) + text[kept_from:]

@@ -85,8 +85,11 @@ def test_every_size_and_depth_is_a_4xx(issuer):
             body = b'{"email":' + b"[" * depth + b"]" * depth + b',"password":"x"}'
             response = client.post(url, content=body, headers=JSON)
             assert response.json()["message"] == "[body.email] Invalid input: expected string, received array", depth
-            unbalanced = client.post(url, content=b'{"email":' + b"[" * depth, headers=JSON)
-            assert (unbalanced.status_code, unbalanced.json()["code"]) == (400, "BAD_REQUEST"), depth
+            for broken in (b'{"email":' + b"[" * depth,  # unbalanced
+                           b'{"email":' + b"[" * depth + b"1," + b"]" * depth + b"}",  # a trailing comma deep inside
+                           b'{"email":' + b"[" * depth + b'"\\q"' + b"]" * depth + b"}"):  # a bad escape deep inside
+                refused = client.post(url, content=broken, headers=JSON)
+                assert (refused.status_code, refused.json()["code"]) == (400, "BAD_REQUEST"), depth
 
 
 @pytest.mark.parametrize("strategy", ["compact", "jwt", "jwe"])
