@@ -8,8 +8,9 @@ large enough to take noticeable CPU are parsed in a worker thread, off the event
 JSON is read as V8's ``JSON.parse`` reads it (``better-call/dist/utils.mjs``): UTF-8 decoded with
 replacement characters, no ``NaN``/``Infinity`` literals, numbers as doubles (a huge integer is
 ``Infinity``), duplicate keys resolved by the last one, and no depth limit: where Python's parser
-gives up (~1000 levels) the body is parsed shallowly instead (containers below a member's value
-are emptied: their type and length are all the endpoints' validation looks at).
+gives up (~1000 levels) the whole text is checked against the JSON grammar without recursion,
+then parsed shallowly (containers below a member's value are emptied: their type and length are
+all the endpoints' validation looks at).
 """
 
 from __future__ import annotations
