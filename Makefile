@@ -67,7 +67,8 @@ $(STAMPS)/node: $(NODE_PROJECT)/package-lock.json
 		mkdir -p $(STAMPS) && touch $@; \
 	else \
 		echo "Node.js not found: tests against the real better-auth will be skipped."; \
-		echo "Install Node 20+ (e.g. apt-get install nodejs npm) and run make again."; \
+		echo "Install Node 20+ (Debian 12 ships 18; as .ci/run does: npm install --prefix ~/.local/node20 node@20,"; \
+		echo "then put ~/.local/node20/node_modules/node/bin first on PATH) and run make again."; \
 	fi
 
 # The browser page: the real better-auth client bundled with esbuild into playground/frontend/dist.
