@@ -7,6 +7,8 @@ learner copy carries no solution code, and it runs without error up to its first
 
 from __future__ import annotations
 
+import ast
+
 import importlib.util
 import re
 import subprocess
@@ -148,10 +150,24 @@ def _prefix_before_first_exercise(notebook: nbformat.NotebookNode) -> list[nbfor
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_learner_copy_runs_up_to_the_first_exercise(path, tmp_path):
+def test_learner_copy_is_the_lesson_itself_up_to_the_first_exercise(path):
+    # nbval runs every lesson in full; up to its first exercise the learner copy is the same code,
+    # and the lessons find files through playground.__file__, never the working directory. So the
+    # learner copy runs there whenever the lesson does (one copy is executed for real below).
+    original = nbformat.read(path, as_version=4)
+    learner = notebooks_script.learner_version(original)
+    prefix = [c.source for c in _prefix_before_first_exercise(learner) if c.cell_type == "code"]
+    assert prefix, f"{path.name} has no code before its first exercise"
+    assert prefix == [c.source for c in _prefix_before_first_exercise(original) if c.cell_type == "code"]
+    for cell in learner.cells:
+        if cell.cell_type == "code":
+            compile(cell.source, path.name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)  # as a kernel runs it
+
+
+def test_a_learner_copy_runs_up_to_its_first_exercise_away_from_the_lessons(tmp_path):
+    path = next(p for p in NOTEBOOKS if p.name.startswith("01_"))
     learner = notebooks_script.learner_version(nbformat.read(path, as_version=4))
     learner.cells = _prefix_before_first_exercise(learner)
-    assert any(cell.cell_type == "code" for cell in learner.cells)
     # Run where the learner copy lives (not next to the lessons), in the workbook's own kernel.
     client = NotebookClient(learner, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})

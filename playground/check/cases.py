@@ -42,7 +42,7 @@ CASES: list[Case] = []
 ISSUER_OPTIONS = {"session": {"cookieCache": {"enabled": True, "strategy": "jwt", "maxAge": 300}}}
 FOREIGN_ORIGIN = "https://evil.example"
 #: How long a rotated-in key may take to be accepted (a JWKS refetch rate limit), in seconds.
-ROTATION_WINDOW = 8.0
+ROTATION_WINDOW = 6.0
 
 
 def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: str,

@@ -43,6 +43,8 @@ class CheckConfig:
     issuer: str = field(default_factory=lambda: os.environ.get("PLAYGROUND_ISSUER", "embedded"))
     auth_port: int = 0
     leeway: float = 0.0
+    #: Seconds to wait for the app's answer to one request; longer is a hang, a failure of the case.
+    timeout: float = 15.0
     allow: tuple[str, ...] = ()
     #: Run only these cases (the baseline ones always run): a quick re-check while fixing one thing.
     only: tuple[str, ...] = ()
@@ -75,6 +77,8 @@ class CheckConfig:
             raise UsageError(f"--frontend-origin must be an origin such as http://localhost:5173, not {self.frontend_origin!r}")
         if not 0 <= self.auth_port <= 65535:
             raise UsageError(f"--auth-port must be a port number, not {self.auth_port}")
+        if not 0.5 <= self.timeout <= 600:
+            raise UsageError(f"--timeout must be between 0.5 and 600 seconds, not {self.timeout}")
         if not 0 <= self.leeway <= 3600:
             raise UsageError(f"--leeway must be between 0 and 3600 seconds, not {self.leeway}")
         for name, value in self.env.items():
@@ -100,6 +104,7 @@ def _is_http_url(value: object) -> bool:
 TOML_TYPES: dict[str, type | tuple[type, ...]] = {
     "protected": str, "app": str, "factory": bool, "api_url": str, "owner": str, "admin": str, "public": str,
     "frontend_origin": str, "env": dict, "issuer": str, "auth_port": int, "leeway": (int, float),
+    "timeout": (int, float),
     "allow": list, "only": list, "strict": bool, "junit_xml": str,
 }
 

@@ -20,8 +20,6 @@ from playground.auth_server import AuthServer
 from .case import NO_ANSWER
 
 ADA, GRACE = "ada@example.com", "grace@example.com"  # the seeded demo users: ada is an admin
-#: Seconds the checker waits for the app's answer to one request (longer is a hang, a finding).
-REQUEST_TIMEOUT = 15.0
 
 
 class TargetUnreachableError(Exception):
@@ -151,7 +149,7 @@ class Context:
                 # An input that hangs the app is a finding of the case that sent it, not a setup problem.
                 return self._record(Exchange(method=method, path=path, sent=describe or "a request", status=NO_ANSWER,
                                              reason=None, www_authenticate=None, headers=httpx.Headers(),
-                                             body=f"no answer within {REQUEST_TIMEOUT:.0f} s"))
+                                             body=f"no answer within {self.client.timeout.read:g} s"))
             except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
                 # A server closes a kept-alive connection after a crash (a 500): retry once on a new one.
                 if attempt == 2:

@@ -20,7 +20,7 @@ from playground.servers import PlaygroundStartError
 from .case import Case, Outcome
 from .cases import CASE_IDS, CASES, ISSUER_OPTIONS
 from .config import CheckConfig, UsageError, fill_placeholders
-from .context import REQUEST_TIMEOUT, Context, TargetUnreachableError
+from .context import Context, TargetUnreachableError
 from .report import CaseResult, CheckReport
 from .target import environment, import_app, serve
 
@@ -87,7 +87,7 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
 def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
     report = CheckReport(config=config, issuer_label=issuer.label, issuer_url=issuer.origin,
                          target=config.api_url or (config.app if isinstance(config.app, str) else "the app"))
-    with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT, follow_redirects=False) as client:
+    with httpx.Client(base_url=url, timeout=config.timeout, follow_redirects=False) as client:
         try:
             ctx = Context(issuer, client, protected=config.protected, owner=config.owner, admin=config.admin,
                           public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway,

@@ -165,7 +165,7 @@ def test_a_route_that_only_redirects_is_a_setup_problem_not_a_pass():
 def test_an_input_that_hangs_the_app_fails_its_case(tmp_path):
     junit = tmp_path / "check.xml"
     result = check("--app", "targets.quirky:hangs_on_large_tokens", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "oversized-token", "--junit-xml", str(junit))
+                   "--protected", "/api/me", "--only", "oversized-token", "--timeout", "2", "--junit-xml", str(junit))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ oversized-token" in result.stdout and "hung on a 60 KB token (no answer within" in result.stdout
     failure = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "oversized-token").find("failure")
