@@ -76,14 +76,3 @@ def pytest_make_collect_report(collector: pytest.Collector):
     outcome = yield
     _fail_if_skipped(outcome.get_result())
 
-
-#: Modules of long, independent tests (each starts its own servers): xdist spreads them over the
-#: workers one by one. Every other module stays whole on one worker (its module-scoped servers are
-#: started once, and a notebook's cells run in order in one kernel), as `--dist loadscope` would.
-SPREAD_MODULES = {"test_notebooks_real_issuer.py", "test_targets.py", "test_cli.py", "test_notebooks_tooling.py"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name not in SPREAD_MODULES:
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))

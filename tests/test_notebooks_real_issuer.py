@@ -8,6 +8,7 @@ a lesson that is true of one issuer and not the other fails.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -18,9 +19,7 @@ from nbclient.exceptions import CellExecutionError
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.node
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_holds_against_the_real_better_auth(path, monkeypatch):
+def check_notebook(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLAYGROUND_ISSUER", "better-auth")
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",
@@ -29,3 +28,20 @@ def test_notebook_holds_against_the_real_better_auth(path, monkeypatch):
         client.execute()
     except CellExecutionError as exc:
         pytest.fail(f"{path.name} fails against the real better-auth:\n{exc}", pytrace=False)
+
+
+def _lesson_class(path: Path) -> type:
+    @pytest.mark.node
+    def test_notebook_holds_against_the_real_better_auth(self, monkeypatch):
+        check_notebook(path, monkeypatch)
+
+    name = "TestRealBetterAuth_" + re.sub(r"\W", "_", path.stem)
+    return type(name, (), {"test_notebook_holds_against_the_real_better_auth":
+                           test_notebook_holds_against_the_real_better_auth})
+
+
+# One test class per lesson: `--dist loadscope` keeps a class on one worker, so the lessons spread
+# over the workers instead of queueing on one (a parametrized function would be a single scope).
+for _path in NOTEBOOKS:
+    _class = _lesson_class(_path)
+    globals()[_class.__name__] = _class

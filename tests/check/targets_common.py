@@ -1,0 +1,20 @@
+"""What the checker's target tests share: the routes every target serves, and the reference app."""
+
+from __future__ import annotations
+
+from playground import check
+from playground.backend import BackendSettings, create_app
+
+FRONTEND = "http://localhost:5173"
+ROUTES = dict(protected="/api/me", owner="/api/users/{user_id}/profile", admin="/api/admin/stats",
+              public="/api/public", frontend_origin=FRONTEND)
+ENV = {"BETTER_AUTH_URL": "{issuer}", "BETTER_AUTH_SECRET": "{secret}"}
+#: The weak apps are graded on the required cases: those are what each weakness must trip.
+REQUIRED = tuple(case.id for case in check.CASES if case.weight != "advisory")
+#: With a leeway, every case applies (skew-within-leeway needs one to be meaningful).
+LEEWAY = {"BACKEND_LEEWAY_SECONDS": "30"}
+
+
+def reference_app():
+    # Built once the checker has set BETTER_AUTH_URL: the settings come from the environment.
+    return create_app(BackendSettings(cors_origins=[FRONTEND]))

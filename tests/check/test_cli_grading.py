@@ -1,0 +1,88 @@
+"""``python -m playground check`` as a team's CI runs it: whole runs, exit codes 0 and 1, JUnit, TOML."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from cli_run import ROUTES, check
+
+from playground.check import CASE_IDS
+
+
+def test_a_careful_app_by_name_from_a_toml_config_passes_and_writes_one_testcase_per_case(tmp_path):
+    config = tmp_path / "check.toml"
+    config.write_text('app = "targets.careful:app"\nprotected = "/api/me"\nowner = "/api/users/{user_id}/profile"\n'
+                      'admin = "/api/admin/stats"\npublic = "/api/public"\nfrontend-origin = "http://localhost:5173"\n'
+                      '[env]\nBETTER_AUTH_URL = "{issuer}"\n')
+    junit = tmp_path / "check.xml"
+    result = check("--config", str(config), "--junit-xml", str(junit))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^PASS: \d+ passed, 0 failed", result.stdout, re.MULTILINE), result.stdout
+    suite = ET.parse(junit).getroot()
+    names = [case.get("name") for case in suite.iter("testcase")]
+    assert names == list(CASE_IDS)
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in names)
+    assert suite.get("failures") == "0" and not list(suite.iter("failure"))
+
+
+def test_a_weak_app_fails_with_exit_1_and_the_failing_case_in_junit(tmp_path):
+    junit = tmp_path / "check.xml"
+    result = check("--app", "targets.weak:app", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--env", "TARGET_WEAKNESS=alg_from_header", *ROUTES, "--junit-xml", str(junit))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✗ alg-none:" in result.stdout and "fix: pass algorithms=['EdDSA']" in result.stdout
+    failed = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase") if case.find("failure") is not None}
+    assert failed == {"alg-none", "alg-confusion-hs256-public-key"}
+    allowed = check("--app", "targets.weak:app", "--env", "BETTER_AUTH_URL={issuer}", "--env",
+                    "TARGET_WEAKNESS=alg_from_header", *ROUTES, "--allow", "alg-none",
+                    "--allow", "alg-confusion-hs256-public-key")
+    assert allowed.returncode == 0, allowed.stdout
+
+
+def test_a_running_api_is_graded_by_url_against_the_issuer_at_auth_port():
+    from playground.backend import BackendSettings, create_app
+    from playground.servers import ServerThread, free_port
+
+    auth_port = free_port()
+    api = ServerThread(create_app(BackendSettings(better_auth_url=f"http://127.0.0.1:{auth_port}")), name="api").start()
+    try:
+        result = check("--api-url", api.url, "--auth-port", str(auth_port), "--protected", "/api/me",
+                       "--owner", "/api/users/{user_id}/profile", "--admin", "/api/admin/stats")
+    finally:
+        api.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"against the embedded issuer at http://127.0.0.1:{auth_port}" in result.stdout
+
+
+def test_an_app_factory_is_called_with_factory():
+    result = check("--app", "targets.apps:create_app", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me", "--only", "alg-none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ alg-none" in result.stdout and "✓ valid-token-accepted" in result.stdout
+
+
+def test_a_route_that_only_redirects_is_a_setup_problem_not_a_pass():
+    result = check("--app", "targets.quirky:redirecting", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "answered 307, a redirect to http://127.0.0.1:" in result.stderr and "/api/me/" in result.stderr
+
+
+def test_an_input_that_hangs_the_app_fails_its_case(tmp_path):
+    junit = tmp_path / "check.xml"
+    result = check("--app", "targets.quirky:hangs_on_large_tokens", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me", "--only", "oversized-token", "--timeout", "2", "--junit-xml", str(junit))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✗ oversized-token" in result.stdout and "hung on a 60 KB token (no answer within" in result.stdout
+    failure = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "oversized-token").find("failure")
+    assert failure is not None and failure.get("type") == "server-error"
+
+
+def test_an_apps_control_characters_reach_neither_the_terminal_nor_the_junit_xml(tmp_path):
+    junit = tmp_path / "check.xml"
+    result = check("--app", "targets.quirky:ansi_errors", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/me", "--junit-xml", str(junit))
+    assert result.returncode == 2  # it refuses the valid token too
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout + result.stderr
+    ET.parse(junit)  # well-formed

@@ -1,0 +1,39 @@
+"""The reference backend graded by the checker: every case passes, against both issuers; a
+backend that trusts another issuer, or lacks routes, is told so."""
+
+from __future__ import annotations
+
+import pytest
+from targets_common import ENV, LEEWAY, ROUTES, reference_app
+
+from playground import check
+
+
+def test_the_reference_backend_passes_every_case():
+    report = check.run(app_factory=reference_app, env={**ENV, **LEEWAY}, leeway=30, **ROUTES)
+    statuses = {r.case.id: r.status for r in report.results}
+    assert {s for s in statuses.values()} == {"passed"}, str(report)
+    assert set(statuses) == set(check.CASE_IDS), "every case ran: all routes were given"
+    assert report.exit_code == 0 and report.summary().startswith("PASS")
+
+
+@pytest.mark.node
+def test_the_reference_backend_passes_every_case_against_the_real_better_auth():
+    report = check.run(app_factory=reference_app, env={**ENV, **LEEWAY}, leeway=30, issuer="better-auth", **ROUTES)
+    assert {r.status for r in report.results} == {"passed"}, str(report)
+    assert report.issuer_label.startswith("better-auth ")
+
+
+def test_an_app_that_does_not_trust_the_issuer_is_told_which_env_to_set():
+    # The reference backend pointed at another issuer: every valid token fails its iss/JWKS check.
+    with pytest.raises(check.SetupProblem, match=r"is it configured with BETTER_AUTH_URL=http://127\.0\.0\.1:\d+"):
+        check.run(app_factory=reference_app, env={"BETTER_AUTH_URL": "http://127.0.0.1:9"}, **ROUTES)
+
+
+def test_cases_that_need_a_route_say_so_instead_of_passing_silently():
+    report = check.run(app_factory=reference_app, env=ENV, protected="/api/me",
+                       only=("other-users-profile", "cors-preflight-frontend"))
+    not_run = {r.case.id: r.outcome.detail for r in report.results if r.status == "not-run"}
+    assert not_run["other-users-profile"] == "not run: give --owner to check it"
+    assert not_run["cors-preflight-frontend"] == "not run: give --frontend-origin to check it"
+    assert "not run" in report.summary() and report.exit_code == 0
