@@ -20,17 +20,19 @@ ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_ARGS) $(LAB_ARGS)
 
-# One worker per core; --dist loadscope keeps each notebook's cells (and each module, or each test
-# class) together, in order, on one worker: long independent tests are split into classes to spread.
+# One worker more than there are cores: much of the suite waits on Node, kernels and subprocesses.
+# --dist loadscope keeps each notebook's cells (and each module, or each test class) together, in
+# order, on one worker; the long independent tests are split into classes and modules to spread.
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: setup
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 # The package tests without what is slow: the notebooks (nbval, and the tooling tests that execute
 # them), the real Better Auth (Node), the browser (Chromium), the checker's end-to-end grading and
 # the exported backend's fresh venv. Naming `tests` replaces the configured testpaths (no nbval).
 FAST_SKIPS := --ignore=tests/test_notebooks_tooling.py --ignore=tests/check --ignore=tests/backend/test_export_backend.py
 test-fast: $(STAMPS)/python
-	$(BIN)/python -m pytest -n auto --dist loadscope -q tests -m "not node and not browser" $(FAST_SKIPS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -q tests -m "not node and not browser" $(FAST_SKIPS)
 
 # The playground outside Jupyter, with the venv's Python (no need to activate it); Ctrl-C stops it.
 # Another issuer or ports: make serve SERVE_ARGS="--issuer better-auth --auth-port 3000 --api-port 8000"
