@@ -58,6 +58,7 @@ class AuthServer:
     _stop: Callable[[], None] = field(default=lambda: None, repr=False)
     _logs: Callable[[], str] = field(default=lambda: "", repr=False)
     _running: Callable[[], bool] = field(default=lambda: False, repr=False)
+    _request_stop: Callable[[], None] = field(default=lambda: None, repr=False)
 
     @property
     def origin(self) -> str:
@@ -93,6 +94,10 @@ class AuthServer:
     def logs(self) -> str:
         """What the server printed (the real Better Auth's log; empty for the embedded issuer)."""
         return self._logs()
+
+    def request_stop(self) -> None:
+        """Ask the server to stop without waiting (``playground.servers.stop_all``)."""
+        self._request_stop()
 
     def stop(self) -> None:
         if self.controls is not None:
@@ -210,7 +215,7 @@ def _start_embedded(*, port, sock, secret, demo_password, options, base_url, con
         kind=EMBEDDED, url=thread.url, base_url=config.base_url, secret=secret, demo_password=demo_password,
         options=options, clock=clock, controls_token=controls_token,
         controls=TeachingControls(thread.url, controls_token) if controls_token else None,
-        _stop=thread.stop, _running=lambda: thread.running,
+        _stop=thread.stop, _running=lambda: thread.running, _request_stop=thread.request_stop,
     )
 
 

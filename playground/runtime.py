@@ -18,7 +18,7 @@ import httpx
 
 from playground.auth_server import ISSUERS, AuthServer, start_auth_server
 from playground.clock import DEMO_EPOCH, Clock
-from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, bind_preferred
+from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, bind_preferred, stop_all
 
 #: Ports the deterministic playground uses when they are free (see ``bind_preferred``).
 DEMO_AUTH_PORT, DEMO_API_PORT, DEMO_FRONTEND_PORT = 41700, 41701, 41702
@@ -115,10 +115,8 @@ class Playground:
     def stop(self) -> None:
         self.auth.close()
         self.api.close()
-        if self._frontend_server is not None:
-            self._frontend_server.stop()
-        self._api_server.stop()
-        self._auth_server.stop()
+        stop_all([self._auth_server, self._api_server,
+                  *([self._frontend_server] if self._frontend_server is not None else [])])
 
     def __enter__(self) -> Playground:
         return self

@@ -31,7 +31,7 @@ from playground.backend import create_app as create_backend
 from playground.backend.app import cors_options as backend_cors_options
 from playground.frontend import create_app as create_frontend
 from playground.frontend.browser import BrowserMissingError, BrowserResult, chromium_missing, run_in_browser
-from playground.servers import KeepErrors, ServerThread, bind_loopback
+from playground.servers import KeepErrors, ServerThread, bind_loopback, stop_all
 
 
 @dataclass(frozen=True)
@@ -217,8 +217,7 @@ class Lab:
     _servers: list = field(default_factory=list, repr=False)
 
     def stop(self) -> None:
-        for server in reversed(self._servers):
-            server.stop()
+        stop_all(self._servers)
         self._servers.clear()
 
     def __enter__(self) -> Lab:
