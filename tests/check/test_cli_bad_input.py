@@ -83,6 +83,10 @@ def test_more_bad_input_fails_before_anything_starts(args, message):
 def test_nothing_listening_at_api_url_is_said_plainly():
     from playground.servers import free_port
 
-    result = check("--api-url", f"http://127.0.0.1:{free_port()}", "--auth-port", str(free_port()), "--protected", "/api/me")
+    # Bound but not listening: connections are refused, and no other test can take the port meanwhile.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        result = check("--api-url", f"http://127.0.0.1:{closed.getsockname()[1]}", "--auth-port", str(free_port()),
+                       "--protected", "/api/me")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "nothing answers at http://127.0.0.1:" in result.stderr and "is the server running?" in result.stderr
