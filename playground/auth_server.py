@@ -22,6 +22,7 @@ import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from playground.clock import Clock
 from playground.controls_client import TeachingControls
@@ -63,8 +64,6 @@ class AuthServer:
     @property
     def origin(self) -> str:
         """What Better Auth puts in ``iss`` and ``aud`` by default: the base URL's origin."""
-        from urllib.parse import urlsplit
-
         parts = urlsplit(self.base_url or self.url)
         return f"{parts.scheme}://{parts.netloc}"
 

@@ -11,7 +11,7 @@ import os
 import string
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +86,6 @@ class CheckConfig:
                 raise UsageError(f"--env takes NAME=VALUE with a non-empty NAME, not {name!r}={value!r}")
             check_placeholders(value)
 
-    def with_overrides(self, **changes: Any) -> CheckConfig:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 def _is_http_url(value: object) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from playground.auth_server import AuthServer
+from playground.lessons.attack_lab import split
 
 from .case import NO_ANSWER
 
@@ -41,7 +42,7 @@ class Exchange:
 
     @property
     def got(self) -> str:
-        if self.status == 0:
+        if self.status == NO_ANSWER:
             return self.body
         text = f"{self.status}"
         if self.reason:
@@ -105,8 +106,6 @@ class Context:
     def kid(self) -> str:
         """The issuer's current signing key id (read from a real token's header)."""
         if self._kid is None:
-            from playground.lessons.attack_lab import split
-
             self._kid = split(self.ada.access_token)[0]["kid"]
         return self._kid
 
@@ -125,8 +124,6 @@ class Context:
 
     def claims(self, email: str = ADA, **changes: Any) -> dict[str, Any]:
         """Claims shaped like Better Auth's for ``email``, valid now (for tokens forged without its key)."""
-        from playground.lessons.attack_lab import split
-
         identity = self.ada if email == ADA else self.grace
         claims = split(identity.access_token)[1]
         now = self.now()

@@ -9,6 +9,7 @@ every case that applies. Nothing leaves loopback except requests to an explicit 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from playground.auth_server import REAL, start_auth_server
 from playground.clock import Clock
 from playground.servers import PlaygroundStartError
 
-from .case import Case, Outcome
+from .case import NO_ANSWER, Case, Outcome
 from .cases import CASE_IDS, CASES, ISSUER_OPTIONS
 from .config import CheckConfig, UsageError, fill_placeholders
 from .context import Context, TargetUnreachableError
@@ -46,7 +47,7 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
     """
     config = config or CheckConfig(**settings)
     if config.deterministic and config.issuer == REAL:
-        config = config.with_overrides(deterministic=False)  # the real Better Auth draws its own ids
+        config = replace(config, deterministic=False)  # the real Better Auth draws its own ids
     for option, ids in (("--allow", config.allow), ("--only", config.only)):
         unknown = sorted(set(ids) - set(CASE_IDS))
         if unknown:
@@ -153,7 +154,7 @@ def _setup_message(case: Case, outcome: Outcome, ctx: Context, config: CheckConf
         return f"--public {config.public} answered {exchange.got if exchange else '?'} without credentials: is it public?"
     if case.id != "valid-token-accepted":
         return f"{case.id}: {outcome.detail}"
-    if exchange is not None and exchange.status in (500, 0):
+    if exchange is not None and exchange.status in (500, NO_ANSWER):
         return f"your app crashed on a valid token ({exchange.got}) on {config.protected}."
     if exchange is not None and 400 <= exchange.status < 500 and exchange.status not in (401, 403):
         return (f"{config.protected} answered {exchange.got} to a valid token (expected 2xx): check --protected "

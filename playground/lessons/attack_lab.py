@@ -72,9 +72,18 @@ def forge(header: dict[str, Any], claims: dict[str, Any], sign: Signer | None = 
     return f"{signing_input}.{b64url(signature)}"
 
 
+HMAC_DIGESTS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+def hmac_signer(key: bytes, alg: str = "HS256") -> Signer:
+    """A signer for ``alg`` (HS256/384/512) with ``key`` (by hand: PyJWT would warn about short keys, rightly)."""
+    digest = HMAC_DIGESTS[alg]
+    return lambda signing_input: hmac.new(key, signing_input, digest).digest()
+
+
 def hs256(key: bytes) -> Signer:
-    """A signer for HMAC-SHA256 with ``key`` (by hand: PyJWT would warn about short keys, rightly)."""
-    return lambda signing_input: hmac.new(key, signing_input, hashlib.sha256).digest()
+    """A signer for HMAC-SHA256 with ``key``."""
+    return hmac_signer(key, "HS256")
 
 
 def ed25519(private_key: Ed25519PrivateKey) -> Signer:
@@ -379,7 +388,7 @@ def check_challenge(lab: str, token: str, target: Target) -> ChallengeResult:
 __all__ = [
     "BANNER", "CHALLENGES", "WORDLIST", "Challenge", "ChallengeResult", "NaiveVerifierError", "Target",
     "check_challenge", "attacker_jwks_app", "attacker_key", "b64url", "b64url_decode",
-    "crack_hs256", "ed25519", "forge", "hs256", "naive_alg_from_header", "naive_decode_without_verifying",
+    "crack_hs256", "ed25519", "forge", "hmac_signer", "hs256", "naive_alg_from_header", "naive_decode_without_verifying",
     "naive_hs256_shared_secret", "naive_kid_as_file_path", "naive_trusts_jku_header", "naive_trusts_jwk_header",
     "public_jwk", "reference_verdict", "split", "tamper",
 ]
