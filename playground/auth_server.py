@@ -22,8 +22,8 @@ import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from playground.backend.settings import origin_of
 from playground.clock import Clock
 from playground.controls_client import TeachingControls
 from playground.servers import ServerThread, bind_loopback
@@ -64,8 +64,7 @@ class AuthServer:
     @property
     def origin(self) -> str:
         """What Better Auth puts in ``iss`` and ``aud`` by default: the base URL's origin."""
-        parts = urlsplit(self.base_url or self.url)
-        return f"{parts.scheme}://{parts.netloc}"
+        return origin_of(self.base_url or self.url)
 
     @property
     def jwks_url(self) -> str:
