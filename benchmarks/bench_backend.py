@@ -6,7 +6,10 @@
     against the floor — the bare Ed25519 verify in ``cryptography``. Goal: full check <= 2x floor.
 (b) HTTP, one uvicorn worker per app, ``wrk -t2 -c32``: ``/api/public`` and ``/api/me`` with one
     reused token and with 100 rotating tokens, for the reference backend (verified-token cache on,
-    and off), fastapi-better-auth-bridge's JWT mode and the FastAPI-docs style (``benchmarks/peers.py``).
+    and off), fastapi-better-auth-bridge's JWT mode and the FastAPI-docs style (``benchmarks/peers.py``);
+    and two controls (``peers.controls_app``): a route whose only dependency does nothing, and
+    ``/api/me`` with verification replaced by a constant user — how near ``/api/public`` any
+    ``/api/me`` written the FastAPI way can come.
     Every configuration runs once per round, in turn, for ``--rounds`` rounds; ratios are taken
     within a round (same machine state) and the median across rounds is reported, with the
     server's CPU time per request beside req/s.
@@ -45,14 +48,18 @@ REFERENCE = "reference"
 REFERENCE_NO_CACHE = "reference, cache off"
 BRIDGE = "fastapi-better-auth-bridge 0.6.0 (JWT mode)"
 DOCS_STYLE = "FastAPI-docs style (PyJWKClient)"
+CONTROLS = "controls: reference + /api/noop and /api/fixed-user"
 APPS = {
     REFERENCE: ("playground.backend.app:create_app_from_env", {"BACKEND_SESSION_CACHE_TTL": "0"}),
     REFERENCE_NO_CACHE: ("playground.backend.app:create_app_from_env",
                          {"BACKEND_TOKEN_CACHE_SIZE": "0", "BACKEND_SESSION_CACHE_TTL": "0"}),
     BRIDGE: ("peers:bridge_app", {}),
     DOCS_STYLE: ("peers:docs_style_app", {}),
+    CONTROLS: ("peers:controls_app", {"BACKEND_SESSION_CACHE_TTL": "0"}),
 }
 PUBLIC, ONE_TOKEN, ROTATING = "/api/public", "/api/me, one token", "/api/me, 100 tokens"
+NOOP = "/api/noop (one no-op Depends)"
+FIXED_USER = "/api/fixed-user (no verification)"
 SESSION = "/api/session/me (get-session)"
 ROTATING_TOKENS = 100
 
@@ -92,6 +99,12 @@ def sign_in_tokens(auth: AuthServer, count: int) -> tuple[str, list[str], str]:
             tokens.append(client.get("/token").json()["token"])
     assert len(set(tokens)) == count, "rotating tokens must be distinct"
     return token, tokens, cookie
+
+
+def unverified_claims(token: str) -> dict:
+    """The payload of a token the benchmark itself just obtained (the control's constant user)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 async def per_token(auth_url: str, token: str, batches: int = 8) -> dict[str, float]:
@@ -138,14 +151,17 @@ def run(issuer: str = "embedded", seconds: float = 2.0, rounds: int = 5) -> Back
         token, tokens, cookie = sign_in_tokens(auth, ROTATING_TOKENS)
         results = BackendResults(issuer=auth.label, token_chars=len(token),
                                  per_token_us=asyncio.run(per_token(auth.url, token)))
-        env = {"BETTER_AUTH_URL": auth.url}
+        env = {"BETTER_AUTH_URL": auth.url, "BENCH_CONTROL_CLAIMS": json.dumps(unverified_claims(token))}
         for name, (app, settings) in APPS.items():
             servers[name] = start_uvicorn(name, app, env | settings)
         plan = []
         for name in APPS:
             if name != REFERENCE_NO_CACHE:  # same /api/public as the reference: measured once
                 plan.append((name, PUBLIC, PUBLIC, []))
-            plan += [(name, ONE_TOKEN, "/api/me", [token]), (name, ROTATING, "/api/me", tokens)]
+            if name == CONTROLS:
+                plan += [(name, NOOP, "/api/noop", []), (name, FIXED_USER, "/api/fixed-user", [token])]
+            else:
+                plan += [(name, ONE_TOKEN, "/api/me", [token]), (name, ROTATING, "/api/me", tokens)]
         for number in range(rounds):
             measured = {(name, label): run_wrk(servers[name], path, seconds=seconds, tokens=credentials)
                         for name, label, path, credentials in plan}
@@ -170,7 +186,7 @@ def report(results: BackendResults) -> str:
     lines += ["", "(b) one uvicorn worker per app, wrk -t2 -c32",
               f"    {'app':<46} {'load':<30} {'req/s':>7} {'CPU µs/req':>11}"]
     for app in APPS:
-        for load in (PUBLIC, ONE_TOKEN, ROTATING, SESSION):
+        for load in (PUBLIC, NOOP, FIXED_USER, ONE_TOKEN, ROTATING, SESSION):
             if (app, load) in results.rounds[0]:
                 median = results.median(app, load)
                 lines.append(f"    {app:<46} {load:<30} {median.requests_per_second:7.0f} {median.cpu_us_per_request:11.0f}")

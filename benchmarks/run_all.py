@@ -27,7 +27,8 @@ sys.path.insert(0, str(BENCHMARKS))
 import bench_backend  # noqa: E402
 import bench_issuers  # noqa: E402
 from bench_backend import (  # noqa: E402
-    APPS, BRIDGE, DOCS_STYLE, ONE_TOKEN, PUBLIC, REFERENCE, REFERENCE_NO_CACHE, ROTATING, SESSION, BackendResults,
+    APPS, BRIDGE, CONTROLS, DOCS_STYLE, FIXED_USER, NOOP, ONE_TOKEN, PUBLIC, REFERENCE, REFERENCE_NO_CACHE, ROTATING,
+    SESSION, BackendResults,
 )
 from http_load import LoadError  # noqa: E402
 from readme_table import Row, render, update_readme  # noqa: E402
@@ -60,6 +61,11 @@ def backend_rows(results: BackendResults) -> list[Row]:
         by_rate, by_cpu = results.ratio((app, ONE_TOKEN), (REFERENCE, PUBLIC))
         rows.append(Row(label + ", one token", issuer, _speed(by_cpu, by_rate),
                         f"≥ {goal:g}×" if goal else "", by_cpu >= goal if goal else None))
+    for load, label in ((NOOP, "a route whose only dependency does nothing"),
+                        (FIXED_USER, "`/api/me` with verification replaced by a constant user")):
+        by_rate, by_cpu = results.ratio((CONTROLS, load), (CONTROLS, PUBLIC))
+        rows.append(Row(f"control: {label} vs `/api/public` (how near any `/api/me` written the FastAPI way can come)",
+                        issuer, _speed(by_cpu, by_rate)))
     for peer, name in PEERS.items():
         for app, goal in ((REFERENCE, OVER_PEER_MIN), (REFERENCE_NO_CACHE, OVER_PEER_NO_CACHE_MIN)):
             by_rate, by_cpu = results.ratio((app, ONE_TOKEN), (peer, ONE_TOKEN))

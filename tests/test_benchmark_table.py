@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_backend import (  # noqa: E402
-    BRIDGE, DOCS_STYLE, ONE_TOKEN, PUBLIC, REFERENCE, REFERENCE_NO_CACHE, ROTATING, SESSION, BackendResults,
+    BRIDGE, CONTROLS, DOCS_STYLE, FIXED_USER, NOOP, ONE_TOKEN, PUBLIC, REFERENCE, REFERENCE_NO_CACHE, ROTATING, SESSION,
+    BackendResults,
 )
 from http_load import Load, LoadError, parse_wrk  # noqa: E402
 from readme_table import END, START, MarkersMissingError, Row, render, update_readme  # noqa: E402
@@ -64,6 +65,7 @@ def _results(reference_me: float, bridge_me: float, public: float = 4000.0) -> B
         (REFERENCE_NO_CACHE, SESSION): 200.0,
         (BRIDGE, PUBLIC): public, (BRIDGE, ONE_TOKEN): bridge_me, (BRIDGE, ROTATING): bridge_me,
         (DOCS_STYLE, PUBLIC): public, (DOCS_STYLE, ONE_TOKEN): 1000.0, (DOCS_STYLE, ROTATING): 1000.0,
+        (CONTROLS, PUBLIC): public, (CONTROLS, NOOP): public * 0.9, (CONTROLS, FIXED_USER): public * 0.8,
     }
     results = BackendResults("embedded issuer", 700, {"floor": 100.0, "full": 150.0, "cache hit": 1.0})
     results.rounds = [{key: Load(rate, 1e6 / rate) for key, rate in rates.items()} for _ in range(5)]
@@ -90,6 +92,14 @@ def test_backend_goals_pass_and_fail_on_the_median_ratio():
     # cache on: 2800/1500 = 1.87 < 2 (bridge); cache off: 1400/1500 < 1.2
     assert list(versus.values()) == [False, False, True, True]
     assert "**no**" in render(slower)
+
+
+def test_the_controls_are_reported_against_public_without_a_goal():
+    controls = [row for row in backend_rows(_results(reference_me=3600, bridge_me=1500))
+                if row.measure.startswith("control: ")]
+    assert [row.result.split(" (")[0] for row in controls] == ["0.90× by CPU/request", "0.80× by CPU/request"]
+    assert "does nothing" in controls[0].measure and "constant user" in controls[1].measure
+    assert all(row.goal == "" and row.met is None for row in controls)
 
 
 def test_goals_follow_cpu_per_request_when_req_s_is_disturbed():

@@ -56,9 +56,9 @@ class User(BaseModel):
         instead of failing the request: a profile field is not worth a 500."""
         data = {k: v for k, v in claims.items() if k not in _KNOWN_CLAIMS}
         data["id"] = claims["sub"]
-        for name, field in cls.model_fields.items():
-            value = claims.get(field.alias or name)
-            if name != "id" and isinstance(value, bool if field.annotation is bool else str):
+        for name, claim, kind in _PROFILE_FIELDS:
+            value = claims.get(claim)
+            if isinstance(value, kind):
                 data[name] = value
         if claims.get("role") is not None and not isinstance(claims["role"], str):
             # Better Auth issues a string (or null, which it reads as the default role): anything
@@ -78,4 +78,11 @@ _KNOWN_CLAIMS = frozenset(
     {"sub", "id", "iat", "exp", "nbf", "iss", "aud", "jti"}
     | {field.alias for field in User.model_fields.values() if field.alias}
     | set(User.model_fields)
+)
+
+#: (field name, claim name, accepted type) of every field but ``id``, read once rather than per token.
+_PROFILE_FIELDS = tuple(
+    (name, field.alias or name, bool if field.annotation is bool else str)
+    for name, field in User.model_fields.items()
+    if name != "id"
 )

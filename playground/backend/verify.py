@@ -105,6 +105,10 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+#: One decoder for every header and payload: ``json.loads`` with hooks would build a new one per call.
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+
+
 def is_canonical_base64url(segment: str) -> bool:
     """Whether ``segment`` (already known to be unpadded base64url) is the one encoding of its bytes."""
     allowed = _CANONICAL_LAST_CHAR.get(len(segment) % 4)
@@ -125,11 +129,8 @@ def _b64url_json(segment: str, part: str) -> dict[str, Any]:
     if not is_canonical_base64url(segment):
         raise _non_canonical(part)
     try:
-        value = json.loads(
-            base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)),
-            object_pairs_hook=_unique_keys,
-            parse_constant=_no_constants,
-        )
+        # UTF-8 only (RFC 7515 section 5.2): json.loads(bytes) would also take UTF-16 and a BOM.
+        value = _STRICT_JSON.decode(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode("utf-8"))
     except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not valid UTF-8 JSON (RFC 8259, unique names)") from None
     if not isinstance(value, dict):

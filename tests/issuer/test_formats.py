@@ -6,7 +6,9 @@ Vectors: ``makeSignature`` and ``symmetricEncrypt`` from ``better-auth/dist/cryp
 
 from __future__ import annotations
 
+import hashlib
 import json
+import unicodedata
 
 import pytest
 
@@ -43,6 +45,17 @@ def test_password_hash_matches_better_auth_scrypt():
     assert not passwords.verify_password(stored, "password1234")
     with pytest.raises(ValueError):
         passwords.verify_password("no-colon", "x")
+
+
+@pytest.mark.parametrize("password", ["", "pässword1234", "ﬁ" * 3, "x" * 128, "emoji 🙂 and \u0000"])
+def test_libsodium_scrypt_equals_openssl_scrypt(password):
+    # The hash comes from libsodium (faster); OpenSSL's scrypt is the independent reference.
+    salt = "00112233445566778899aabbccddeeff"
+    expected = hashlib.scrypt(
+        unicodedata.normalize("NFKC", password).encode(), salt=salt.encode(),
+        n=passwords.N, r=passwords.R, p=passwords.P, dklen=passwords.DKLEN, maxmem=passwords.MAXMEM,
+    )
+    assert passwords.hash_password(password, bytes.fromhex(salt)) == f"{salt}:{expected.hex()}"
 
 
 def test_private_key_decrypts_better_auth_ciphertext():
