@@ -138,6 +138,14 @@ server.listen(Number(env.PORT ?? 0), "127.0.0.1", () => {
 
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.close(() => process.exit(0)));
 
+// Our parent is the launcher's process. If it dies without stopping us (a killed test worker, a
+// crashed kernel), we are re-parented and nothing will ever stop us: exit instead of lingering on
+// a port. unref(): this check alone never keeps Node running.
+const launcherPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== launcherPid) process.exit(0);
+}, 500).unref();
+
 async function seedDemoUsers() {
   const password = env.PLAYGROUND_DEMO_PASSWORD;
   if (!password) return;

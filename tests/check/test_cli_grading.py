@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import xml.etree.ElementTree as ET
 
 from cli_run import ROUTES, check
@@ -45,15 +46,21 @@ def test_a_weak_app_fails_with_exit_1_and_the_failing_case_in_junit(tmp_path):
 
 def test_a_running_api_is_graded_by_url_against_the_issuer_at_auth_port():
     from playground.backend import BackendSettings, create_app
-    from playground.servers import ServerThread, free_port
+    from playground.servers import ServerThread
 
-    auth_port = free_port()
-    api = ServerThread(create_app(BackendSettings(better_auth_url=f"http://127.0.0.1:{auth_port}")), name="api").start()
-    try:
-        result = check("--api-url", api.url, "--auth-port", str(auth_port), "--protected", "/api/me",
-                       "--owner", "/api/users/{user_id}/profile", "--admin", "/api/admin/stats", *ONLY_REQUIRED)
-    finally:
-        api.stop()
+    # The port stays bound (not listening) until the checker listens on it, so no socket of a
+    # parallel test can take it in between; with SO_REUSEADDR on both sides, Linux lets the
+    # checker's listening socket share it with this idle one.
+    with socket.socket() as held:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", 0))
+        auth_port = held.getsockname()[1]
+        api = ServerThread(create_app(BackendSettings(better_auth_url=f"http://127.0.0.1:{auth_port}")), name="api").start()
+        try:
+            result = check("--api-url", api.url, "--auth-port", str(auth_port), "--protected", "/api/me",
+                           "--owner", "/api/users/{user_id}/profile", "--admin", "/api/admin/stats", *ONLY_REQUIRED)
+        finally:
+            api.stop()
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"against the embedded issuer at http://127.0.0.1:{auth_port}" in result.stdout
 

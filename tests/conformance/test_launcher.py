@@ -7,6 +7,8 @@ import json
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import time
 
 import httpx
@@ -115,6 +117,41 @@ def test_start_stop_and_context_manager(monkeypatch):
         os.kill(pid, 0)
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{server.url}/api/auth/ok", timeout=1.0)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for whichever init adopted it to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_server_exits_when_its_launcher_dies_without_stopping_it():
+    require_node()
+    # A launcher killed outright (SIGKILL: no atexit, no finally) cannot stop its server.
+    launcher_script = (
+        "import secrets, sys\n"
+        "from playground.better_auth.launcher import RealBetterAuth\n"
+        "server = RealBetterAuth(secret=secrets.token_urlsafe(32)).start()\n"
+        "print(server.pid, server.url, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", launcher_script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        pid, url = parent.stdout.readline().split()
+        assert httpx.get(f"{url}/api/auth/ok").json() == {"ok": True}
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(int(pid)):
+        time.sleep(0.1)
+    if _alive(int(pid)):
+        os.kill(int(pid), 9)
+        pytest.fail("the orphaned Better Auth server was still running 10 s after its launcher died")
 
 
 @pytest.mark.node
