@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="embedded (default, or $PLAYGROUND_ISSUER) or the real Better Auth (Node)")
     parser.add_argument("--auth-port", type=int, help="the issuer's port (default: a free one)")
     parser.add_argument("--timeout", type=float, help="seconds to wait for one answer; longer is a hang (default 15)")
+    parser.add_argument("--start-timeout", type=float,
+                        help="seconds the --app may take to import, and to start serving (default 60)")
     parser.add_argument("--leeway", type=float, help="the clock-skew tolerance your app is configured with (s)")
     parser.add_argument("--allow", action="append", default=[], metavar="CASE",
                         help="record a known, accepted weakness (repeatable)")
@@ -100,7 +102,8 @@ def _config(args: argparse.Namespace) -> CheckConfig:
     overrides = {
         "app": args.app, "factory": args.factory, "api_url": args.api_url, "protected": args.protected, "owner": args.owner,
         "admin": args.admin, "public": args.public, "frontend_origin": args.frontend_origin,
-        "issuer": args.issuer, "auth_port": args.auth_port, "leeway": args.leeway, "timeout": args.timeout, "strict": args.strict,
+        "issuer": args.issuer, "auth_port": args.auth_port, "leeway": args.leeway, "timeout": args.timeout,
+        "start_timeout": args.start_timeout, "strict": args.strict,
         "junit_xml": args.junit_xml,
     }
     settings.update({key: value for key, value in overrides.items() if value is not None})

@@ -45,6 +45,9 @@ class CheckConfig:
     leeway: float = 0.0
     #: Seconds to wait for the app's answer to one request; longer is a hang, a failure of the case.
     timeout: float = 15.0
+    #: Seconds the app may take to be imported (and built, with ``factory``), and again to start
+    #: serving; longer is a setup problem (exit 2) instead of a checker that never returns.
+    start_timeout: float = 60.0
     allow: tuple[str, ...] = ()
     #: Run only these cases (the baseline ones always run): a quick re-check while fixing one thing.
     only: tuple[str, ...] = ()
@@ -79,6 +82,8 @@ class CheckConfig:
             raise UsageError(f"--auth-port must be a port number, not {self.auth_port}")
         if not 0.5 <= self.timeout <= 600:
             raise UsageError(f"--timeout must be between 0.5 and 600 seconds, not {self.timeout}")
+        if not 0.5 <= self.start_timeout <= 3600:
+            raise UsageError(f"--start-timeout must be between 0.5 and 3600 seconds, not {self.start_timeout}")
         if not 0 <= self.leeway <= 3600:
             raise UsageError(f"--leeway must be between 0 and 3600 seconds, not {self.leeway}")
         for name, value in self.env.items():
@@ -102,7 +107,7 @@ def _is_http_url(value: object) -> bool:
 TOML_TYPES: dict[str, type | tuple[type, ...]] = {
     "protected": str, "app": str, "factory": bool, "api_url": str, "owner": str, "admin": str, "public": str,
     "frontend_origin": str, "env": dict, "issuer": str, "auth_port": int, "leeway": (int, float),
-    "timeout": (int, float),
+    "timeout": (int, float), "start_timeout": (int, float),
     "allow": list, "only": list, "strict": bool, "junit_xml": str,
 }
 

@@ -69,9 +69,10 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
             if config.app_factory is not None:
                 app = config.app_factory()
             else:
-                app = import_app(config.app, factory=config.factory) if isinstance(config.app, str) else config.app
+                app = (import_app(config.app, factory=config.factory, timeout=config.start_timeout)
+                       if isinstance(config.app, str) else config.app)
             app_errors: list[str] = []
-            with serve(app, app_errors) as url:
+            with serve(app, app_errors, timeout=config.start_timeout) as url:
                 try:
                     report = _grade(config, issuer, url)
                 except SetupProblem as problem:

@@ -12,7 +12,8 @@ import importlib
 import inspect
 import os
 import sys
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,9 +37,33 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def import_app(spec: str, *, factory: bool = False) -> Any:
+def within(seconds: float, what: str, work: Callable[[], Any]) -> Any:
+    """``work()``, run in a daemon thread so that a hang (an import that waits on a database, a
+    lock, ``input()``) becomes a ``UsageError`` after ``seconds`` instead of a checker that never
+    returns. The hung thread is left behind: Python cannot interrupt an import."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"check: {what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise UsageError(f"{what} did not finish within {seconds:g} s (does it wait at import time for a "
+                         "network service, a lock or input? --start-timeout gives it longer)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def import_app(spec: str, *, factory: bool = False, timeout: float = 60.0) -> Any:
     """The ASGI app named by ``module:attr`` (from the current directory or ``PYTHONPATH``);
-    with ``factory``, what calling ``attr()`` returns (uvicorn's ``--factory``)."""
+    with ``factory``, what calling ``attr()`` returns (uvicorn's ``--factory``). Importing and
+    building it may take ``timeout`` seconds each."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"--app takes module:attr (e.g. myapp.main:app), not {spec!r}")
@@ -49,7 +74,9 @@ def import_app(spec: str, *, factory: bool = False) -> Any:
         for name in [n for n in sys.modules if n == module_name or n.startswith(module_name + ".")]:
             del sys.modules[name]
     try:
-        module = importlib.import_module(module_name)
+        module = within(timeout, f"--app {spec}: importing {module_name}", lambda: importlib.import_module(module_name))
+    except UsageError:
+        raise
     except (Exception, SystemExit) as exc:  # anything the app's import raises is the user's setup problem
         raise UsageError(f"--app {spec}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
     try:
@@ -58,7 +85,9 @@ def import_app(spec: str, *, factory: bool = False) -> Any:
         raise UsageError(f"--app {spec}: module {module_name} has no attribute {attr!r}") from None
     if factory:
         try:
-            app = app()
+            app = within(timeout, f"--app {spec} --factory: calling {attr}()", app)
+        except UsageError:
+            raise
         except (Exception, SystemExit) as exc:
             raise UsageError(f"--app {spec} --factory: calling {attr}() failed: {type(exc).__name__}: {exc}") from None
     if not callable(app):
@@ -70,10 +99,10 @@ def import_app(spec: str, *, factory: bool = False) -> Any:
 
 
 @contextmanager
-def serve(app: Any, errors: list[str]) -> Iterator[str]:
+def serve(app: Any, errors: list[str], *, timeout: float = 60.0) -> Iterator[str]:
     """Serve ``app`` on a free loopback port, its crashes recorded in ``errors``; yields its base URL."""
     try:
-        server = ServerThread(KeepErrors(app, errors), name="app under test", lifespan="auto").start(timeout=60.0)
+        server = ServerThread(KeepErrors(app, errors), name="app under test", lifespan="auto").start(timeout=timeout)
     except PlaygroundStartError as exc:
         raise UsageError(f"the app did not start: {exc}") from None
     try:

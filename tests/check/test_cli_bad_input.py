@@ -34,6 +34,12 @@ def _taken_port():
     (["--api-url", "http://127.0.0.1:9", "--protected", "/api/me"], "--api-url needs --auth-port"),
     (["--app", "targets.apps:create_seeds_app", "--protected", "/api/me"], "it is an app factory, not an app: add --factory"),
     (["--app", "targets.exits:app", "--protected", "/api/me"], "importing targets.exits failed: SystemExit: 3"),
+    (["--app", "targets.hangs:app", "--protected", "/api/me", "--start-timeout", "1"],
+     "--app targets.hangs:app: importing targets.hangs did not finish within 1 s"),
+    (["--app", "targets.quirky:hangs_when_built", "--factory", "--protected", "/api/me", "--start-timeout", "1"],
+     "calling hangs_when_built() did not finish within 1 s"),
+    (["--app", "targets.careful:app", "--protected", "/api/me", "--start-timeout", "0"],
+     "--start-timeout must be between 0.5 and 3600 seconds"),
     (["--app", "a:b", "--api-url", "http://127.0.0.1:9", "--protected", "/api/me"], "give exactly one target"),
 ])
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):

@@ -1,11 +1,18 @@
 """Apps that answer in ways a careful grader must not misread: a redirect, a hang, control characters."""
 
 import asyncio
+import threading
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from .apps import create_app
+
+
+def hangs_when_built() -> FastAPI:
+    """A factory that never returns (it waits, like the import in targets.hangs)."""
+    threading.Event().wait()
+    raise AssertionError("unreachable")
 
 
 def redirecting() -> FastAPI:
