@@ -8,6 +8,10 @@ driven by the same kind of httpx client, one request at a time. Reported: start-
 sign-in, get-session (cookie) and token, the two issuers alternating for ``--rounds`` rounds;
 then the medians of the embedded / real ratios taken within each round.
 This machine is noisy: compare the ratios, not the absolute numbers.
+
+Both start the way every caller starts them, ``start_auth_server``. The embedded issuer's modules
+are imported before its clock starts, as in a kernel that has already started one (the import is
+about 30 ms, once per process); the real server's time includes starting Node and its imports.
 """
 
 from __future__ import annotations
@@ -23,28 +27,20 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground.better_auth.launcher import RealBetterAuth, installed_version, node_available  # noqa: E402
-from playground.issuer import IssuerConfig, create_app  # noqa: E402
-from playground.servers import ServerThread, free_port  # noqa: E402
+from playground.auth_server import EMBEDDED, REAL, AuthServer, start_auth_server  # noqa: E402
+from playground.better_auth.launcher import installed_version, node_available  # noqa: E402
+import playground.issuer  # noqa: E402,F401  (imported here, not on the start-up clock: see above)
 
 AUTH = "/api/auth"
 EMAIL = "ada@example.com"
 
 
-def start_embedded(secret: str, password: str, client: httpx.Client):
+def start(kind: str, secret: str, password: str, client: httpx.Client) -> tuple[AuthServer, float, float]:
+    """Start one issuer the way every caller does (``start_auth_server``); returns the server, the
+    seconds until ``GET /api/auth/ok`` answered, and the perf_counter() its clock started at."""
     started = time.perf_counter()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ServerThread(create_app(IssuerConfig(base_url=url, secret=secret, demo_password=password)), port=port, name="embedded")
-    server.start()
-    ok = wait_ok(client, url, started)
-    return server, url, ok, started
-
-
-def start_real(secret: str, password: str):
-    started = time.perf_counter()
-    server = RealBetterAuth(secret=secret, demo_password=password).start()
-    return server, server.url, time.perf_counter() - started, started
+    server = start_auth_server(kind, secret=secret, demo_password=password)
+    return server, wait_ok(client, server.url, started), started
 
 
 def wait_ok(client: httpx.Client, url: str, started: float) -> float:
@@ -114,15 +110,15 @@ def run(requests: int = 300, sign_ins: int = 30, rounds: int = 5) -> dict:
 
     # The client exists before any clock starts: its TLS context alone takes ~30 ms to build.
     with httpx.Client() as client:
-        embedded, embedded_url, embedded_ok, embedded_t0 = start_embedded(secret, password, client)
-        embedded_ready = first_sign_in(client, embedded_url, password, embedded_t0)
-        real, real_url, real_ok, real_t0 = start_real(secret, password)
-        real_ready = first_sign_in(client, real_url, password, real_t0)
+        embedded, embedded_ok, embedded_t0 = start(EMBEDDED, secret, password, client)
+        embedded_ready = first_sign_in(client, embedded.url, password, embedded_t0)
+        real, real_ok, real_t0 = start(REAL, secret, password, client)
+        real_ready = first_sign_in(client, real.url, password, real_t0)
     try:
         # The two alternate, one round each in turn, so a burst of load from elsewhere on the
         # machine hits both; ratios are taken within a round and the median kept.
         per_round = [{kind: measure(url, password, requests, sign_ins, 1)
-                      for kind, url in (("embedded", embedded_url), ("real", real_url))}
+                      for kind, url in (("embedded", embedded.url), ("real", real.url))}
                      for _ in range(rounds)]
     finally:
         embedded.stop()

@@ -11,25 +11,20 @@ import secrets
 import httpx
 import pytest
 
+from playground.auth_server import EMBEDDED, start_auth_server
 from playground.backend import BackendSettings, create_app
 from playground.clock import Clock
-from playground.issuer import CookieCache, IssuerConfig
-from playground.issuer import create_app as create_issuer
-from playground.servers import ServerThread, free_port
+from playground.servers import ServerThread
 
 PASSWORD = "pw-" + secrets.token_urlsafe(12)
 
 
 class Stack:
-    def __init__(self, session_cache_ttl: float = 0, **issuer_options) -> None:
+    def __init__(self, session_cache_ttl: float = 0, options: dict | None = None) -> None:
         self.clock = Clock.frozen()
-        self.secret = secrets.token_urlsafe(32)
-        port = free_port()
-        self.auth_url = f"http://127.0.0.1:{port}"
-        config = IssuerConfig(
-            base_url=self.auth_url, secret=self.secret, clock=self.clock, demo_password=PASSWORD, **issuer_options
-        )
-        self.issuer = ServerThread(create_issuer(config), port=port, name="issuer").start()
+        self.issuer = start_auth_server(EMBEDDED, clock=self.clock, demo_password=PASSWORD, options=options)
+        self.secret = self.issuer.secret
+        self.auth_url = self.issuer.url
         settings = BackendSettings(better_auth_url=self.auth_url, better_auth_secret=self.secret,
                                    session_cache_ttl=session_cache_ttl)
         self.app = create_app(settings, clock=self.clock)
@@ -59,8 +54,8 @@ class Stack:
 def stack():
     running = []
 
-    def start(**options) -> Stack:
-        running.append(Stack(**options))
+    def start(**settings) -> Stack:
+        running.append(Stack(**settings))
         return running[-1]
 
     yield start
@@ -164,7 +159,7 @@ def test_session_validation_when_better_auth_is_down(stack):
 
 
 def test_the_jwt_cookie_cache(stack):
-    s = stack(cookie_cache=CookieCache(strategy="jwt"))
+    s = stack(options={"session": {"cookieCache": {"enabled": True, "strategy": "jwt"}}})
     s.sign_in()
     s.auth.get("/get-session")
     data = s.auth.cookies.get("better-auth.session_data")

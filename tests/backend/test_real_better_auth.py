@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from playground import doctor
+from playground.auth_server import REAL, start_auth_server
 from playground.backend import BackendSettings, create_app
-from playground.better_auth.launcher import RealBetterAuth
 from playground.servers import ServerThread
 
 pytestmark = pytest.mark.node  # skipped with the launcher's reason (tests/conftest.py), a failure in CI
@@ -22,9 +22,8 @@ PASSWORD = "pw-" + secrets.token_urlsafe(12)
 
 @pytest.fixture(scope="module")
 def real():
-    secret = secrets.token_urlsafe(32)
-    server = RealBetterAuth(secret=secret, demo_password=PASSWORD).start()
-    settings = BackendSettings(better_auth_url=server.url, better_auth_secret=secret, session_cache_ttl=0)
+    server = start_auth_server(REAL, demo_password=PASSWORD)
+    settings = BackendSettings(better_auth_url=server.url, better_auth_secret=server.secret, session_cache_ttl=0)
     backend = ServerThread(create_app(settings), name="backend").start()
     auth = httpx.Client(base_url=server.url + "/api/auth", timeout=10)
     api = httpx.Client(base_url=backend.url, timeout=10)

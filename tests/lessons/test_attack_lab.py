@@ -13,23 +13,18 @@ import secrets
 import httpx
 import pytest
 
+from playground.auth_server import EMBEDDED, start_auth_server
 from playground.backend import BackendSettings, create_app
 from playground.clock import Clock
-from playground.issuer import IssuerConfig
-from playground.issuer import create_app as create_issuer
 from playground.lessons import attack_lab as lab
-from playground.servers import ServerThread, bind_loopback
+from playground.servers import ServerThread
 
 
 @pytest.fixture(scope="module")
 def servers():
     clock = Clock.frozen()
-    password = secrets.token_urlsafe(12)
-    sock = bind_loopback(0, "issuer")
-    auth_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    issuer = ServerThread(create_issuer(IssuerConfig(base_url=auth_url, secret=secrets.token_urlsafe(32),
-                                                     clock=clock, demo_password=password)),
-                          sock=sock, name="issuer").start()
+    issuer = start_auth_server(EMBEDDED, clock=clock)
+    auth_url, password = issuer.url, issuer.demo_password
     backend = ServerThread(create_app(BackendSettings(better_auth_url=auth_url), clock=clock), name="backend").start()
     with httpx.Client(base_url=auth_url, timeout=10) as auth, httpx.Client(base_url=backend.url, timeout=10) as api:
         yield auth, api, password
