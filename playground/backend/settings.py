@@ -26,6 +26,10 @@ SUPPORTED_ALGORITHMS = ("EdDSA", "ES256", "ES512", "PS256", "RS256")
 #: Better Auth's default base path for its routes.
 DEFAULT_AUTH_PATH = "/api/auth"
 
+#: What Better Auth signs with when no secret is set (``better-auth/dist/utils/constants.mjs``,
+#: 1.7): in development only (production refuses to start), and public, so anyone can sign with it.
+BETTER_AUTH_DEFAULT_SECRET = "better-auth-secret-12345678901234567890"
+
 
 def origin_of(url: str) -> str:
     """The origin of ``url`` the way a browser (and Better Auth's ``new URL(...).origin``) writes it."""
@@ -109,6 +113,25 @@ class BackendSettings(BaseSettings):
         if urlsplit(value).query or urlsplit(value).fragment:
             raise ValueError("BETTER_AUTH_URL must not contain a query string or fragment")
         return value.rstrip("/")
+
+    @field_validator("better_auth_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value):
+        # As for Better Auth (`options.secret || env.BETTER_AUTH_SECRET`), and as .env.example's
+        # `BETTER_AUTH_SECRET=` line means: no secret, so the secret-based routes are off.
+        return None if value == "" else value
+
+    @field_validator("better_auth_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Whitespace and length are left alone: Better Auth uses its secret byte for byte (and
+        # only warns when it is short), so this side must accept the very same bytes.
+        if value is not None and value.get_secret_value() == BETTER_AUTH_DEFAULT_SECRET:
+            raise ValueError(
+                "BETTER_AUTH_SECRET is Better Auth's public default: anyone can sign session cookies and cookie "
+                "caches with it. Give Better Auth and this API the same random secret (openssl rand -base64 32)"
+            )
+        return value
 
     @field_validator("algorithms")
     @classmethod

@@ -71,12 +71,18 @@ def test_environment_names(monkeypatch):
         ({"better_auth_url": "localhost:3000"}, "BETTER_AUTH_URL"),
         ({"jwks_url": "file:///etc/passwd"}, "BACKEND_JWKS_URL"),
         ({"leeway_seconds": -1}, "leeway_seconds"),
+        ({"better_auth_secret": "better-auth-secret-12345678901234567890"}, "Better Auth's public default"),
     ],
 )
 def test_misconfiguration_fails_at_construction(overrides, message):
     with pytest.raises(ValidationError) as caught:
         BackendSettings(**({"better_auth_url": BASE} | overrides))
     assert message in str(caught.value)
+
+
+def test_an_empty_secret_is_no_secret_as_for_better_auth(monkeypatch):
+    monkeypatch.setenv("BETTER_AUTH_SECRET", "")  # .env.example's `BETTER_AUTH_SECRET=` line
+    assert BackendSettings(better_auth_url=BASE).better_auth_secret is None
 
 
 def test_a_missing_base_url_is_a_clear_error():
