@@ -87,15 +87,20 @@ $(STAMPS)/frontend: $(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/src/*)
 clean:
 	rm -rf $(VENV) $(STAMPS) $(NODE_PROJECT)/node_modules $(FRONTEND)/node_modules $(FRONTEND)/dist
 
-# After editing a lesson: run it top to bottom, hide the solutions' outputs (solution cells are
-# stored unexecuted: nbval runs them without comparing), then drop volatile metadata; --keep-count
-# leaves those null execution counts alone.
+# After editing a lesson: run it top to bottom, merge the stream outputs a run happened to split
+# (flush timing varies: unmerged, the stored output would change from run to run), hide the
+# solutions' outputs (solution cells are stored unexecuted: nbval runs them without comparing),
+# then drop volatile metadata; --keep-count leaves those null execution counts alone. One notebook
+# at a time, so that a lesson that fails stops the run with every earlier one finished.
 # (one lesson: make refresh-notebooks NOTEBOOKS=notebooks/03_verify_in_fastapi.ipynb).
 NOTEBOOKS ?= notebooks/*.ipynb
+EXECUTE_THEN_MERGE := --NotebookExporter.preprocessors='["nbconvert.preprocessors.ExecutePreprocessor","nbconvert.preprocessors.CoalesceStreamsPreprocessor"]'
 refresh-notebooks: setup
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
-	$(BIN)/python scripts/notebooks.py strip-solutions $(NOTEBOOKS)
-	$(BIN)/nbstripout --keep-output --keep-count $(NOTEBOOKS)
+	@set -e; for notebook in $(NOTEBOOKS); do \
+	  $(BIN)/jupyter nbconvert --to notebook --inplace $(EXECUTE_THEN_MERGE) "$$notebook"; \
+	  $(BIN)/python scripts/notebooks.py strip-solutions "$$notebook"; \
+	  $(BIN)/nbstripout --keep-output --keep-count "$$notebook"; \
+	done
 
 # The learners' copy (build/learner/): the lessons without answers or outputs. Generated, never edited.
 LEARNER_DIR ?= build/learner
