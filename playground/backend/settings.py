@@ -117,9 +117,10 @@ class BackendSettings(BaseSettings):
     @field_validator("better_auth_secret", mode="before")
     @classmethod
     def _empty_secret_is_unset(cls, value):
-        # As for Better Auth (`options.secret || env.BETTER_AUTH_SECRET`), and as .env.example's
-        # `BETTER_AUTH_SECRET=` line means: no secret, so the secret-based routes are off.
-        return None if value == "" else value
+        # As .env.example's `BETTER_AUTH_SECRET=` line means: no secret, so the secret-based
+        # routes are off (Better Auth, too, skips an empty value: `options.secret || env...`).
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if text == "" else value
 
     @field_validator("better_auth_secret")
     @classmethod

@@ -10,6 +10,7 @@ Auth's admin plugin reads them (``roles``): split on commas, nothing trimmed, ca
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,7 +57,7 @@ class User(BaseModel):
         instead of failing the request: a profile field is not worth a 500."""
         data = {k: v for k, v in claims.items() if k not in _KNOWN_CLAIMS}
         data["id"] = claims["sub"]
-        for name, claim, kind in _PROFILE_FIELDS:
+        for name, claim, kind in _profile_fields(cls):
             value = claims.get(claim)
             if isinstance(value, kind):
                 data[name] = value
@@ -80,9 +81,13 @@ _KNOWN_CLAIMS = frozenset(
     | set(User.model_fields)
 )
 
-#: (field name, claim name, accepted type) of every field but ``id``, read once rather than per token.
-_PROFILE_FIELDS = tuple(
-    (name, field.alias or name, bool if field.annotation is bool else str)
-    for name, field in User.model_fields.items()
-    if name != "id"
-)
+
+@functools.cache
+def _profile_fields(model: type[User]) -> tuple[tuple[str, str, type], ...]:
+    """(field name, claim name, accepted type) of every field but ``id``: read once per model class
+    (a subclass's own fields included) rather than on every token."""
+    return tuple(
+        (name, field.alias or name, bool if field.annotation is bool else str)
+        for name, field in model.model_fields.items()
+        if name != "id"
+    )

@@ -145,6 +145,8 @@ class RealBetterAuth:
             BETTER_AUTH_SECRET=secret,
             BETTER_AUTH_TELEMETRY="0",
             PLAYGROUND_BA_OPTIONS=json.dumps(self.options),
+            # server.mjs exits when this process is no longer its parent (we died without stopping it).
+            PLAYGROUND_LAUNCHER_PID=str(os.getpid()),
         )
         if self.controls_token:
             environment["PLAYGROUND_CONTROLS_TOKEN"] = self.controls_token

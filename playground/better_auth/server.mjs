@@ -11,6 +11,7 @@
 //                                 answers 501) to requests that send it as Authorization: Bearer;
 //                                 unset: no teaching controls. Never in production
 //   PLAYGROUND_CORS_ORIGINS       comma-separated page origins given CORS (unset = none, like Better Auth)
+//   PLAYGROUND_LAUNCHER_PID       the launcher's pid: exit as soon as it is no longer our parent
 import { timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -28,6 +29,19 @@ function fail(message) {
 }
 
 if (!env.BETTER_AUTH_SECRET) fail("BETTER_AUTH_SECRET is not set (the launcher generates one)");
+
+// The launcher passes its pid. If that process dies without stopping us (a killed test worker, a
+// crashed kernel), we are re-parented and nothing would ever stop us: exit instead of lingering
+// on a port. Checked at once (it may have died while we were loading) and then twice a second;
+// unref(): the check alone never keeps Node running. Unset (run by hand): no check.
+const launcherPid = Number(env.PLAYGROUND_LAUNCHER_PID);
+if (launcherPid) {
+  const exitIfOrphaned = () => {
+    if (process.ppid !== launcherPid) process.exit(0);
+  };
+  exitIfOrphaned();
+  setInterval(exitIfOrphaned, 500).unref();
+}
 
 let authArguments;
 try {
@@ -137,14 +151,6 @@ server.listen(Number(env.PORT ?? 0), "127.0.0.1", () => {
 });
 
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.close(() => process.exit(0)));
-
-// Our parent is the launcher's process. If it dies without stopping us (a killed test worker, a
-// crashed kernel), we are re-parented and nothing will ever stop us: exit instead of lingering on
-// a port. unref(): this check alone never keeps Node running.
-const launcherPid = process.ppid;
-setInterval(() => {
-  if (process.ppid !== launcherPid) process.exit(0);
-}, 500).unref();
 
 async function seedDemoUsers() {
   const password = env.PLAYGROUND_DEMO_PASSWORD;

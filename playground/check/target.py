@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -37,27 +38,35 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+class _Expired(BaseException):
+    """Raised by the alarm into the import it interrupts (a BaseException: the app's own
+    ``except Exception`` around its set-up must not swallow it)."""
+
+
 def within(seconds: float, what: str, work: Callable[[], Any]) -> Any:
-    """``work()``, run in a daemon thread so that a hang (an import that waits on a database, a
-    lock, ``input()``) becomes a ``UsageError`` after ``seconds`` instead of a checker that never
-    returns. The hung thread is left behind: Python cannot interrupt an import."""
-    outcome: dict[str, Any] = {}
+    """``work()`` in this thread, interrupted after ``seconds`` (a ``UsageError``) so that an import
+    that waits on a database, a lock or ``input()`` does not leave a checker that never returns.
 
-    def run() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as exc:  # re-raised below, in the caller's thread
-            outcome["error"] = exc
+    In this thread, not a helper thread: apps install signal handlers and look up the event loop
+    while they are imported, which only works in the main thread. The deadline is a SIGALRM, which
+    Python delivers to the main thread only; elsewhere (or off POSIX) ``work()`` runs without one.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return work()
 
-    thread = threading.Thread(target=run, name=f"check: {what}", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
+    def expire(signum, frame):
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return work()
+    except _Expired:
         raise UsageError(f"{what} did not finish within {seconds:g} s (does it wait at import time for a "
-                         "network service, a lock or input? --start-timeout gives it longer)")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+                         "network service, a lock or input? --start-timeout gives it longer)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def import_app(spec: str, *, factory: bool = False, timeout: float = 60.0) -> Any:

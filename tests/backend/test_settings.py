@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from playground.backend import BackendSettings
 
@@ -83,6 +83,7 @@ def test_misconfiguration_fails_at_construction(overrides, message):
 def test_an_empty_secret_is_no_secret_as_for_better_auth(monkeypatch):
     monkeypatch.setenv("BETTER_AUTH_SECRET", "")  # .env.example's `BETTER_AUTH_SECRET=` line
     assert BackendSettings(better_auth_url=BASE).better_auth_secret is None
+    assert BackendSettings(better_auth_url=BASE, better_auth_secret=SecretStr("")).better_auth_secret is None
 
 
 def test_a_missing_base_url_is_a_clear_error():

@@ -72,6 +72,14 @@ def test_an_app_factory_is_called_with_factory():
     assert "✓ alg-none" in result.stdout and "✓ valid-token-accepted" in result.stdout
 
 
+def test_an_app_is_imported_in_the_main_thread_where_signal_handlers_work():
+    # The --start-timeout deadline must not move the import off the main thread.
+    result = check("--app", "targets.main_thread:app", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--protected", "/api/me", "--only", "alg-none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ alg-none" in result.stdout
+
+
 def test_a_route_that_only_redirects_is_a_setup_problem_not_a_pass():
     result = check("--app", "targets.quirky:redirecting", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
                    "--protected", "/api/me")

@@ -154,6 +154,17 @@ def test_the_server_exits_when_its_launcher_dies_without_stopping_it():
         pytest.fail("the orphaned Better Auth server was still running 10 s after its launcher died")
 
 
+def test_a_server_whose_launcher_is_already_gone_exits_before_it_listens():
+    require_node()
+    # The launcher may die while Node is still loading: the check runs before anything else.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("BETTER_AUTH_", "PLAYGROUND_"))}
+    environment |= {"BETTER_AUTH_SECRET": secrets.token_urlsafe(32), "PORT": "0",
+                    "PLAYGROUND_LAUNCHER_PID": "1"}  # init is not this server's parent: we are
+    result = subprocess.run(["node", "server.mjs"], cwd=project_dir(), env=environment, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "listening" not in result.stdout, result.stdout + result.stderr
+
+
 @pytest.mark.node
 @pytest.mark.parametrize(
     "options, message",

@@ -434,6 +434,20 @@ def test_duplicate_member_names(api, issuer, part):
     rejected(api, ".".join(segments), "malformed")
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32", "lone surrogate"])
+def test_claims_in_anything_but_utf8_are_refused_even_when_signed(api, issuer, encoding):
+    # RFC 7515: the JOSE header and (here) the claims are UTF-8 JSON. json.loads(bytes) would also
+    # take a BOM, UTF-16 and UTF-32: one token, several readings.
+    text = json.dumps(issuer.claims() | {"name": "Ada"})
+    if encoding == "lone surrogate":  # UTF-8's encoding of U+D800, which UTF-8 forbids
+        raw = text.replace('"Ada"', '"Ada\udcff"').encode("utf-8", "surrogateescape").replace(b"\xff", b"\xed\xa0\x80")
+    else:
+        raw = text.encode(encoding)
+    assert json.loads(raw)["sub"] == issuer.claims()["sub"]  # what json.loads(bytes) makes of it
+    signing_input = f"{b64url({'alg': 'EdDSA', 'kid': issuer.kid})}.{b64url(raw)}"
+    rejected(api, signing_input + "." + b64url(issuer.key.sign(signing_input.encode())), "malformed")
+
+
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_json_number_constants(api, issuer, constant):
     claims = json.dumps(issuer.claims()).replace(f'"exp": {issuer.claims()["exp"]}', f'"exp": {constant}')
