@@ -11,7 +11,9 @@ This machine is noisy: compare the ratios, not the absolute numbers.
 
 Both start the way every caller starts them, ``start_auth_server``. The embedded issuer's modules
 are imported before its clock starts, as in a kernel that has already started one (the import is
-about 30 ms, once per process); the real server's time includes starting Node and its imports.
+about 30 ms, once per process); the real server's time includes starting Node and its imports,
+hashing the two demo users' passwords (which the embedded issuer does after it answers ``/ok``:
+"until sign-in works" counts both) and the launcher's own readiness check.
 """
 
 from __future__ import annotations
