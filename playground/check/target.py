@@ -49,9 +49,12 @@ def within(seconds: float, what: str, work: Callable[[], Any]) -> Any:
 
     In this thread, not a helper thread: apps install signal handlers and look up the event loop
     while they are imported, which only works in the main thread. The deadline is a SIGALRM, which
-    Python delivers to the main thread only; elsewhere (or off POSIX) ``work()`` runs without one.
+    Python delivers to the main thread only. ``work()`` runs without one off the main thread, off
+    POSIX, and when someone else's alarm is already set (pytest-timeout's, say), which it must not
+    cancel.
     """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
         return work()
 
     def expire(signum, frame):

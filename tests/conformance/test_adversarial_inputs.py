@@ -174,6 +174,15 @@ def test_redirect_url_matrix_on_sign_out(pool):
         t, cases, lambda t, c, case: observe_post(t, c, "sign-out", {case[0]: case[1]})))
 
 
+def test_sign_out_body_types(pool):
+    """Sign-out's optional body fields (callbackURL, disableRedirect, state) are typed: null is not
+    "absent" to zod (found by test_generated_json_bodies: {"callbackURL": null} was a 200 here)."""
+    bodies = [{"callbackURL": None}, {"disableRedirect": None}, {"disableRedirect": "true"}, {"disableRedirect": True},
+              {"state": None}, {"state": 5}, {"state": "abc"}, {"callbackURL": None, "state": None}, {}]
+    cases = {json.dumps(body): body for body in bodies}
+    conforms(pool, "default", lambda t: run_table(t, cases, lambda t, c, body: observe_post(t, c, "sign-out", body)))
+
+
 def test_redirect_urls_in_the_query(pool):
     urls = ["/ok", "//evil.example", "/\\evil.example", "https://evil.example", "http://app.example/x", ""]
     cases = {f"{path} ?callbackURL={url!r}": (path, url) for path in ("sign-in/email", "sign-out") for url in urls}
