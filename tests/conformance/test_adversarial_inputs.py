@@ -501,7 +501,8 @@ _SCALARS = (st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats(a
 _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
                        | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
 _FIELDS = st.sampled_from(["name", "email", "password", "image", "callbackURL", "rememberMe", "role",
-                           "softwareBackground", "redirectTo", "errorCallbackURL", "unknown"])
+                           "softwareBackground", "redirectTo", "errorCallbackURL", "disableRedirect", "state",
+                           "unknown"])
 _PLAUSIBLE = st.sampled_from(["ada@example.com", "a@b.co", "/ok", "//evil.example", "http://app.example/x",
                               "longenough-password"])
 BODIES = st.dictionaries(_FIELDS, _VALUES | _PLAUSIBLE, max_size=6) | _VALUES
