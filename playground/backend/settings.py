@@ -127,7 +127,8 @@ class BackendSettings(BaseSettings):
     def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
         # Whitespace and length are left alone: Better Auth uses its secret byte for byte (and
         # only warns when it is short), so this side must accept the very same bytes.
-        if value is not None and value.get_secret_value() == BETTER_AUTH_DEFAULT_SECRET:
+        # Quoted or padded, it is still the public default (a raw environment keeps quotes).
+        if value is not None and value.get_secret_value().strip().strip("'\"") == BETTER_AUTH_DEFAULT_SECRET:
             raise ValueError(
                 "BETTER_AUTH_SECRET is Better Auth's public default: anyone can sign session cookies and cookie "
                 "caches with it. Give Better Auth and this API the same random secret (openssl rand -base64 32)"

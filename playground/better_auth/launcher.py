@@ -145,8 +145,6 @@ class RealBetterAuth:
             BETTER_AUTH_SECRET=secret,
             BETTER_AUTH_TELEMETRY="0",
             PLAYGROUND_BA_OPTIONS=json.dumps(self.options),
-            # server.mjs exits when this process is no longer its parent (we died without stopping it).
-            PLAYGROUND_LAUNCHER_PID=str(os.getpid()),
         )
         if self.controls_token:
             environment["PLAYGROUND_CONTROLS_TOKEN"] = self.controls_token
@@ -195,7 +193,9 @@ class RealBetterAuth:
         self._process = subprocess.Popen(
             [shutil.which("node"), "server.mjs"],
             cwd=project_dir(),
-            env=self._env,
+            # The pid of the process that starts it, now (not when this object was built, which may
+            # have been in another process): server.mjs exits once this process is gone.
+            env=self._env | {"PLAYGROUND_LAUNCHER_PID": str(os.getpid())},
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,

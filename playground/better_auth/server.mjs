@@ -31,13 +31,25 @@ function fail(message) {
 if (!env.BETTER_AUTH_SECRET) fail("BETTER_AUTH_SECRET is not set (the launcher generates one)");
 
 // The launcher passes its pid. If that process dies without stopping us (a killed test worker, a
-// crashed kernel), we are re-parented and nothing would ever stop us: exit instead of lingering
-// on a port. Checked at once (it may have died while we were loading) and then twice a second;
-// unref(): the check alone never keeps Node running. Unset (run by hand): no check.
+// crashed kernel), nothing would ever stop us: exit instead of lingering on a port. Checked at
+// once (it may have died while we were loading) and then twice a second; unref(): the check alone
+// never keeps Node running. Unset (run by hand): no check. Started directly, we watch our parent
+// pid (re-parented = orphaned); under a wrapper that runs node as its child (Volta's shim does),
+// our parent is the wrapper, so we ask whether the launcher's pid still exists.
 const launcherPid = Number(env.PLAYGROUND_LAUNCHER_PID);
 if (launcherPid) {
+  const direct = process.ppid === launcherPid;
+  const launcherGone = () => {
+    if (direct) return process.ppid !== launcherPid;
+    try {
+      process.kill(launcherPid, 0);
+      return false;
+    } catch (error) {
+      return error.code === "ESRCH";
+    }
+  };
   const exitIfOrphaned = () => {
-    if (process.ppid !== launcherPid) process.exit(0);
+    if (launcherGone()) process.exit(0);
   };
   exitIfOrphaned();
   setInterval(exitIfOrphaned, 500).unref();

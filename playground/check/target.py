@@ -56,19 +56,25 @@ def within(seconds: float, what: str, work: Callable[[], Any]) -> Any:
     if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
             or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
         return work()
+    armed = True
 
     def expire(signum, frame):
-        raise _Expired
+        if armed:  # an alarm already on its way when work() returned is ignored
+            raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return work()
+        # Again every half second: an import that swallows one alarm still meets the next.
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+        try:
+            return work()
+        finally:
+            armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _Expired:
         raise UsageError(f"{what} did not finish within {seconds:g} s (does it wait at import time for a "
                          "network service, a lock or input? --start-timeout gives it longer)") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 

@@ -72,6 +72,7 @@ def test_environment_names(monkeypatch):
         ({"jwks_url": "file:///etc/passwd"}, "BACKEND_JWKS_URL"),
         ({"leeway_seconds": -1}, "leeway_seconds"),
         ({"better_auth_secret": "better-auth-secret-12345678901234567890"}, "Better Auth's public default"),
+        ({"better_auth_secret": '"better-auth-secret-12345678901234567890"\n'}, "Better Auth's public default"),
     ],
 )
 def test_misconfiguration_fails_at_construction(overrides, message):

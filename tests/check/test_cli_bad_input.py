@@ -36,6 +36,8 @@ def _taken_port():
     (["--app", "targets.exits:app", "--protected", "/api/me"], "importing targets.exits failed: SystemExit: 3"),
     (["--app", "targets.hangs:app", "--protected", "/api/me", "--start-timeout", "1"],
      "--app targets.hangs:app: importing targets.hangs did not finish within 1 s"),
+    (["--app", "targets.swallows_alarm:app", "--protected", "/api/me", "--start-timeout", "1"],
+     "importing targets.swallows_alarm did not finish within 1 s"),
     (["--app", "targets.quirky:hangs_when_built", "--factory", "--protected", "/api/me", "--start-timeout", "1"],
      "calling hangs_when_built() did not finish within 1 s"),
     (["--app", "targets.careful:app", "--protected", "/api/me", "--start-timeout", "0"],

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,12 +158,26 @@ def test_the_server_exits_when_its_launcher_dies_without_stopping_it():
 def test_a_server_whose_launcher_is_already_gone_exits_before_it_listens():
     require_node()
     # The launcher may die while Node is still loading: the check runs before anything else.
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that existed and no longer does (reaped)
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("BETTER_AUTH_", "PLAYGROUND_"))}
     environment |= {"BETTER_AUTH_SECRET": secrets.token_urlsafe(32), "PORT": "0",
-                    "PLAYGROUND_LAUNCHER_PID": "1"}  # init is not this server's parent: we are
+                    "PLAYGROUND_LAUNCHER_PID": str(gone.pid)}
     result = subprocess.run(["node", "server.mjs"], cwd=project_dir(), env=environment, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "listening" not in result.stdout, result.stdout + result.stderr
+
+
+def test_a_node_wrapper_that_runs_node_as_its_child_does_not_stop_the_server(monkeypatch, tmp_path):
+    require_node()
+    # Version managers' shims (Volta's) run node as a child: our parent is then the shim, not us.
+    wrapper = tmp_path / "node"
+    wrapper.write_text(f'#!/bin/sh\n"{shutil.which("node")}" "$@"\n')  # no exec: node is its child
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with make() as server:
+        time.sleep(1.5)  # three rounds of the orphan check
+        assert server.running and httpx.get(f"{server.url}/api/auth/ok").json() == {"ok": True}
 
 
 @pytest.mark.node
