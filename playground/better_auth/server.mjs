@@ -11,7 +11,7 @@
 //                                 answers 501) to requests that send it as Authorization: Bearer;
 //                                 unset: no teaching controls. Never in production
 //   PLAYGROUND_CORS_ORIGINS       comma-separated page origins given CORS (unset = none, like Better Auth)
-//   PLAYGROUND_LAUNCHER_PID       the launcher's pid: exit as soon as it is no longer our parent
+//   PLAYGROUND_LAUNCHER_PID       the launcher's pid: exit as soon as that process is gone
 import { timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";

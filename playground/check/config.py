@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from playground.auth_server import ISSUERS
 
 #: The placeholders an ``--env`` value may use, filled in once the issuer runs.
@@ -92,10 +94,7 @@ class CheckConfig:
             check_placeholders(value)
 
 
-
 def _is_http_url(value: object) -> bool:
-    import httpx
-
     try:
         url = httpx.URL(str(value))
     except httpx.InvalidURL:
