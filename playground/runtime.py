@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 
 import httpx
+from pydantic import ValidationError
 
 from playground.auth_server import ISSUERS, AuthServer, start_auth_server
 from playground.clock import DEMO_EPOCH, Clock
@@ -202,8 +203,12 @@ def _launch(request: _Request) -> Playground:
     try:
         auth_server = _auth_server(request, secret.value, demo_password.value, issuer_clock, frontend_origin)
         started.append(auth_server)
-        api_settings = BackendSettings(better_auth_url=auth_server.url, cors_origins=[frontend_origin],
-                                       better_auth_secret=secret.value)
+        try:
+            api_settings = BackendSettings(better_auth_url=auth_server.url, cors_origins=[frontend_origin],
+                                           better_auth_secret=secret.value)
+        except ValidationError as exc:  # from the environment (BETTER_AUTH_SECRET, BACKEND_*): one line
+            problems = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+            raise PlaygroundStartError(f"backend settings: {problems}") from None
         api_server = ServerThread(create_backend(api_settings, clock=api_clock),
                                   sock=_socket_for(request, request.api_port, DEMO_API_PORT, "backend"),
                                   name="backend").start()

@@ -172,6 +172,19 @@ def test_cli_serve_answers_on_both_urls_and_stops_on_ctrl_c():
             process.wait()
 
 
+@pytest.mark.parametrize("variable, value, words", [
+    ("BETTER_AUTH_SECRET", "better-auth-secret-12345678901234567890", "Better Auth's public default"),
+    ("BACKEND_ALGORITHMS", "HS256", "never with BETTER_AUTH_SECRET"),
+])
+def test_cli_serve_refuses_unsafe_settings_from_the_environment_in_one_line(variable, value, words):
+    env = {**os.environ, variable: value}
+    env.pop("PLAYGROUND_ISSUER", None)
+    result = subprocess.run([sys.executable, "-m", "playground", "serve", "--auth-port", "0", "--api-port", "0"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("error: backend settings: ") and words in result.stderr, result.stderr
+
+
 def test_teaching_controls_mint_rotate_and_shift(pg):
     token = pg.controls.mint_token("grace@example.com", claims={"aud": "https://elsewhere.example"})
     rejected = pg.api.get("/api/me", headers={"authorization": f"Bearer {token}"})
