@@ -5,7 +5,7 @@ authentication) and ``/api/me`` (the verified user) — and read ``BETTER_AUTH_U
 environment, so one load script drives all three:
 
 * ``bridge_app``: fastapi-better-auth-bridge 0.6.0 in its JWT mode (Mode B), configured as its
-  README's quickstart says (``playground.lessons.libraries.bridge_jwt_app``, which lesson 10b runs).
+  README's quickstart says (``playground.lessons.libraries.bridge_jwt_app``, which lesson 03c runs).
 * ``docs_style_app``: what FastAPI's security tutorial becomes for Better Auth tokens — PyJWT with
   a ``PyJWKClient`` called inside an ``async def`` dependency on ``HTTPBearer``.
 
@@ -36,7 +36,7 @@ def _auth_url() -> str:
 
 
 def bridge_app() -> FastAPI:
-    from playground.lessons.libraries import bridge_jwt_app  # the app lesson 10b runs
+    from playground.lessons.libraries import bridge_jwt_app  # the app lesson 03c runs
 
     return bridge_jwt_app(_auth_url())
 

@@ -78,7 +78,7 @@ def test_notebooks_are_committed_without_volatile_metadata():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_follows_the_lesson_shape(path):
-    # NN_topic, or NNx_topic for a lesson inserted after NN (10b_... sorts after 10_...).
+    # NN_topic, or NNx_topic for a lesson inserted after NN (03c_... sorts after 03b_...).
     assert re.fullmatch(r"\d\d[a-z]?_[a-z0-9_]+\.ipynb", path.name)
     cells = json.loads(path.read_text())["cells"]
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]

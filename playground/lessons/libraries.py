@@ -1,4 +1,4 @@
-"""Lesson 10b (choosing a library): the Python JOSE libraries, and one maintained bridge, against
+"""Lesson 03c (choosing a library): the Python JOSE libraries, and one maintained bridge, against
 a real Better Auth token.
 
 What a library does with an EdDSA token is a fact about a release of that library, not about the

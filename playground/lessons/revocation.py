@@ -1,4 +1,4 @@
-"""Helpers for lesson 06b (revocation and replay): measure what each credential still opens at
+"""Helpers for lesson 07c (revocation and replay): measure what each credential still opens at
 chosen moments after sign-out, and render it as a table.
 
 Nothing here is asserted from documentation: a ``Timeline`` holds answers measured from the

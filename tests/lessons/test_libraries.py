@@ -1,4 +1,4 @@
-"""Lesson 10b's helpers against real tokens: what each JOSE library does with Better Auth's EdDSA
+"""Lesson 03c's helpers against real tokens: what each JOSE library does with Better Auth's EdDSA
 token (pinned to the installed releases), and the bridge's JWT mode accepting a real token and
 refusing forged ones — against the embedded issuer, and the real better-auth when Node is here."""
 

@@ -1,4 +1,4 @@
-"""Lesson 06b's timeline measurement (time order, events, the real issuer's horizon, rendering)
+"""Lesson 07c's timeline measurement (time order, events, the real issuer's horizon, rendering)
 and the replay fact it rests on, against the embedded issuer and the real better-auth: after
 sign-out a stolen session cookie alone is dead, but together with the cookie cache it still gets
 a session and a fresh JWT from Better Auth until the cache's maxAge, unless the read bypasses the
