@@ -7,22 +7,17 @@ trusted or untrusted notebook and compares cleanly under nbval.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import html
 import json
 from datetime import datetime, timezone
 
 from playground.clock import Clock
+from playground.jose import b64url_decode
 
 # The colours jwt.io uses for header, payload and signature: learners recognise them.
 PART_COLOURS = ("#fb015b", "#d63aff", "#00b9f1")
 TIME_CLAIMS = ("iat", "nbf", "exp")
-
-
-def b64url_decode(segment: str) -> bytes:
-    """Decode one base64url segment of a compact JWS (RFC 7515 strips the ``=`` padding)."""
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 class TokenView:

@@ -18,19 +18,8 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from playground.lessons.attack_lab import (
-    WORDLIST,
-    attacker_jwks_app,
-    attacker_key,
-    b64url,
-    ed25519,
-    forge,
-    hmac_signer,
-    hs256,
-    public_jwk,
-    split,
-    tamper,
-)
+from playground.jose import b64url_encode, ed25519, forge, forge_raw, hmac_signer, hs256, public_jwk, split, tamper
+from playground.lessons.attack_lab import WORDLIST, attacker_jwks_app, attacker_key
 from playground.servers import ServerThread
 
 from .case import Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted, not_applicable
@@ -700,7 +689,7 @@ def malformed_tokens(ctx: Context) -> Outcome:
     header, payload, signature = ctx.ada.access_token.split(".")
 
     def seg(value) -> str:
-        return b64url(json.dumps(value).encode())
+        return b64url_encode(json.dumps(value).encode())
 
     raw = [ctx.send(ctx.protected, headers={"authorization": "Bearer"}, describe="'Bearer' and no token"),
            ctx.send(ctx.protected, headers={"authorization": "Bearer é.é.é".encode()}, describe="non-ASCII UTF-8 bytes")]
@@ -713,23 +702,17 @@ def malformed_tokens(ctx: Context) -> Outcome:
         "a header that is JSON null": f"{seg(None)}.{payload}.{signature}",
         "a header that is a list": f"{seg(['EdDSA'])}.{payload}.{signature}",
         "a payload that is a list": f"{header}.{seg([1, 2])}.{signature}",
-        "a payload that is not JSON": f"{header}.{b64url(b'not json')}.{signature}",
-        "a payload that is not UTF-8": f"{header}.{b64url(bytes([0xff, 0xfe]))}.{signature}",
+        "a payload that is not JSON": f"{header}.{b64url_encode(b'not json')}.{signature}",
+        "a payload that is not UTF-8": f"{header}.{b64url_encode(bytes([0xff, 0xfe]))}.{signature}",
         "alg that is a number": f"{seg({'alg': 1, 'kid': ctx.kid})}.{payload}.{signature}",
         "kid that is an object": f"{seg({'alg': 'EdDSA', 'kid': {'$ne': ''}})}.{payload}.{signature}",
         "padded base64": f"{header}==.{payload}.{signature}",
         "the JSON serialization": json.dumps({"payload": payload, "signature": signature}),
-        "deeply nested claims": _forge_raw({"alg": "EdDSA", "kid": ctx.kid},
+        "deeply nested claims": forge_raw({"alg": "EdDSA", "kid": ctx.kid},
                                            b'{"x":' + b"[" * 5000 + b"]" * 5000 + b"}", ed25519(attacker_key())),
     }
     outcome = _reject_all(ctx, tokens)
     return all_rejected([*raw, *outcome.exchanges]) if outcome.passed else outcome
-
-
-def _forge_raw(header: dict, payload: bytes, sign) -> str:
-    """Like ``forge``, with the payload's exact bytes (json.dumps cannot write 5000 nested lists)."""
-    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(payload)}"
-    return f"{signing_input}.{b64url(sign(signing_input.encode('ascii')))}"
 
 
 @case("oversized-token", group="robustness", weight="required",

@@ -4,6 +4,12 @@ Tokens come from the issuer itself: the real sign-in flow and ``/api/auth/token`
 baseline, and the issuer's teaching controls (``mint_token``: chosen claims, HS256 with the
 secret, unsigned) for the variants. Forgeries that need no issuer key come from the attack lab.
 Every request the cases send goes through ``Context.send``, which records it for the report.
+
+A run grades one kind of credential (``--credential``): ``jwt`` (``Authorization: Bearer`` with
+the access token), ``cookie`` (the cookies the issuer sets at sign-in: the signed
+``better-auth.session_token`` and the ``session_data`` cookie cache) or ``bearer-session`` (the
+bearer plugin's signed session token as ``Authorization: Bearer``). ``send(as_user=...)`` sends
+that user's credential in the run's kind.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ from typing import Any
 import httpx
 
 from playground.auth_server import AuthServer
-from playground.lessons.attack_lab import split
+from playground.jose import split
 
 from .case import NO_ANSWER
 
 ADA, GRACE = "ada@example.com", "grace@example.com"  # the seeded demo users: ada is an admin
+#: The credentials a run can grade (``--credential``); ``jwt`` is the default.
+CREDENTIALS = ("jwt", "cookie", "bearer-session")
+#: Sent as the body of a write when the checker has no schema for it.
+NO_BODY = object()
 
 
 class TargetUnreachableError(Exception):
@@ -60,12 +70,15 @@ class Identity:
     signed_session_token: str | None  # token.signature, as in the cookie and set-auth-token
     cookie_cache_jwt: str | None  # better-auth.session_data with the jwt strategy
     access_token: str  # a real JWT from GET /api/auth/token
+    #: Every cookie the issuer set at sign-in, as set (values still percent-encoded).
+    cookies: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 class Context:
     def __init__(self, issuer: AuthServer, client: httpx.Client, *, protected: str, owner: str | None,
                  admin: str | None, public: str | None, frontend_origin: str | None, leeway: float,
-                 external: bool = False) -> None:
+                 external: bool = False, credential: str = "jwt", owner_flow: str | None = None,
+                 discover: bool = True) -> None:
         self.issuer = issuer
         self.client = client
         self.protected = protected
@@ -76,6 +89,12 @@ class Context:
         self.leeway = leeway
         #: The target is a server started elsewhere (--api-url), not built for this run.
         self.external = external
+        #: The credential this run grades (one of ``CREDENTIALS``).
+        self.credential = credential
+        #: ``--owner 'POST /api/tasks -> /api/tasks/{id}'``: a resource one user creates (``routes.py``).
+        self.owner_flow = owner_flow
+        self.discover = discover
+        self._routes: Any = None
         self.exchanges: list[Exchange] = []
         self.ada = self._sign_in(ADA)
         self.grace = self._sign_in(GRACE)
@@ -100,6 +119,7 @@ class Context:
                 signed_session_token=urllib.parse.unquote(signed) if signed else None,
                 cookie_cache_jwt=auth.cookies.get("better-auth.session_data"),
                 access_token=token.json()["token"],
+                cookies={cookie.name: cookie.value for cookie in auth.cookies.jar},
             )
 
     @property
@@ -131,14 +151,35 @@ class Context:
 
     # --- the target ------------------------------------------------------------------------
 
+    def credential_headers(self, identity: Identity) -> dict[str, str]:
+        """The headers that carry ``identity``'s credential of this run's kind."""
+        if self.credential == "cookie":
+            return {"cookie": "; ".join(f"{name}={value}" for name, value in identity.cookies.items())}
+        if self.credential == "bearer-session":
+            # What the bearer plugin's set-auth-token gives a client: the signed token.
+            return {"authorization": f"Bearer {identity.signed_session_token or identity.session_token}"}
+        return {"authorization": f"Bearer {identity.access_token}"}
+
+    def credential_label(self, identity: Identity) -> str:
+        name = identity.email.partition("@")[0]
+        return {"cookie": f"{name}'s session cookies", "bearer-session": f"{name}'s session token as Bearer"}.get(
+            self.credential, f"{name}'s token")
+
     def send(self, path: str, *, token: str | None = None, describe: str = "", method: str = "GET",
-             headers: dict[str, str | bytes] | None = None) -> Exchange:
-        all_headers = dict(headers or {})
+             headers: dict[str, str | bytes] | None = None, as_user: Identity | None = None,
+             json: Any = NO_BODY) -> Exchange:
+        """One request to the target, recorded. ``token``: a JWT as ``Authorization: Bearer``;
+        ``as_user``: that user's credential of this run's kind; ``json``: a JSON body."""
+        all_headers: dict[str, str | bytes] = {}
+        if as_user is not None:
+            all_headers.update(self.credential_headers(as_user))
+        all_headers.update(headers or {})
         if token is not None:
             all_headers["authorization"] = f"Bearer {token}"
+        body = {} if json is NO_BODY else {"json": json}
         for attempt in (1, 2):
             try:
-                response = self.client.request(method, path, headers=all_headers)
+                response = self.client.request(method, path, headers=all_headers, **body)
                 break
             except httpx.LocalProtocolError as exc:  # the checker built a request HTTP cannot carry
                 raise ValueError(f"cannot send {describe!r}: {exc}") from None
@@ -166,7 +207,8 @@ class Context:
             except ValueError:
                 pass
         exchange = Exchange(
-            method=method, path=path, sent=describe or ("no credentials" if token is None else "a token"),
+            method=method, path=path,
+            sent=describe or ("no credentials" if token is None and as_user is None else "a credential"),
             status=response.status_code, reason=reason,
             www_authenticate=response.headers.get("www-authenticate"),
             headers=response.headers, body=response.text[:500],
@@ -177,9 +219,19 @@ class Context:
         self.exchanges.append(exchange)
         return exchange
 
-    def owner_path(self, user_id: str) -> str:
-        assert self.owner is not None
-        return self.owner.replace("{user_id}", urllib.parse.quote(user_id, safe=""))
+    def owner_path(self, user_id: str, template: str | None = None) -> str:
+        template = template or self.owner
+        assert template is not None
+        return template.replace("{user_id}", urllib.parse.quote(user_id, safe=""))
+
+    @property
+    def routes(self):
+        """What the app serves (``discovery.RouteMap``): its OpenAPI document, else only the given routes."""
+        if self._routes is None:
+            from .discovery import discover
+
+            self._routes = discover(self)
+        return self._routes
 
 
 def _shorten(text: str, limit: int) -> str:

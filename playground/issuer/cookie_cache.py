@@ -15,7 +15,6 @@ for this project's users, so Better Auth's chunking into ``session_data.0``, ``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from playground.issuer import keys
 from playground.issuer.tokens import encode_jws
+from playground.jose import b64url_decode, b64url_encode
 
 if TYPE_CHECKING:
     from playground.issuer.state import Issuer
@@ -42,14 +42,6 @@ SESSION_CACHE_AUDIENCE = "better-auth:session-cache"
 
 def _js(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def encode(issuer: Issuer, result: dict[str, Any], max_age: int | None, origin: str) -> str:
@@ -73,7 +65,7 @@ def encode(issuer: Issuer, result: dict[str, Any], max_age: int | None, origin: 
         return encode_jws(payload, config.secret.encode(), "HS256", {})
     expires_at = math.floor(now * 1000) + (max_age or 60) * 1000
     signature = _compact_signature(config.secret, data, expires_at)
-    return _b64url(_js({"session": data, "expiresAt": expires_at, "signature": signature}).encode())
+    return b64url_encode(_js({"session": data, "expiresAt": expires_at, "signature": signature}).encode())
 
 
 # A cached session is re-parsed by zod's session/user schemas, which put their own fields first:
@@ -98,7 +90,7 @@ def decode(issuer: Issuer, value: str, origin: str) -> dict[str, Any] | None:
         elif strategy == "jwt":
             data = _jwt_decode(issuer, value, origin, now)
         else:
-            outer = json.loads(_unb64url(value))
+            outer = json.loads(b64url_decode(value))
             expected = _compact_signature(config.secret, outer["session"], outer["expiresAt"])
             if not hmac.compare_digest(expected, outer["signature"]) or outer["expiresAt"] < now * 1000:
                 return None
@@ -115,7 +107,7 @@ def decode(issuer: Issuer, value: str, origin: str) -> dict[str, Any] | None:
 def _compact_signature(secret: str, data: dict[str, Any], expires_at: int) -> str:
     """HMAC-SHA256 of ``JSON.stringify({...sessionData, expiresAt})``, base64url without padding."""
     message = _js({**data, "expiresAt": expires_at}).encode()
-    return _b64url(hmac.new(secret.encode(), message, hashlib.sha256).digest())
+    return b64url_encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
 
 
 def _jwt_decode(issuer: Issuer, value: str, origin: str, now: float) -> dict[str, Any] | None:
@@ -148,8 +140,8 @@ def _jwe_key(secret: str) -> bytes:
 
 def _jwe_encrypt(data: dict[str, Any], secret: str, now: float, lifetime: int, random_bytes) -> str:
     key = _jwe_key(secret)
-    thumbprint = _b64url(hashlib.sha256(_js({"k": _b64url(key), "kty": "oct"}).encode()).digest())
-    header = _b64url(_js({"alg": "dir", "enc": "A256CBC-HS512", "kid": thumbprint}).encode())
+    thumbprint = b64url_encode(hashlib.sha256(_js({"k": b64url_encode(key), "kty": "oct"}).encode()).digest())
+    header = b64url_encode(_js({"alg": "dir", "enc": "A256CBC-HS512", "kid": thumbprint}).encode())
     iat = math.floor(now)
     jti = str(uuid.UUID(bytes=random_bytes(16), version=4))
     plaintext = _js({**data, "iat": iat, "exp": iat + lifetime, "jti": jti}).encode()
@@ -158,7 +150,7 @@ def _jwe_encrypt(data: dict[str, Any], secret: str, now: float, lifetime: int, r
     encryptor = Cipher(algorithms.AES(key[32:]), modes.CBC(iv)).encryptor()
     ciphertext = encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()
     tag = _cbc_hmac_tag(key[:32], header.encode(), iv, ciphertext)
-    return ".".join([header, "", _b64url(iv), _b64url(ciphertext), _b64url(tag)])
+    return ".".join([header, "", b64url_encode(iv), b64url_encode(ciphertext), b64url_encode(tag)])
 
 
 def _cbc_hmac_tag(mac_key: bytes, aad: bytes, iv: bytes, ciphertext: bytes) -> bytes:
@@ -169,12 +161,12 @@ def _cbc_hmac_tag(mac_key: bytes, aad: bytes, iv: bytes, ciphertext: bytes) -> b
 
 def _jwe_decrypt(token: str, secret: str, now: float) -> dict[str, Any] | None:
     header, encrypted_key, iv, ciphertext, tag = token.split(".")
-    meta = json.loads(_unb64url(header))
+    meta = json.loads(b64url_decode(header))
     if meta.get("alg") != "dir" or meta.get("enc") != "A256CBC-HS512" or encrypted_key:
         return None
     key = _jwe_key(secret)
-    iv_b, ct_b = _unb64url(iv), _unb64url(ciphertext)
-    if not hmac.compare_digest(_cbc_hmac_tag(key[:32], header.encode(), iv_b, ct_b), _unb64url(tag)):
+    iv_b, ct_b = b64url_decode(iv), b64url_decode(ciphertext)
+    if not hmac.compare_digest(_cbc_hmac_tag(key[:32], header.encode(), iv_b, ct_b), b64url_decode(tag)):
         return None
     decryptor = Cipher(algorithms.AES(key[32:]), modes.CBC(iv_b)).decryptor()
     unpadder = padding.PKCS7(128).unpadder()

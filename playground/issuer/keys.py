@@ -9,7 +9,6 @@ changed secret makes signing fail with "Failed to decrypt private key", as in th
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from nacl.bindings import (
 from nacl.exceptions import CryptoError
 
 from playground.issuer.randomness import Randomness
+from playground.jose import b64url_decode, b64url_encode
 
 #: Public label the demo keys are derived from (it seeds the key material generator). Anyone can
 #: derive the same private keys from it: deterministic mode exists for reproducible lessons only
@@ -65,12 +65,8 @@ class KeyRow:
         return entry
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _int_b64(value: int, size: int) -> str:
-    return _b64(value.to_bytes(size, "big"))
+def _intb64url_encode(value: int, size: int) -> str:
+    return b64url_encode(value.to_bytes(size, "big"))
 
 
 def demo_key_material() -> Randomness:
@@ -91,8 +87,8 @@ def generate(alg: str, material: Randomness | None = None) -> tuple[dict, dict]:
             else ed25519.Ed25519PrivateKey.generate()
         )
         raw = private.private_bytes_raw()
-        x = _b64(private.public_key().public_bytes_raw())
-        return {"crv": "Ed25519", "x": x, "kty": "OKP"}, {"crv": "Ed25519", "d": _b64(raw), "x": x, "kty": "OKP"}
+        x = b64url_encode(private.public_key().public_bytes_raw())
+        return {"crv": "Ed25519", "x": x, "kty": "OKP"}, {"crv": "Ed25519", "d": b64url_encode(raw), "x": x, "kty": "OKP"}
     if alg in CURVES:
         curve, crv = CURVES[alg]
         if material:
@@ -103,9 +99,9 @@ def generate(alg: str, material: Randomness | None = None) -> tuple[dict, dict]:
             private = ec.generate_private_key(curve)
         size = (curve.key_size + 7) // 8
         numbers = private.private_numbers()
-        public = {"kty": "EC", "x": _int_b64(numbers.public_numbers.x, size),
-                  "y": _int_b64(numbers.public_numbers.y, size), "crv": crv}
-        return public, {**public, "d": _int_b64(numbers.private_value, size)}
+        public = {"kty": "EC", "x": _intb64url_encode(numbers.public_numbers.x, size),
+                  "y": _intb64url_encode(numbers.public_numbers.y, size), "crv": crv}
+        return public, {**public, "d": _intb64url_encode(numbers.private_value, size)}
     if alg in ("PS256", "RS256"):
         # `cryptography` cannot seed RSA key generation: even demo RSA keys are fresh, so only
         # EdDSA (and the ids) are reproducible across runs; PS256/ES* signatures are randomised anyway.
@@ -120,7 +116,7 @@ def private_key_object(private_jwk: dict, alg: str):
     """A `cryptography` key object from a private JWK, for PyJWT to sign with."""
     if alg == "EdDSA":
         d = private_jwk["d"]
-        return ed25519.Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(d + "=" * (-len(d) % 4)))
+        return ed25519.Ed25519PrivateKey.from_private_bytes(b64url_decode(d))
     if alg in CURVES:
         return ECAlgorithm.from_jwk(json.dumps(private_jwk))
     return RSAAlgorithm.from_jwk(json.dumps(private_jwk))

@@ -18,10 +18,8 @@ naive one lets a token in as admin that the issuer never signed, the lab's way; 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -39,73 +37,28 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from playground.display import b64url_decode
+# The forger's toolkit is playground.jose (the checker uses it too); the lesson reaches it as lab.*.
+from playground.jose import (
+    b64url_decode,
+    ed25519,
+    forge,
+    hmac_signer,
+    hs256,
+    public_jwk,
+    split,
+    tamper,
+)
 
 BANNER = "DELIBERATELY BROKEN - never copy"
 
 # --------------------------------------------------------------------------------------------
-# The attacker's toolkit
+# The attacker's toolkit (beyond playground.jose)
 # --------------------------------------------------------------------------------------------
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _json_segment(value: dict[str, Any]) -> str:
-    return b64url(json.dumps(value, separators=(",", ":")).encode())
-
-
-def split(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """Header and claims (decoded, not verified) and the signature segment of a compact JWS."""
-    header_b64, payload_b64, signature_b64 = token.split(".")
-    return json.loads(b64url_decode(header_b64)), json.loads(b64url_decode(payload_b64)), signature_b64
-
-
-Signer = Callable[[bytes], bytes]
-
-
-def forge(header: dict[str, Any], claims: dict[str, Any], sign: Signer | None = None) -> str:
-    """A compact JWS with exactly this header and these claims, signed by ``sign`` (None: unsigned)."""
-    signing_input = f"{_json_segment(header)}.{_json_segment(claims)}"
-    signature = sign(signing_input.encode("ascii")) if sign is not None else b""
-    return f"{signing_input}.{b64url(signature)}"
-
-
-HMAC_DIGESTS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
-
-
-def hmac_signer(key: bytes, alg: str = "HS256") -> Signer:
-    """A signer for ``alg`` (HS256/384/512) with ``key`` (by hand: PyJWT would warn about short keys, rightly)."""
-    digest = HMAC_DIGESTS[alg]
-    return lambda signing_input: hmac.new(key, signing_input, digest).digest()
-
-
-def hs256(key: bytes) -> Signer:
-    """A signer for HMAC-SHA256 with ``key``."""
-    return hmac_signer(key, "HS256")
-
-
-def ed25519(private_key: Ed25519PrivateKey) -> Signer:
-    return private_key.sign
-
-
-def tamper(token: str, **changes: Any) -> str:
-    """``token`` with claims changed and the ORIGINAL header and signature kept."""
-    header_b64, payload_b64, signature_b64 = token.split(".")
-    claims = {**json.loads(b64url_decode(payload_b64)), **changes}
-    return f"{header_b64}.{_json_segment(claims)}.{signature_b64}"
 
 
 def attacker_key() -> Ed25519PrivateKey:
     """The attacker's own Ed25519 key, derived from a public label so lesson outputs are stable."""
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"attack-lab demo attacker key").digest())
-
-
-def public_jwk(private_key: Ed25519PrivateKey, kid: str) -> dict[str, str]:
-    """The public half of ``private_key`` as a JWK shaped like Better Auth's."""
-    raw = private_key.public_key().public_bytes_raw()
-    return {"alg": "EdDSA", "crv": "Ed25519", "x": b64url(raw), "kty": "OKP", "kid": kid}
 
 
 def attacker_jwks_app(jwks: dict[str, Any]) -> Starlette:
@@ -387,7 +340,7 @@ def check_challenge(lab: str, token: str, target: Target) -> ChallengeResult:
 
 __all__ = [
     "BANNER", "CHALLENGES", "WORDLIST", "Challenge", "ChallengeResult", "NaiveVerifierError", "Target",
-    "check_challenge", "attacker_jwks_app", "attacker_key", "b64url", "b64url_decode",
+    "check_challenge", "attacker_jwks_app", "attacker_key", "b64url_decode",
     "crack_hs256", "ed25519", "forge", "hmac_signer", "hs256", "naive_alg_from_header", "naive_decode_without_verifying",
     "naive_hs256_shared_secret", "naive_kid_as_file_path", "naive_trusts_jku_header", "naive_trusts_jwk_header",
     "public_jwk", "reference_verdict", "split", "tamper",

@@ -18,7 +18,6 @@ reads *now* from an injected ``Clock`` (PyJWT's own time checks read the wall cl
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -35,6 +34,7 @@ from playground.auth_server import AUTO, EMBEDDED, REAL, AuthServer, start_auth_
 from playground.backend.errors import InvalidTokenError, Reason
 from playground.backend.verify import claim_problems
 from playground.clock import Clock
+from playground.jose import b64url_decode, b64url_encode
 
 #: HKDF inputs of Better Auth's ``symmetricEncodeJWT`` for the session cookie cache.
 JWE_SALT = b"better-auth-session"
@@ -45,13 +45,9 @@ def _unb64url(text: str) -> bytes:
     if not isinstance(text, str) or "=" in text:
         raise InvalidTokenError(Reason.MALFORMED, "not base64url without padding")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return b64url_decode(text)
     except (binascii.Error, ValueError):
         raise InvalidTokenError(Reason.MALFORMED, "not base64url") from None
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _js_json(value: Any) -> bytes:
@@ -85,7 +81,7 @@ def verify_compact_cache(value: str, secret: str, *, clock: Clock) -> dict[str, 
     data, expires_at, signature = outer.get("session"), outer.get("expiresAt"), outer.get("signature")
     if not isinstance(data, dict) or not isinstance(expires_at, int) or not isinstance(signature, str):
         raise InvalidTokenError(Reason.MALFORMED, "a compact cookie cache is {session, expiresAt, signature}")
-    expected = _b64url(hmac.new(secret.encode(), _js_json({**data, "expiresAt": expires_at}), hashlib.sha256).digest())
+    expected = b64url_encode(hmac.new(secret.encode(), _js_json({**data, "expiresAt": expires_at}), hashlib.sha256).digest())
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache's HMAC does not match BETTER_AUTH_SECRET")
     if clock.now() * 1000 >= expires_at:
