@@ -3,6 +3,7 @@ the browser would.
 
 * ``preflight(url, origin=..., method=..., headers=...)`` sends the ``OPTIONS`` request a browser
   makes before a non-simple cross-origin request (Fetch standard, "CORS-preflight request").
+* ``unsafe_request_headers(headers)``: the request headers that make the browser preflight.
 * ``cors_headers(response)`` keeps only the ``Access-Control-*`` and ``Vary`` headers.
 * ``browser_check(...)`` applies the Fetch standard's CORS check to a response, returning ``None``
   when the browser would let page code read it, else the reason in Chromium's words (the text
@@ -18,7 +19,8 @@ the browser would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 import httpx
 from starlette.applications import Starlette
@@ -32,9 +34,41 @@ from playground.auth_server import EMBEDDED, AuthServer, IssuerKind, start_auth_
 #: Methods a browser never preflights (Fetch: "CORS-safelisted method").
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
 #: Request headers a browser never preflights (Fetch: "CORS-safelisted request-header"; value
-#: limits apply, e.g. Content-Type only for form and text/plain types). Authorization is not one.
-#: A browser does not list these in Access-Control-Request-Headers (unless a value is unsafe).
-SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+#: limits apply, e.g. Content-Type only for form and text/plain types, Range only for one range
+#: with a start). Authorization is not one. A browser does not list these in
+#: Access-Control-Request-Headers (unless a value is unsafe: ``unsafe_request_headers``).
+SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type", "range")
+_SIMPLE_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+#: Fetch's "CORS-unsafe request-header byte": controls other than tab, and "():<>?@[\\]{}\x7f.
+_UNSAFE_BYTE = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
+_LANGUAGE_VALUE = re.compile(r"[0-9A-Za-z *,\-.;=]*")
+_SIMPLE_RANGE = re.compile(r"bytes=(\d+)-(\d*)")
+
+
+def _safelisted(name: str, value: str) -> bool:
+    """Fetch's "CORS-safelisted request-header" check for one header."""
+    if len(value.encode()) > 128:
+        return False
+    if name == "accept":
+        return not _UNSAFE_BYTE.search(value)
+    if name in ("accept-language", "content-language"):
+        return _LANGUAGE_VALUE.fullmatch(value) is not None
+    if name == "content-type":
+        essence = value.split(";", 1)[0].strip().lower()
+        return not _UNSAFE_BYTE.search(value) and essence in _SIMPLE_CONTENT_TYPES
+    if name == "range":  # one range with a start: "bytes=0-499" or "bytes=500-", never "bytes=-500"
+        match = _SIMPLE_RANGE.fullmatch(value)
+        return match is not None and (not match[2] or int(match[1]) <= int(match[2]))
+    return False
+
+
+def unsafe_request_headers(headers: Mapping[str, str]) -> list[str]:
+    """The names a browser lists in ``Access-Control-Request-Headers`` for a ``fetch`` with these
+    request headers (Fetch: "CORS-unsafe request-header names"): sorted, lower-case. An empty list
+    means no preflight is needed for the headers (a safelisted method still decides the rest)."""
+    # (Fetch's 1024-byte cap on all safelisted values together cannot bind here: five headers of
+    # at most 128 bytes each.)
+    return sorted(name.lower() for name, value in headers.items() if not _safelisted(name.lower(), value))
 
 
 def preflight(url: str, *, origin: str, method: str = "GET", headers: Iterable[str] = ("authorization",),
@@ -126,4 +160,5 @@ def bare_auth_server(issuer: IssuerKind = EMBEDDED) -> AuthServer:
     return start_auth_server(issuer)
 
 
-__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "cors_headers", "echo_app", "preflight"]
+__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "cors_headers", "echo_app",
+           "preflight", "unsafe_request_headers"]

@@ -13,6 +13,7 @@ from playground.lessons.cors import (
     cors_headers,
     echo_app,
     preflight,
+    unsafe_request_headers,
 )
 from playground.servers import ServerThread
 
@@ -171,3 +172,19 @@ def test_the_lab_refuses_unknown_variants_and_issuers_and_says_what_it_knows():
         cors_lab.start_lab("correct", issuer="auth0")
     with pytest.raises(ValueError, match="changes the auth server's CORS layer: run it with issuer='embedded'"):
         cors_lab.start_lab("wildcard-with-credentials", issuer="better-auth")
+
+
+@pytest.mark.parametrize(("headers", "unsafe"), [
+    ({"Range": "bytes=0-499"}, []),
+    ({"Range": "bytes=500-"}, []),
+    ({"Range": "bytes=-500"}, ["range"]),          # a suffix range has no start
+    ({"Range": "bytes=0-1,4-5"}, ["range"]),       # more than one range
+    ({"Range": "bytes=9-1"}, ["range"]),           # end before start
+    ({"Content-Type": "application/json", "Authorization": "Bearer x"}, ["authorization", "content-type"]),
+    ({"Content-Type": "text/plain;charset=utf-8", "Accept": "*/*"}, []),
+    ({"Accept-Language": "en-GB", "Content-Language": "fr(x)"}, ["content-language"]),
+    ({"Accept": "x" * 129}, ["accept"]),           # over 128 bytes
+    ({"X-Debug": "1", "Range": "bytes=0-1"}, ["x-debug"]),
+])
+def test_unsafe_request_headers_follows_the_fetch_safelist(headers, unsafe):
+    assert unsafe_request_headers(headers) == unsafe
