@@ -6,7 +6,11 @@ when ``BETTER_AUTH_SECRET`` changes, goes missing or carries invisible whitespac
   The real better-auth runs ``secret_change.mjs`` (two instances of the playground's config on one
   memory database); the embedded issuer runs two apps on one SQLite file. Both report what they
   answered and what they logged ("Failed to decrypt private key": the jwks private keys are
-  encrypted with the secret).
+  encrypted with the secret), for ``/token`` and for ``/get-session`` (the jwt plugin signs a JWT
+  on every get-session, so every signed-in user's ``useSession()`` fails too). The real
+  better-auth also tries three ways out, each from the broken state (``SecretChange.recoveries``):
+  ``jwks.disablePrivateKeyEncryption`` alone (still broken), the old key rows expired
+  (``expiresAt``: a new key signs, ``/jwks`` still lists the old one), and the versioned secrets.
 * ``unset_secret_real(node_env)``: the real better-auth with no secret at all: in development it
   silently signs with its public default secret (``DEFAULT_SECRET``); in production it refuses.
 * ``secret_problems(value)`` / ``require_shared_secret(value)``: the checks a Python service
@@ -80,6 +84,16 @@ def _edges(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class Recovery:
+    """A restart with the new secret and one fix, on the database the old secret left behind."""
+
+    token: int  # GET /api/auth/token
+    get_session: int  # GET /api/auth/get-session, signed in
+    jwt: str | None  # the token /token answered, if any
+    jwks: dict  # what GET /api/auth/jwks published
+
+
+@dataclass(frozen=True)
 class SecretChange:
     """What an auth server did before and after its secret changed under the same database."""
 
@@ -89,6 +103,10 @@ class SecretChange:
     jwks_after: int  # GET /api/auth/jwks, new secret
     stored_private_key: str  # the jwks row's private key as stored: encrypted with the old secret (hex)
     logged_error: str | None  # what the server reported for the failure
+    get_session_after: int  # GET /api/auth/get-session, signed in with the new secret
+    jwt_before: str | None = None  # a token /token signed before the change (real better-auth)
+    #: the real better-auth only: "disablePrivateKeyEncryption", "expireOldKeys", "versionedSecrets"
+    recoveries: dict[str, Recovery] | None = None
 
 
 async def change_secret(kind: str, *, before: str, after: str, demo_password: str) -> SecretChange:
@@ -117,8 +135,11 @@ def _change_secret_real(before: str, after: str, demo_password: str) -> SecretCh
     result, log = _node({"MODE": "change", "SECRET_BEFORE": before, "SECRET_AFTER": after,
                          "DEMO_PASSWORD": demo_password})
     logged = _DECRYPT_ERROR.search(log)
+    recoveries = {name: Recovery(r["token"], r["getSession"], r["jwt"], r["jwks"])
+                  for name, r in result["recoveries"].items()}
     return SecretChange(result["tokenBefore"], result["signInAfter"], result["tokenAfter"], result["jwksAfter"],
-                        result["storedPrivateKey"], logged.group(0).strip() if logged else None)
+                        result["storedPrivateKey"], logged.group(0).strip() if logged else None,
+                        result["getSessionAfter"], result["jwtBefore"], recoveries)
 
 
 async def _change_secret_embedded(before: str, after: str, demo_password: str) -> SecretChange:
@@ -144,6 +165,7 @@ async def _change_secret_embedded(before: str, after: str, demo_password: str) -
                                                   json={"email": "ada@example.com", "password": demo_password})
                     answers[f"sign_in_{label}"] = signed_in.status_code
                     answers[f"token_{label}"] = (await client.get("/api/auth/token")).status_code
+                    answers[f"get_session_{label}"] = (await client.get("/api/auth/get-session")).status_code
                     answers[f"jwks_{label}"] = (await client.get("/api/auth/jwks")).status_code
             store = Store(database)
             try:
@@ -154,7 +176,8 @@ async def _change_secret_embedded(before: str, after: str, demo_password: str) -
         log.removeHandler(recorder)
         log.propagate = propagate
     return SecretChange(answers["token_before"], answers["sign_in_after"], answers["token_after"],
-                        answers["jwks_after"], stored, recorder.messages[0] if recorder.messages else None)
+                        answers["jwks_after"], stored, recorder.messages[0] if recorder.messages else None,
+                        answers["get_session_after"])
 
 
 class _Recorder(logging.Handler):
@@ -173,5 +196,5 @@ def unset_secret_real(node_env: str, *, demo_password: str) -> dict:
     return result
 
 
-__all__ = ["DEFAULT_SECRET", "MIN_SECRET_LENGTH", "SecretChange", "SharedSecretError", "change_secret",
+__all__ = ["DEFAULT_SECRET", "MIN_SECRET_LENGTH", "Recovery", "SecretChange", "SharedSecretError", "change_secret",
            "require_shared_secret", "secret_problems", "unset_secret_real"]

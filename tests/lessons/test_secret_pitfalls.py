@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+import jwt as pyjwt
 import pytest
 
 from playground.backend.sessions import verify_session_cookie
@@ -22,6 +23,7 @@ from playground.lessons.secret_pitfalls import (
 )
 
 GOOD = secrets.token_urlsafe(32)
+BASE = "http://127.0.0.1:3000"  # secret_change.mjs's base URL
 
 
 def test_a_good_secret_passes_unchanged():
@@ -57,11 +59,31 @@ def test_a_changed_secret_breaks_signing_but_not_sign_in_nor_the_jwks(kind):
     before, after = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     change = asyncio.run(change_secret(kind, before=before, after=after, demo_password="Passw0rd-demo-1"))
     assert (change.token_before, change.sign_in_after, change.token_after, change.jwks_after) == (200, 200, 500, 200)
+    assert change.get_session_after == 500  # the jwt plugin signs set-auth-jwt on every get-session
     assert change.logged_error == str(keys.KeyDecryptionError())  # the real server's words, both issuers
     assert change.logged_error.startswith("Failed to decrypt private key")
     assert '"kty"' in keys.decrypt(before, change.stored_private_key)  # Python reads Node's encryption too
     with pytest.raises(keys.KeyDecryptionError):
         keys.decrypt(after, change.stored_private_key)
+
+
+@pytest.mark.node
+def test_after_a_secret_change_expiring_the_old_keys_or_versioned_secrets_recover_and_encryption_off_does_not():
+    before, after = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    change = asyncio.run(change_secret("better-auth", before=before, after=after, demo_password="Passw0rd-demo-1"))
+    recoveries = change.recoveries
+    old_kid = pyjwt.get_unverified_header(change.jwt_before)["kid"]
+    plain = recoveries["disablePrivateKeyEncryption"]
+    assert (plain.token, plain.get_session, plain.jwt) == (500, 500, None)
+    expired = recoveries["expireOldKeys"]
+    new_kid = pyjwt.get_unverified_header(expired.jwt)["kid"]
+    assert (expired.token, expired.get_session) == (200, 200) and new_kid != old_kid
+    key_set = pyjwt.PyJWKSet.from_dict(expired.jwks)
+    for token, kid in ((change.jwt_before, old_kid), (expired.jwt, new_kid)):  # both verify from one /jwks
+        pyjwt.decode(token, key_set[kid].key, algorithms=["EdDSA"], audience=BASE, issuer=BASE)
+    versioned = recoveries["versionedSecrets"]
+    assert (versioned.token, versioned.get_session) == (200, 200)
+    assert pyjwt.get_unverified_header(versioned.jwt)["kid"] == old_kid
 
 
 @pytest.mark.node
