@@ -1,17 +1,24 @@
 # Two commands: `make lab` opens the workbook, `make test` runs every test.
 # Also: `make test-fast` (package tests only, under a minute), `make serve` (the playground outside
 # Jupyter), `make bench` (every benchmark; rewrites the README's table).
-# Setup steps leave stamps in .make/ and re-run only when their inputs change.
+# Setup steps leave stamps and re-run only when their inputs change. Each stamp lives inside what
+# it stands for: deleting .venv, a node_modules or the built page deletes its stamp, and the next
+# `make` installs or builds it again (a stamp kept beside them would outlive them and lie).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMPS := .make
 NODE_PROJECT := playground/better_auth
 FRONTEND     := playground/frontend
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+# Every Python package pinned (see its header; `make lock` rewrites it).
+CONSTRAINTS  := constraints.txt
+PYTHON_STAMP := $(VENV)/.installed
+NODE_STAMP   := $(NODE_PROJECT)/node_modules/.installed
+FRONTEND_MODULES := $(FRONTEND)/node_modules/.installed
+FRONTEND_BUILD   := $(FRONTEND)/dist/main.js
 
-.PHONY: lab test test-fast serve bench setup clean refresh-notebooks learner-copy
+.PHONY: lab test test-fast serve bench setup clean refresh-notebooks learner-copy lock
 
 # JupyterLab refuses to start as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?=
@@ -31,7 +38,7 @@ test: setup
 # them), the real Better Auth (Node), the browser (Chromium), the checker's end-to-end grading and
 # the exported backend's fresh venv. Naming `tests` replaces the configured testpaths (no nbval).
 FAST_SKIPS := --ignore=tests/test_notebooks_tooling.py --ignore=tests/check --ignore=tests/backend/test_export_backend.py
-test-fast: $(STAMPS)/python
+test-fast: $(PYTHON_STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -q tests -m "not node and not browser" $(FAST_SKIPS)
 
 # The playground outside Jupyter, with the venv's Python (no need to activate it); Ctrl-C stops it.
@@ -46,28 +53,44 @@ BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
-setup: $(STAMPS)/python $(KERNEL_CONFIG) $(STAMPS)/node $(STAMPS)/frontend
+setup: $(PYTHON_STAMP) $(KERNEL_CONFIG) $(NODE_STAMP) $(FRONTEND_BUILD)
 
 # Kernels run with the venv's Python read <sys.prefix>/etc/ipython: this loads the notebook guard
 # (playground/notebook_guard.py) in every kernel of the workbook, whoever starts it.
-$(KERNEL_CONFIG): scripts/ipython_kernel_config.py | $(BIN)/python
+$(KERNEL_CONFIG): scripts/ipython_kernel_config.py | $(VENV)/pyvenv.cfg
 	install -D -m 644 $< $@
 
-$(BIN)/python:
+$(VENV)/pyvenv.cfg:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMPS)/python: pyproject.toml | $(BIN)/python
+# The pins apply to everything pip installs here (pyproject.toml's bounds alone would take
+# whatever is newest on the day).
+$(PYTHON_STAMP): pyproject.toml $(CONSTRAINTS) | $(VENV)/pyvenv.cfg
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (Better Auth workbook)" >/dev/null
-	@mkdir -p $(STAMPS) && touch $@
+	@touch $@
+
+# Moving the pins: resolve pyproject.toml's bounds afresh (the newest releases within them) in a
+# scratch venv, write what it installed to constraints.txt, then reinstall .venv from it and run
+# the whole suite. Commit pyproject.toml and constraints.txt together, only when it is green.
+lock:
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	$(PYTHON) -m venv "$$scratch/venv" && \
+	"$$scratch/venv/bin/python" -m pip install --quiet '.[test]' && \
+	{ grep '^#' $(CONSTRAINTS); \
+	  "$$scratch/venv/bin/python" -m pip freeze --all --exclude pip --exclude better-auth-fastapi-workbook; \
+	} > "$$scratch/constraints.txt" && \
+	mv "$$scratch/constraints.txt" $(CONSTRAINTS)
+	$(MAKE) test
 
 # Without Node the real-Better-Auth tests are skipped (and say why); everything else still runs.
-$(STAMPS)/node: $(NODE_PROJECT)/package-lock.json
+# npm ci empties node_modules first, stamp included: the stamp exists only after a whole install.
+$(NODE_STAMP): $(NODE_PROJECT)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix $(NODE_PROJECT) --no-audit --no-fund --loglevel=error && \
-		mkdir -p $(STAMPS) && touch $@; \
+		touch $@; \
 	else \
 		echo "Node.js not found: tests against the real better-auth will be skipped."; \
 		echo "Install Node 20+ (Debian 12 ships 18; as .ci/run does: npm install --prefix ~/.local/node20 node@20,"; \
@@ -75,17 +98,23 @@ $(STAMPS)/node: $(NODE_PROJECT)/package-lock.json
 	fi
 
 # The browser page: the real better-auth client bundled with esbuild into playground/frontend/dist.
-$(STAMPS)/frontend: $(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/src/*)
+# Its stamp is the bundle itself, rebuilt when the sources change or the modules were reinstalled.
+$(FRONTEND_MODULES): $(FRONTEND)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error && \
+		touch $@; \
+	fi
+
+$(FRONTEND_BUILD): $(FRONTEND_MODULES) $(wildcard $(FRONTEND)/src/*)
+	@if command -v npm >/dev/null 2>&1; then \
 		npm run build --prefix $(FRONTEND) --silent && \
-		mkdir -p $(STAMPS) && touch $@; \
+		touch $@; \
 	else \
 		echo "Node.js not found: the browser page is not built (browser tests are skipped)."; \
 	fi
 
 clean:
-	rm -rf $(VENV) $(STAMPS) $(NODE_PROJECT)/node_modules $(FRONTEND)/node_modules $(FRONTEND)/dist
+	rm -rf $(VENV) $(NODE_PROJECT)/node_modules $(FRONTEND)/node_modules $(FRONTEND)/dist
 
 # After editing a lesson: run it top to bottom, merge the stream outputs a run happened to split
 # (flush timing varies: unmerged, the stored output would change from run to run), hide the
@@ -104,7 +133,7 @@ refresh-notebooks: setup
 
 # The learners' copy (build/learner/): the lessons without answers or outputs. Generated, never edited.
 LEARNER_DIR ?= build/learner
-learner-copy: $(STAMPS)/python
+learner-copy: $(PYTHON_STAMP)
 	$(BIN)/python scripts/notebooks.py learner-copy --out $(LEARNER_DIR)
 
 # Track Better Auth releases (not part of `make test`): install better-auth@latest in a scratch

@@ -25,7 +25,9 @@ def test_environment_yml_installs_the_project_from_pyproject():
     assert env["channels"] == ["conda-forge", "nodefaults"]
     conda_deps = [d for d in env["dependencies"] if isinstance(d, str)]
     pip_sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
-    assert pip_sections == [["-e .[test]"]], "Python packages come from pyproject.toml through pip"
+    assert pip_sections == [["-c constraints.txt", "-e .[test]"]], (
+        "Python packages come from pyproject.toml through pip, at the versions constraints.txt pins"
+    )
     names = {re.split(r"[<>=! ]", d, maxsplit=1)[0] for d in conda_deps}
     assert names == {"python", "nodejs", "pip"}, f"only the toolchain belongs here, found {names}"
 
@@ -56,10 +58,10 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_setup_is_not_repeated_when_nothing_changed():
-    if not (ROOT / ".make" / "python").exists():
+    if not (ROOT / ".venv" / ".installed").exists():
         pytest.skip("setup stamps absent: this run did not go through `make`")
     # `make -q` exits 0 only when every target is up to date, i.e. nothing would be reinstalled.
-    result = subprocess.run(["make", "-q", ".make/python"], cwd=ROOT)
+    result = subprocess.run(["make", "-q", ".venv/.installed"], cwd=ROOT)
     assert result.returncode == 0
 
 
