@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -41,6 +42,16 @@ INSTALL_NODE = (
     "then run `make test` or `npm ci --prefix playground/better_auth`"
 )
 INSTALL_MODULES = "run `make test` or `npm ci --prefix playground/better_auth` to install better-auth from the lockfile"
+#: A checkout has the Makefile two folders up; an installed copy (pip install of the workbook)
+#: carries the Node project's files but not its node_modules, so its command names the folder.
+IN_CHECKOUT = (PROJECT_DIR.parents[1] / "Makefile").is_file()
+
+
+def install_modules_hint() -> str:
+    """The one command that installs better-auth where this copy of the workbook looks for it."""
+    if IN_CHECKOUT:
+        return INSTALL_MODULES
+    return f"run `npm ci --prefix {shlex.quote(str(PROJECT_DIR))}` (Node 20+) to install better-auth from the lockfile"
 
 
 class RealBetterAuthError(PlaygroundStartError):
@@ -71,7 +82,7 @@ def node_available() -> str | None:
         return f"node {version or '(unknown version)'} is too old for better-auth 1.7: {INSTALL_NODE}"
     modules = project_dir() / "node_modules"
     if not (modules / "better-auth" / "package.json").is_file():
-        return f"{modules} has no better-auth: {INSTALL_MODULES}"
+        return f"{modules} has no better-auth: {install_modules_hint()}"
     return None
 
 
