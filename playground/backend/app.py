@@ -31,6 +31,7 @@ from .dependencies import (
 from .errors import AuthError, auth_error_response
 from .keys import JWKSKeySource
 from .middleware import JWTAuthMiddleware
+from .responses import JSONResponse
 from .sessions import SessionValidator
 from .settings import BackendSettings
 from .user import User
@@ -101,6 +102,8 @@ def create_app(
         title="Better Auth -> FastAPI backend",
         description="Verifies Better Auth JWTs with the issuer's JWKS.",
         lifespan=lifespan,
+        # Writes any string Better Auth signed, lone surrogates included (responses.py).
+        default_response_class=JSONResponse,
     )
     app.state.settings = settings
     app.state.clock = clock

@@ -13,14 +13,22 @@ response:
   Auth could not be asked (no key for it is cached, or get-session did not answer). Never a 401,
   which would make clients throw away a valid session.
 
-The JSON body is always ``{"detail": <human text>, "reason": <code>}``.
+The JSON body is always ``{"detail": <human text>, "reason": <code>}``. A 503 says only what any
+client may know (``PUBLIC_UNAVAILABLE_DETAIL``): where Better Auth lives inside the network and
+how it failed go to the server log (this module's logger), escaped to one line.
 """
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
-from starlette.responses import JSONResponse
+from .responses import JSONResponse
+
+logger = logging.getLogger(__name__)
+
+#: The whole explanation an unauthenticated client gets for a 503, besides its reason code.
+PUBLIC_UNAVAILABLE_DETAIL = "authentication is temporarily unavailable"
 
 
 class Reason(StrEnum):
@@ -92,7 +100,10 @@ class InsufficientScopeError(AuthError):
 
 
 class UpstreamUnavailableError(AuthError):
-    """Better Auth (its JWKS, or get-session) cannot be reached and nothing usable is cached."""
+    """Better Auth (its JWKS, or get-session) cannot be reached and nothing usable is cached.
+
+    ``description`` is for the operator (the URL, the upstream error): it is logged, never sent.
+    """
 
     status_code = 503
     error_code = None
@@ -121,15 +132,15 @@ def www_authenticate(error: AuthError, *, realm: str | None = None) -> str | Non
 def auth_error_response(error: AuthError) -> JSONResponse:
     """The one translation of an ``AuthError`` into an HTTP response."""
     headers = {}
+    detail = error.description
     challenge = www_authenticate(error)
     if challenge is not None:
         headers["WWW-Authenticate"] = challenge
     if isinstance(error, UpstreamUnavailableError):
         headers["Retry-After"] = str(error.retry_after)
+        # ascii(): an upstream message may carry CR/LF or other bytes that would forge log lines.
+        logger.warning("%s: %s", error.reason.value, ascii(error.description)[1:-1])
+        detail = PUBLIC_UNAVAILABLE_DETAIL
     # no-store: an auth failure for one token must not be served from a cache for another.
     headers["Cache-Control"] = "no-store"
-    return JSONResponse(
-        {"detail": error.description, "reason": error.reason.value},
-        status_code=error.status_code,
-        headers=headers,
-    )
+    return JSONResponse({"detail": detail, "reason": error.reason.value}, status_code=error.status_code, headers=headers)

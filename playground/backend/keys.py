@@ -8,8 +8,10 @@ Security rules:
 * An unknown ``kid`` triggers at most one refetch, concurrent misses share that one fetch, and
   refetches are rate-limited: a flood of tokens with random kids costs at most one fetch per
   ``min_refetch_interval`` seconds, not one per request.
-* When the issuer is down, keys already fetched keep verifying (stale-while-revalidate); only when
-  no key at all can be had does a request get a 503 (``jwks_unavailable``), never a 401.
+* When the issuer is down, keys already fetched keep verifying (stale-while-revalidate), but only
+  for ``max_stale`` seconds after the fetch that produced them (2 x ``ttl`` by default, as Better
+  Auth's own verifier): a key the issuer rotated out meanwhile would otherwise verify for ever.
+  When no usable key can be had a request gets a 503 (``jwks_unavailable``), never a 401.
 
 Fetching is async (httpx) so it never blocks the event loop — unlike PyJWT's ``PyJWKClient``,
 which uses urllib under a lock — and bounded (``upstream``): at most ``MAX_JWKS_BYTES``, read as a
@@ -46,6 +48,7 @@ class JWKSKeySource:
         *,
         algorithms: list[str],
         ttl: float = 300.0,
+        max_stale: float | None = None,
         min_refetch_interval: float = 5.0,
         timeout: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
@@ -53,6 +56,7 @@ class JWKSKeySource:
         self.jwks_url = jwks_url
         self._algorithms = frozenset(algorithms)
         self._ttl = ttl
+        self._max_stale = 2 * ttl if max_stale is None else max_stale
         self._min_refetch_interval = min_refetch_interval
         self._timeout = timeout
         self._monotonic = monotonic
@@ -70,6 +74,7 @@ class JWKSKeySource:
         options = dict(
             algorithms=settings.algorithms,
             ttl=settings.jwks_cache_ttl,
+            max_stale=settings.jwks_max_stale,
             min_refetch_interval=settings.jwks_min_refetch_interval,
             timeout=settings.http_timeout,
         )
@@ -83,14 +88,22 @@ class JWKSKeySource:
     def has_key(self, kid: str) -> bool:
         """Whether ``kid`` is in the last key set fetched. The token cache asks on every hit, so this
         also starts a background refresh when the set is stale: a key removed from the JWKS must
-        stop validating cached tokens within one TTL, even if no request ever misses the cache."""
-        if self._is_stale(self._monotonic()):
+        stop validating cached tokens within one TTL, even if no request ever misses the cache.
+        Past ``max_stale`` no key counts as present: the token is verified again, by ``get_key``."""
+        now = self._monotonic()
+        if self._is_stale(now):
             self._refresh_in_background()
-        return kid in self._keys
+        return kid in self._keys and not self._is_too_old(now)
 
     async def get_key(self, kid: str) -> PyJWK:
         """The key for ``kid``; raises ``InvalidTokenError(unknown_kid)`` or ``UpstreamUnavailableError``."""
         now = self._monotonic()
+        if self._is_too_old(now):
+            # Too old to trust: only a successful fetch lets these keys (or new ones) verify again.
+            if self._inflight is not None or self._may_fetch(now):
+                await self.refresh()
+            if self._is_too_old(self._monotonic()):
+                raise self._unavailable()
         key = self._keys.get(kid)
         if key is not None:
             if self._is_stale(now):
@@ -102,10 +115,7 @@ class JWKSKeySource:
             if key is not None:
                 return key
         if self._last_error is not None:
-            raise UpstreamUnavailableError(
-                Reason.JWKS_UNAVAILABLE,
-                f"the signing keys could not be fetched from {self.jwks_url} ({self._last_error})",
-            )
+            raise self._unavailable()
         raise InvalidTokenError(Reason.UNKNOWN_KID, f"no key with this kid in the issuer's JWKS ({self.jwks_url})")
 
     async def refresh(self) -> None:
@@ -115,6 +125,16 @@ class JWKSKeySource:
 
     def _is_stale(self, now: float) -> bool:
         return self._fetched_at is not None and now - self._fetched_at >= self._ttl
+
+    def _is_too_old(self, now: float) -> bool:
+        return self._fetched_at is not None and now - self._fetched_at >= self._max_stale
+
+    def _unavailable(self) -> UpstreamUnavailableError:
+        # The URL and the error are for the server log; the client sees only the reason code.
+        return UpstreamUnavailableError(
+            Reason.JWKS_UNAVAILABLE,
+            f"the signing keys could not be fetched from {self.jwks_url} ({self._last_error or 'no fetch yet'})",
+        )
 
     def _refresh_in_background(self) -> None:
         # Stale-while-revalidate: answer with the keys we have and refresh behind the request, so

@@ -22,7 +22,11 @@ bearer plugin's ``set-auth-token`` gives a non-browser client), then the session
 Security rules shared with the access token: every time value (``exp``, ``iat``, ``nbf``, a
 session's ``expiresAt``) is read by ``timestamps`` — any other shape or size is ``invalid_claim``,
 a past one ``expired``, never a crash; base64 is accepted only in its one canonical spelling;
-get-session's answer is read with a byte cap and one deadline (``upstream``).
+get-session's answer is read with a byte cap and one deadline (``upstream``). A credential is
+forwarded to get-session only if every character is a cookie-octet (RFC 6265 §4.1.1: visible
+ASCII but ``"``, ``,``, ``;`` and ``\\``): a byte httpx cannot put in a header, or a CR/LF that
+Starlette unescaped from a quoted cookie, is the client's mistake (401 ``malformed``), not an
+outage (503) and not a crash (500).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -59,6 +64,10 @@ from .verify import decode_unverified
 #: get-session's answer is a session and a user (whose ``image`` may be a data: URL); more than
 #: this is not one.
 MAX_SESSION_BYTES = 1024 * 1024
+
+# RFC 6265 cookie-octet: what a session token (alphanumerics, "." and the percent-encoded
+# base64 signature) is made of, and what can travel in a Cookie or Authorization header unchanged.
+_COOKIE_OCTETS = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -210,6 +219,12 @@ class SessionValidator:
         if hit is not None and self._monotonic() < hit[0]:
             return hit[1]
         self._cache.pop(credential, None)
+        if not _COOKIE_OCTETS.fullmatch(credential.value):
+            raise InvalidTokenError(
+                Reason.MALFORMED,
+                "the session credential holds a character that cannot be forwarded to Better Auth "
+                "(only RFC 6265 cookie-octets: visible ASCII except double quote, comma, semicolon, backslash)",
+            )
         if _looks_like_jwt(credential.value):
             # Better Auth would silently answer null; saying what was sent is the useful answer.
             raise InvalidTokenError(

@@ -85,6 +85,14 @@ class BackendSettings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_max_age: int = Field(default=600, ge=0, le=86400, description="Preflight cache lifetime (s).")
     jwks_cache_ttl: float = Field(default=300.0, gt=0, description="How long a fetched key set is fresh (s).")
+    jwks_max_stale: float | None = Field(
+        default=None,
+        gt=0,
+        description="While the JWKS cannot be fetched, keep verifying with the last key set for at most this "
+        "many seconds after it was fetched; then 503 until a fetch succeeds. Derived: 2 x jwks_cache_ttl, "
+        "the bound Better Auth's own verifier keeps (1.7.27+). A key rotated out meanwhile stays trusted "
+        "until then.",
+    )
     jwks_min_refetch_interval: float = Field(
         default=5.0, ge=0, description="At most one JWKS fetch per this many seconds (unknown-kid storms)."
     )
@@ -179,6 +187,13 @@ class BackendSettings(BaseSettings):
                 setattr(self, name, origin)
             elif not value.strip():
                 raise ValueError(f"BACKEND_{name.upper()} is empty; leave it unset to use {origin!r}")
+        if self.jwks_max_stale is None:
+            self.jwks_max_stale = 2 * self.jwks_cache_ttl
+        elif self.jwks_max_stale < self.jwks_cache_ttl:
+            raise ValueError(
+                f"BACKEND_JWKS_MAX_STALE ({self.jwks_max_stale:g} s) is shorter than BACKEND_JWKS_CACHE_TTL "
+                f"({self.jwks_cache_ttl:g} s): a key set would be distrusted before it is due for a refresh"
+            )
         if self.jwks_url is None:
             self.jwks_url = self.auth_base_url + "/jwks"
         else:

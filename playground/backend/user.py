@@ -6,6 +6,11 @@ such as ``role`` and the workbook's profile fields) and forces ``sub`` to the us
 rule: identity comes from ``sub`` — the one claim Better Auth always sets itself — never from a
 payload field a ``definePayload`` could have renamed or dropped. Roles are read exactly as Better
 Auth's admin plugin reads them (``roles``): split on commas, nothing trimmed, case kept.
+
+Claims are data: a control character, odd Unicode or a lone UTF-16 surrogate (which Better Auth
+accepts in a profile field and signs) is carried through as it is, and ``responses.JSONResponse``
+writes it back as JSON escapes. The one thing pydantic cannot hold is an object *key* with a lone
+surrogate: such a key is kept under its escaped spelling (``"x\\udc00"``), never a 500.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ class User(BaseModel):
     def from_claims(cls, claims: dict[str, Any]) -> User:
         """Build a user from verified claims. Claims of the wrong type fall back to the default
         instead of failing the request: a profile field is not worth a 500."""
-        data = {k: v for k, v in claims.items() if k not in _KNOWN_CLAIMS}
+        data = {_key(k): _carried(v) for k, v in claims.items() if k not in _KNOWN_CLAIMS}
         data["id"] = claims["sub"]
         for name, claim, kind in _profile_fields(cls):
             value = claims.get(claim)
@@ -71,6 +76,26 @@ class User(BaseModel):
     def from_session_user(cls, user: dict[str, Any]) -> User:
         """Build a user from get-session's ``user`` object (its ``id`` plays the role of ``sub``)."""
         return cls.from_claims({**user, "sub": user["id"]})
+
+
+def _key(name: str) -> str:
+    """``name``, or its backslash escape where it holds a lone surrogate (UTF-8 cannot encode one)."""
+    if name.isascii():  # nearly every claim name: no encoding attempt
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return name
+
+
+def _carried(value: Any) -> Any:
+    """``value`` with every object key inside it spelled so that pydantic can serialise it."""
+    if isinstance(value, dict):
+        return {_key(k): _carried(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_carried(item) for item in value]
+    return value
 
 
 # Registered claims and the model's own fields (by alias and by name) never pass as extras: an

@@ -47,15 +47,18 @@ def test_refetches_are_rate_limited(issuer, clock, serve):
     assert issuer.fetches == 1
 
 
-def test_issuer_down_with_a_cold_cache_is_503(issuer, clock, serve):
+def test_issuer_down_with_a_cold_cache_is_503(issuer, clock, serve, caplog):
     issuer.down = True
     api = serve(create_app(issuer.settings(), clock=clock))
-    response = api.get("/api/me", headers=bearer(issuer.mint()))
+    with caplog.at_level("WARNING", logger="playground.backend.errors"):
+        response = api.get("/api/me", headers=bearer(issuer.mint()))
     assert response.status_code == 503
-    assert response.json()["reason"] == "jwks_unavailable"
-    assert "HTTP 503" in response.json()["detail"]
+    # What an unauthenticated client may know, and no more: not the JWKS URL, not the upstream error.
+    assert response.json() == {"detail": "authentication is temporarily unavailable", "reason": "jwks_unavailable"}
     assert response.headers["retry-after"] == "5"
     assert "www-authenticate" not in response.headers
+    # The operator still gets both, in the server log.
+    assert f"{issuer.url}/api/auth/jwks" in caplog.text and "HTTP 503" in caplog.text
 
 
 def test_issuer_unreachable_is_503_not_500(clock, serve):
@@ -70,7 +73,8 @@ def test_issuer_unreachable_is_503_not_500(clock, serve):
 
 
 def test_issuer_down_with_a_warm_cache_keeps_verifying(issuer, clock, serve):
-    api = serve(create_app(issuer.settings(jwks_cache_ttl=0.05, jwks_min_refetch_interval=0), clock=clock))
+    settings = issuer.settings(jwks_cache_ttl=0.05, jwks_max_stale=600, jwks_min_refetch_interval=0)
+    api = serve(create_app(settings, clock=clock))
     assert api.get("/api/me", headers=bearer(issuer.mint(user_id="warm"))).status_code == 200
     issuer.down = True
     time.sleep(0.1)  # the key set is now stale: every request starts a (failing) background refresh
@@ -174,3 +178,65 @@ def test_an_empty_key_set_means_unknown_kid(issuer):
     with pytest.raises(InvalidTokenError) as caught:
         asyncio.run(attempt())
     assert caught.value.reason is Reason.UNKNOWN_KID
+
+
+class SteppedMonotonic:
+    """A monotonic clock a test moves by hand (the key cache's ages, not token time)."""
+
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+def test_stale_keys_are_trusted_for_at_most_max_stale_while_the_jwks_is_down(issuer):
+    monotonic = SteppedMonotonic()
+    source = JWKSKeySource(
+        issuer.url + "/api/auth/jwks",
+        algorithms=["EdDSA"],
+        ttl=10,
+        max_stale=20,
+        min_refetch_interval=0,
+        monotonic=monotonic,
+    )
+
+    async def scenario() -> None:
+        try:
+            await source.get_key(issuer.kid)
+            issuer.down = True
+            monotonic.value += 19.9  # stale (past the TTL) but within the bound: still trusted
+            assert source.has_key(issuer.kid)
+            await source.get_key(issuer.kid)
+            await source.refresh()  # let the failing background refresh settle
+            monotonic.value += 0.1  # 20 s after the last good fetch: no longer
+            assert not source.has_key(issuer.kid)  # a cached token must be verified again
+            with pytest.raises(UpstreamUnavailableError) as caught:
+                await source.get_key(issuer.kid)
+            assert caught.value.reason is Reason.JWKS_UNAVAILABLE
+            issuer.down = False  # one good fetch restores trust
+            assert (await source.get_key(issuer.kid)).key_id == issuer.kid
+            assert source.has_key(issuer.kid)
+        finally:
+            await source.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_the_stale_bound_defaults_to_twice_the_ttl_like_better_auth(issuer):
+    assert issuer.settings().jwks_max_stale == 600
+    assert issuer.settings(jwks_cache_ttl=60).jwks_max_stale == 120
+    assert JWKSKeySource.from_settings(issuer.settings(jwks_cache_ttl=60))._max_stale == 120
+
+
+def test_a_cached_token_stops_verifying_once_its_key_set_is_too_old(issuer, clock, serve):
+    settings = issuer.settings(jwks_cache_ttl=0.05, jwks_max_stale=0.1, jwks_min_refetch_interval=0)
+    app = create_app(settings, clock=clock)
+    api = serve(app)
+    token = issuer.mint()
+    assert api.get("/api/me", headers=bearer(token)).status_code == 200
+    assert token in app.state.verifier.cache
+    issuer.down = True
+    time.sleep(0.15)  # past the bound: the token cache may not answer for this token either
+    response = api.get("/api/me", headers=bearer(token))
+    assert (response.status_code, response.json()["reason"]) == (503, "jwks_unavailable")

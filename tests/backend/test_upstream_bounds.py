@@ -122,14 +122,15 @@ def backend_for(upstream_server, issuer, serve, **settings):
 
 @pytest.mark.parametrize("respond, cause", [(endless_body, "larger than"), (declared_huge, "larger than"),
                                             (trickle, "within 1 s"), (gzipped, "compressed")])
-def test_jwks_fetch_is_bounded(upstream, issuer, serve, respond, cause):
+def test_jwks_fetch_is_bounded(upstream, issuer, serve, respond, cause, caplog):
     server = upstream(respond)
     api = backend_for(server, issuer, serve)
     started = time.monotonic()
     response = api.get("/api/me", headers=bearer(issuer.mint()))
     elapsed = time.monotonic() - started
     assert (response.status_code, response.json()["reason"]) == (503, "jwks_unavailable")
-    assert cause in response.json()["detail"]
+    assert cause in caplog.text  # for the operator; the client is told only that auth is unavailable
+    assert response.json()["detail"] == "authentication is temporarily unavailable"
     assert elapsed < 3.0, elapsed  # the 1 s deadline, plus a loaded machine's slack; 20 s unbounded
     server.done.wait(timeout=10)
     assert server.sent < HUGE // 4, server.sent  # abandoned at the cap, not read to the end
@@ -137,14 +138,15 @@ def test_jwks_fetch_is_bounded(upstream, issuer, serve, respond, cause):
 
 @pytest.mark.parametrize("respond, cause", [(endless_body, "larger than"), (declared_huge, "larger than"),
                                             (trickle, "within 1 s"), (gzipped, "compressed")])
-def test_get_session_is_bounded(upstream, issuer, serve, respond, cause):
+def test_get_session_is_bounded(upstream, issuer, serve, respond, cause, caplog):
     server = upstream(respond)
     api = backend_for(server, issuer, serve)
     started = time.monotonic()
     response = api.get("/api/session/me", headers=bearer("a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"))
     elapsed = time.monotonic() - started
     assert (response.status_code, response.json()["reason"]) == (503, "session_service_unavailable")
-    assert cause in response.json()["detail"]
+    assert cause in caplog.text  # for the operator; the client is told only that auth is unavailable
+    assert response.json()["detail"] == "authentication is temporarily unavailable"
     assert elapsed < 3.0, elapsed
     server.done.wait(timeout=10)
     assert server.sent < HUGE // 4, server.sent
