@@ -8,17 +8,27 @@ while GitHub, VS Code and JupyterLab show nothing under the question.
 
     python scripts/notebooks.py strip-solutions notebooks/01_jwt_anatomy.ipynb ...
     python scripts/notebooks.py learner-copy [--out build/learner] [NOTEBOOKS...]
+    python scripts/notebooks.py set-kernelspec notebooks/*.ipynb
 
 ``strip-solutions`` is idempotent and rewrites a file only when something changes.
-``learner-copy`` is generated, never hand-edited (fastbook's ``clean/`` copy): every output and
-execution count is cleared, and each solution cell is dropped when its exercise already has a
-learner cell, or replaced by a placeholder that runs harmlessly when it has none.
+``learner-copy`` is generated (fastbook's ``clean/`` copy): every output and execution count is
+cleared, and each solution cell is dropped when its exercise already has a learner cell, or
+replaced by a placeholder that runs harmlessly when it has none. It is also where a learner
+works, so running it again never overwrites their work: a manifest keeps the hash of every
+notebook it wrote; a notebook whose bytes still match is replaced by the new version, a changed
+one is kept and the new version is written beside it as ``NAME.latest.ipynb``; new lessons are
+added, and a lesson the workbook no longer has is removed only when the learner never touched it.
+
+Every notebook names the kernel ``make setup`` registers (``KERNELSPEC``): a notebook that names
+none opens on JupyterLab's "Select Kernel" dialog. ``set-kernelspec`` writes it into notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import json
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -33,6 +43,13 @@ SOLUTION_TAG = "solution"
 LEARNER_CELL_MARKER = "# your code here"
 SOLUTION_PLACEHOLDER = "# YOUR SOLUTION HERE\n"
 NBFORMAT_VERSION = 4
+
+#: The kernel `make setup` and binder/postBuild register (ipykernel install --name python3 ...).
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (Better Auth workbook)", "language": "python"}
+#: In the learner copy: the hash of each notebook as written, to tell a learner's changes apart.
+MANIFEST_NAME = ".learner-manifest.json"
+#: Beside a notebook the learner changed: the new version of that lesson.
+LATEST_SUFFIX = ".latest.ipynb"
 
 
 def is_solution(cell: nbformat.NotebookNode) -> bool:
@@ -74,7 +91,19 @@ def learner_version(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.execution_count = None
         cells.append(cell)
     learner.cells = cells
+    set_kernelspec(learner)
     return learner
+
+
+def set_kernelspec(notebook: nbformat.NotebookNode) -> bool:
+    """Name the workbook's kernel in ``notebook``; True when the notebook changed."""
+    changed = dict(notebook.metadata.get("kernelspec", {})) != KERNELSPEC
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    language_info = notebook.metadata.setdefault("language_info", {})
+    if language_info.get("name") != "python":
+        language_info["name"] = "python"
+        changed = True
+    return changed
 
 
 def _read(path: Path) -> nbformat.NotebookNode:
@@ -90,10 +119,66 @@ def _command_strip_solutions(paths: Iterable[Path]) -> int:
     return 0
 
 
-def _command_learner_copy(paths: Sequence[Path], out: Path) -> int:
-    out.mkdir(parents=True, exist_ok=True)
+def _command_set_kernelspec(paths: Iterable[Path]) -> int:
     for path in paths:
-        nbformat.write(learner_version(_read(path)), out / path.name)
+        notebook = _read(path)
+        if set_kernelspec(notebook):
+            nbformat.write(notebook, path)
+            print(f"kernelspec set: {path}")
+    return 0
+
+
+def _notebook_bytes(notebook: nbformat.NotebookNode) -> bytes:
+    """Exactly what ``nbformat.write`` puts in a file (so that hashes compare files)."""
+    text = nbformat.writes(notebook)
+    return (text if text.endswith("\n") else text + "\n").encode()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def update_learner_copy(paths: Sequence[Path], out: Path, *, complete: bool) -> list[str]:
+    """Write the learner version of ``paths`` into ``out`` without losing a learner's work.
+
+    ``complete``: ``paths`` is the whole workbook, so a lesson in the manifest that is not among
+    them was removed (or renamed) and its untouched copy goes too. Returns one line per action.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / MANIFEST_NAME
+    written: dict[str, str] = json.loads(manifest_path.read_text())["notebooks"] if manifest_path.is_file() else {}
+    report = []
+    for path in paths:
+        target, latest = out / path.name, out / (path.stem + LATEST_SUFFIX)
+        new = _notebook_bytes(learner_version(_read(path)))
+        current = target.read_bytes() if target.is_file() else None
+        if current is None or current == new or _sha256(current) == written.get(path.name):
+            if current != new:
+                target.write_bytes(new)
+                report.append(f"{'updated' if current is not None else 'added'}: {target.name}")
+            written[path.name] = _sha256(new)
+            latest.unlink(missing_ok=True)
+        elif _sha256(new) != written.get(path.name) and (not latest.is_file() or latest.read_bytes() != new):
+            # The learner changed it and the lesson changed since: theirs stays, the new one goes beside.
+            latest.write_bytes(new)
+            report.append(f"kept your changes to {target.name}; the lesson's new version is {latest.name}")
+    if complete:
+        lessons = {path.name for path in paths}
+        for name in sorted(set(written) - lessons):
+            target = out / name
+            if target.is_file() and _sha256(target.read_bytes()) != written[name]:
+                report.append(f"kept your {name}: the workbook no longer has this lesson")
+            else:
+                target.unlink(missing_ok=True)
+                report.append(f"removed: {name} (no longer in the workbook, and unchanged)")
+            del written[name]
+    manifest_path.write_text(json.dumps({"notebooks": dict(sorted(written.items()))}, indent=1) + "\n")
+    return report
+
+
+def _command_learner_copy(paths: Sequence[Path], out: Path, *, complete: bool) -> int:
+    for line in update_learner_copy(paths, out, complete=complete):
+        print(line)
     print(f"learner copy of {len(paths)} notebooks in {out}")
     return 0
 
@@ -107,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     learner.add_argument("--out", type=Path, default=DEFAULT_LEARNER_DIR)
     learner.add_argument("notebooks", nargs="*", type=Path,
                          help="default: every notebook in notebooks/")
+    kernelspec = commands.add_parser("set-kernelspec", help="name the workbook's kernel in each notebook")
+    kernelspec.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
 
     missing = [path for path in args.notebooks if not path.is_file()]
@@ -114,7 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no such notebook: {', '.join(map(str, missing))}")
     if args.command == "strip-solutions":
         return _command_strip_solutions(args.notebooks)
-    return _command_learner_copy(args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb")), args.out)
+    if args.command == "set-kernelspec":
+        return _command_set_kernelspec(args.notebooks)
+    return _command_learner_copy(args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb")), args.out,
+                                 complete=not args.notebooks)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,99 @@
+"""JupyterLab opens the learner copy on the workbook's kernel, with no "Select Kernel" dialog.
+
+The dialog appears when a notebook names no kernel (metadata stripped, as some tools do, or
+never written): the control case below shows it, the learner copy never does.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import nbformat
+import pytest
+
+from playground.frontend import browser as pgbrowser
+from playground.servers import free_port
+from tests.workshop.notebooks_script import ROOT, notebooks_script
+
+pytestmark = pytest.mark.browser
+BIN = Path(sys.executable).parent
+DISPLAY_NAME = notebooks_script.KERNELSPEC["display_name"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server (as `make learner` starts it) on a learner copy, plus a stripped notebook."""
+    folder = tmp_path_factory.mktemp("learner")
+    notebooks_script.update_learner_copy([ROOT / "notebooks" / "00_setup_check.ipynb"], folder, complete=False)
+    stripped = nbformat.read(folder / "00_setup_check.ipynb", as_version=4)
+    stripped.metadata = {}
+    nbformat.write(stripped, folder / "stripped.ipynb")
+    port, token = free_port(), secrets.token_urlsafe(16)
+    server = subprocess.Popen(
+        [str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+         "--LabApp.workspaces_dir=" + str(folder / ".workspaces")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "JUPYTER_CONFIG_DIR": str(folder / ".cfg")})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/api/status", headers={"authorization": f"token {token}"}).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("JupyterLab did not start")
+        yield url, token
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _open(browser, lab, name: str) -> tuple[list[str], str]:
+    """The dialogs a notebook opens with, and the kernel its toolbar names once settled."""
+    url, token = lab
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/lab/tree/{name}?reset&token={token}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
+        # Either the kernel starts (its name in the toolbar) or the dialog asks for one.
+        page.wait_for_function(
+            f"""() => document.querySelector('.jp-Dialog') ||
+                   [...document.querySelectorAll('.jp-Toolbar-kernelName')].some(e => e.innerText.includes({DISPLAY_NAME!r}))""",
+            timeout=60_000)
+        dialogs = [dialog.inner_text() for dialog in page.query_selector_all(".jp-Dialog")]
+        kernel = page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
+        return dialogs, kernel
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = pgbrowser.launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.timeout(240)
+def test_the_learner_copy_opens_on_the_workbook_kernel_without_a_dialog(browser, lab):
+    dialogs, kernel = _open(browser, lab, "00_setup_check.ipynb")
+    assert dialogs == []
+    assert kernel == DISPLAY_NAME
+
+
+@pytest.mark.timeout(240)
+def test_a_notebook_that_names_no_kernel_opens_on_the_dialog(browser, lab):
+    # The cause this repairs: without kernelspec metadata JupyterLab cannot choose, so it asks.
+    dialogs, _ = _open(browser, lab, "stripped.ipynb")
+    assert len(dialogs) == 1 and dialogs[0].startswith("Select Kernel")
