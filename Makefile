@@ -18,14 +18,21 @@ NODE_STAMP   := $(NODE_PROJECT)/node_modules/.installed
 FRONTEND_MODULES := $(FRONTEND)/node_modules/.installed
 FRONTEND_BUILD   := $(FRONTEND)/dist/main.js
 
-.PHONY: lab test test-fast serve bench setup clean refresh-notebooks learner-copy lock
+.PHONY: lab learner test test-fast serve bench setup clean refresh-notebooks learner-copy lock
 
 # JupyterLab refuses to start as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?=
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# The answered lessons (notebooks/, tracked: what authors edit and CI runs).
 lab: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_ARGS) $(LAB_ARGS)
+
+# A participant's workbook: the lessons without answers in build/learner/, created when missing and
+# refreshed on every start without overwriting a notebook the learner changed (scripts/notebooks.py).
+learner: setup
+	$(BIN)/python scripts/notebooks.py learner-copy --out $(LEARNER_DIR)
+	$(BIN)/jupyter lab $(LEARNER_DIR) $(ROOT_ARGS) $(LAB_ARGS)
 
 # One worker more than there are cores: much of the suite waits on Node, kernels and subprocesses.
 # --dist loadscope keeps each notebook's cells (and each module, or each test class) together, in
@@ -131,7 +138,8 @@ refresh-notebooks: setup
 	  $(BIN)/nbstripout --keep-output --keep-count "$$notebook"; \
 	done
 
-# The learners' copy (build/learner/): the lessons without answers or outputs. Generated, never edited.
+# The learners' copy (build/learner/): the lessons without answers or outputs. Regenerating keeps a
+# notebook the learner changed (the new version goes beside it as NAME.latest.ipynb).
 LEARNER_DIR ?= build/learner
 learner-copy: $(PYTHON_STAMP)
 	$(BIN)/python scripts/notebooks.py learner-copy --out $(LEARNER_DIR)
