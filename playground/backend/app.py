@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from pydantic import ValidationError
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
@@ -175,5 +176,26 @@ def create_app_from_env() -> FastAPI:
     """``create_app`` configured from the environment only — for ``uvicorn --factory``:
 
         BETTER_AUTH_URL=http://127.0.0.1:3000 uvicorn --factory playground.backend.app:create_app_from_env
+
+    A setting missing or wrong ends the process with one line naming the variable, not with
+    pydantic's traceback (uvicorn prints one for any exception a factory raises).
     """
-    return create_app(BackendSettings())
+    try:
+        settings = BackendSettings()
+    except ValidationError as error:
+        raise SystemExit(f"error: backend settings: {_environment_problems(error)}") from None
+    return create_app(settings)
+
+
+def _environment_problems(error: ValidationError) -> str:
+    """pydantic's errors as one line, each under the environment variable it came from."""
+    problems = []
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]).upper() if item["loc"] else ""
+        name = field if field.startswith("BETTER_AUTH_") else f"BACKEND_{field}"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            problems.append(f"{name} is not set")
+        else:
+            problems.append(message if message.startswith(name) else f"{name}: {message}")
+    return "; ".join(problems)

@@ -111,3 +111,17 @@ def test_the_export_passes_its_own_tests_in_a_fresh_venv(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_the_exported_app_started_without_its_settings_says_which_in_one_line(tmp_path):
+    """README's `uvicorn --factory` command, run before BETTER_AUTH_URL is set: one line, no traceback."""
+    dest = export_backend(tmp_path / "project")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "BETTER_AUTH_", "BACKEND_"))}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "better_auth_backend.app:create_app_from_env"]
+    missing = subprocess.run(command, cwd=dest, env=env, capture_output=True, text=True, timeout=60)
+    assert (missing.returncode, missing.stderr) == (1, "error: backend settings: BETTER_AUTH_URL is not set\n")
+    wrong = subprocess.run(command, cwd=dest, env={**env, "BETTER_AUTH_URL": "localhost:3000", "BACKEND_HTTP_TIMEOUT": "0"},
+                           capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 1 and len(wrong.stderr.splitlines()) == 1, wrong.stderr
+    assert "BETTER_AUTH_URL: 'localhost:3000' is not an http(s) URL" in wrong.stderr
+    assert "BACKEND_HTTP_TIMEOUT: Input should be greater than 0" in wrong.stderr
