@@ -18,7 +18,7 @@ NODE_STAMP   := $(NODE_PROJECT)/node_modules/.installed
 FRONTEND_MODULES := $(FRONTEND)/node_modules/.installed
 FRONTEND_BUILD   := $(FRONTEND)/dist/main.js
 
-.PHONY: lab learner test test-fast serve bench setup clean refresh-notebooks learner-copy lock
+.PHONY: lab learner test test-fast serve bench setup clean refresh-notebooks learner-copy lock lint
 
 # JupyterLab refuses to start as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?=
@@ -47,6 +47,12 @@ test: setup
 FAST_SKIPS := --ignore=tests/test_notebooks_tooling.py --ignore=tests/check --ignore=tests/backend/test_export_backend.py
 test-fast: $(PYTHON_STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -q tests -m "not node and not browser" $(FAST_SKIPS)
+
+# ruff over the whole tree (notebooks included; rules in pyproject.toml), and mypy strict on the
+# code people copy. .ci/run runs it before `make test`.
+lint: $(PYTHON_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m mypy --strict playground/backend
 
 # The playground outside Jupyter, with the venv's Python (no need to activate it); Ctrl-C stops it.
 # Another issuer or ports: make serve SERVE_ARGS="--issuer better-auth --auth-port 3000 --api-port 8000"
