@@ -86,7 +86,7 @@ def test_notebook_follows_the_lesson_shape(path):
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
     code = [c for c in cells if c["cell_type"] == "code"]
     assert "you will learn" in markdown[0].lower()
-    assert any("```mermaid" in text for text in markdown)
+    assert "```mermaid" in markdown[0], "a lesson opens with what you will learn and a diagram"
     assert any("recap" in text.lower() for text in markdown)
     assert any("exercise" in text.lower() for text in markdown)
     assert any("assert " in "".join(c["source"]) for c in code)
@@ -94,6 +94,30 @@ def test_notebook_follows_the_lesson_shape(path):
     unexecuted = [i for i, c in enumerate(code)
                   if c["execution_count"] is None and "solution" not in c["metadata"].get("tags", [])]
     assert not unexecuted, "nbval does not compare cells stored without an execution count"
+
+
+MAX_PROSE_WORDS = 2000  # about 13 minutes of reading: split a lesson that needs more
+
+
+def prose_words(path: Path) -> int:
+    """Words of a lesson's markdown cells, fenced blocks (its diagrams and snippets) left out."""
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return len(re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL).split())
+
+
+def test_prose_words_leave_out_fenced_blocks(tmp_path):
+    lesson = tmp_path / "lesson.ipynb"
+    lesson.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": ["One two\n", "```mermaid\n", "flowchart LR\n", "  A --> B\n", "```\n", "three"]},
+        {"cell_type": "code", "source": ["not counted = 1"]},
+        {"cell_type": "markdown", "source": "four `five`"}]}))
+    assert prose_words(lesson) == 5
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_lesson_has_more_than_2000_words_of_prose(path):
+    assert prose_words(path) <= MAX_PROSE_WORDS, f"{path.name}: split it (issue 19 §4)"
 
 
 def test_env_example_documents_every_backend_setting():

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from playground.auth_server import EMBEDDED, AuthServer, IssuerKind, start_auth_server
+from playground.lessons.checks import Verdict, verdict
 
 #: Methods a browser never preflights (Fetch: "CORS-safelisted method").
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
@@ -160,5 +161,42 @@ def bare_auth_server(issuer: IssuerKind = EMBEDDED) -> AuthServer:
     return start_auth_server(issuer)
 
 
-__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "cors_headers", "echo_app",
-           "preflight", "unsafe_request_headers"]
+# The lesson's exercises: the learner passes what they found; each check says right, or hints.
+_NOT_OK = "Response to preflight request doesn't pass access control check: It does not have HTTP ok status."
+
+
+def check_preflights(patch_verdict: str | None, debug_verdict: str | None) -> Verdict:
+    """Exercise 1: ``browser_check``'s verdicts on the backend's preflights for a ``PATCH`` with
+    Authorization and Content-Type, and for a ``GET`` with an extra ``X-Debug`` header."""
+    if patch_verdict is not None:
+        return verdict("exercise 1", False, why="", hint=(
+            "the backend's allow_methods include PATCH and its allow_headers name Authorization and "
+            "Content-Type: pass preflight_for=('PATCH', [...]) with the headers you asked for"))
+    return verdict("exercise 1", debug_verdict == _NOT_OK,
+                   why="PATCH passes; X-Debug is not in allow_headers, so Starlette answers 400 and the "
+                       "browser stops at the preflight's status",
+                   hint="a header the backend does not list makes Starlette refuse the whole preflight: "
+                        "what status does it answer, and what does browser_check say about that status?")
+
+
+def check_wildcard(get_allow_origin: str | None, preflight_allow_origin: str | None, evil: str) -> Verdict:
+    """Exercise 2: the ``Access-Control-Allow-Origin`` of the wildcard app's GET and preflight from ``evil``."""
+    if "*" in (get_allow_origin, preflight_allow_origin):
+        return verdict("exercise 2", False, why="", hint=(
+            "with allow_credentials=True Starlette never sends '*': read the header it really sent"))
+    return verdict("exercise 2", get_allow_origin == evil and preflight_allow_origin == evil,
+                   why="both reflect the caller's origin, so a credentialed fetch from any site may read them",
+                   hint="send the requests from the evil origin (an Origin header) and read "
+                        "access-control-allow-origin from each answer")
+
+
+def check_referer_sign_out(status: int) -> Verdict:
+    """Exercise 3: the status of a cookie-carrying sign-out whose only origin hint is ``Referer``."""
+    return verdict("exercise 3", status == 200,
+                   why="with no Origin, Better Auth takes the origin of Referer: the base URL is trusted",
+                   hint="sign in with a client that keeps cookies first (no Origin header needed), then "
+                        "POST /api/auth/sign-out with Referer set to a page under the base URL")
+
+
+__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "check_preflights",
+           "check_referer_sign_out", "check_wildcard", "cors_headers", "echo_app", "preflight", "unsafe_request_headers"]

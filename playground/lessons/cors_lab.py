@@ -31,6 +31,7 @@ from playground.backend import create_app as create_backend
 from playground.backend.app import cors_options as backend_cors_options
 from playground.frontend import create_app as create_frontend
 from playground.frontend.browser import BrowserMissingError, BrowserResult, chromium_missing, run_in_browser
+from playground.lessons.checks import Verdict, verdict
 from playground.servers import KeepErrors, ServerThread, bind_loopback, stop_all
 
 
@@ -287,5 +288,31 @@ def _url(sock) -> str:
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-__all__ = ["CORRECT", "DEMO_STEPS", "VARIANTS", "Lab", "Setup", "Variant", "backend_app", "demo", "get", "start_lab",
-           "trusted_origins"]
+# Lesson 05a's exercises: the learner passes what they found; each check says right, or hints.
+def check_untrusted_origin(status: int, code: str | None, page_can_read: bool) -> Verdict:
+    """Exercise 1: the page's sign-in on the broken ``untrusted-origin`` lab: its status, its
+    error code, and whether ``browser_check`` lets the page read the answer."""
+    if (status, code) != (403, "INVALID_ORIGIN"):
+        return verdict("exercise 1", False, why="", hint=(
+            "sign in with httpx as the page does, Origin = lab.frontend_url; Better Auth's origin "
+            "check answers before any password is looked at: read .status_code and .json()['code']"))
+    return verdict("exercise 1", page_can_read,
+                   why="Better Auth refuses the origin (CSRF), yet its CORS layer allows it: the page "
+                       "reads the 403 - it is not a CORS error",
+                   hint="the auth server's CORS layer is right in this variant: what does browser_check "
+                        "say about the 403's headers?")
+
+
+def check_diagnosis(variant_name: str) -> Verdict:
+    """Exercise 2: the variant whose page signs in fine, then gets 401 from get-token."""
+    if variant_name not in VARIANTS:
+        return verdict("exercise 2", False, why="", hint=f"name one of: {', '.join(VARIANTS)}")
+    return verdict("exercise 2", variant_name == "missing-credentials-include",
+                   why="the sign-in answer was readable, but the browser never stored its cookie: the "
+                       "page's calls lack credentials: 'include'",
+                   hint="sign-in succeeded, so CORS and trustedOrigins let it through; which mistake "
+                        "makes the next call arrive without the session cookie? Run demo(name) to see")
+
+
+__all__ = ["CORRECT", "DEMO_STEPS", "VARIANTS", "Lab", "Setup", "Variant", "backend_app", "check_diagnosis",
+           "check_untrusted_origin", "demo", "get", "start_lab", "trusted_origins"]
