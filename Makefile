@@ -153,8 +153,13 @@ learner-copy: $(PYTHON_STAMP)
 # Track Better Auth releases (not part of `make test`): install better-auth@latest in a scratch
 # folder beside a copy of the Node project, run the conformance suite against it (the launcher
 # runs $$PLAYGROUND_BETTER_AUTH_DIR instead of playground/better_auth) and print what changed:
-# the versions, the files of better-auth/dist that differ, and each scenario that now diverges.
+# the versions, the files of better-auth/dist that differ, then one row per field that now differs
+# (scenario, option set, field, the pinned release's value, the latest one's) and every other
+# failure (scripts/conformance_drift.py); exit 1 when anything changed. The weekly canary
+# (.github/workflows/canary.yml) adds the lessons to LATEST_TESTS and files DRIFT_REPORT as an issue.
 # All green: move the pin (npm install better-auth@X --save-exact --prefix playground/better_auth).
+LATEST_TESTS ?= tests/conformance
+DRIFT_REPORT ?=
 conformance-latest: setup
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
 	cp $(NODE_PROJECT)/*.mjs $(NODE_PROJECT)/demo-users.json $(NODE_PROJECT)/package.json "$$scratch"/ && \
@@ -165,4 +170,9 @@ conformance-latest: setup
 	echo "files of better-auth/dist that changed:" && \
 	(diff -rq $(NODE_PROJECT)/node_modules/better-auth/dist "$$scratch/node_modules/better-auth/dist" \
 		| sed "s|$$scratch/node_modules/||; s|$(NODE_PROJECT)/node_modules/||" || true) && \
-	PLAYGROUND_BETTER_AUTH_DIR="$$scratch" $(BIN)/python -m pytest -p no:cacheprovider -q -n 2 tests/conformance
+	{ status=0; \
+	  PLAYGROUND_BETTER_AUTH_DIR="$$scratch" $(BIN)/python -m pytest -p no:cacheprovider -q -n 2 --dist loadscope \
+		--junit-xml "$$scratch/report.xml" $(LATEST_TESTS) || status=$$?; \
+	  echo; $(BIN)/python scripts/conformance_drift.py "$$scratch/report.xml" --pinned "$$pinned" \
+		--latest "$$latest" $(if $(DRIFT_REPORT),--markdown "$(DRIFT_REPORT)") || status=1; \
+	  exit $$status; }
