@@ -8,6 +8,7 @@ import sys
 import threading
 
 from playground.auth_server import ISSUERS
+from playground.issuer.teaching_routes import CONTROLS, describe
 from playground.runtime import start
 from playground.servers import PlaygroundStartError
 
@@ -64,6 +65,10 @@ def _serve(args: argparse.Namespace) -> int:
         # The controls mint any token: only whoever holds this run's secret may use them.
         print(f"Teaching controls: {pg.auth_url}/__playground/ (state, keys/rotate, tokens, clock/shift) "
               f"with the header 'Authorization: Bearer {pg.controls.token}' (valid for this run only)",
+              flush=True)
+        for control in CONTROLS:
+            print(f"  {describe(control)}", flush=True)
+        print(f"  (index: GET {pg.auth_url}/__playground/; POST bodies are Content-Type: application/json)",
               flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()

@@ -23,6 +23,32 @@ from playground.servers import PlaygroundStartError, ServerThread, bind_loopback
 
 #: Ports the deterministic playground uses when they are free (see ``bind_preferred``).
 DEMO_AUTH_PORT, DEMO_API_PORT, DEMO_FRONTEND_PORT = 41700, 41701, 41702
+#: JupyterHub (and so Binder) sets the first in every participant's server; the second says the
+#: same on any other shared machine. See ``shared_host``.
+HUB_PREFIX_VARIABLE, SHARED_HOST_VARIABLE = "JUPYTERHUB_SERVICE_PREFIX", "PLAYGROUND_SHARED_HOST"
+
+
+def shared_host() -> bool:
+    """True when other people's processes run on this machine (a hub), so loopback is not private.
+
+    Then the playground is never deterministic: its demo keys are derived from a public label and
+    its session tokens from a fixed seed, so another participant could sign tokens this backend
+    accepts and replay this issuer's sessions (the bearer plugin takes a bare session token).
+    """
+    return bool(os.environ.get(HUB_PREFIX_VARIABLE)) or os.environ.get(SHARED_HOST_VARIABLE) == "1"
+
+
+def browser_url(url: str) -> str:
+    """``url`` (a playground server on 127.0.0.1) as the learner's browser reaches it.
+
+    Unchanged on a laptop. Under a hub the browser is elsewhere: the URL goes through
+    jupyter-server-proxy, ``<prefix>proxy/<port>/<path>`` on the hub's own origin.
+    """
+    prefix = os.environ.get(HUB_PREFIX_VARIABLE)
+    if not prefix:
+        return url
+    parsed = httpx.URL(url)
+    return f"{prefix.rstrip('/')}/proxy/{parsed.port}{parsed.raw_path.decode() or '/'}"
 
 
 @dataclass(frozen=True)
@@ -135,7 +161,20 @@ class Playground:
             f"  frontend    : {self.frontend_url or 'not built (needs Node: make lab builds it)'}",
             f"  clock       : {self.api_clock!r}",
             f"  secret      : {secret_note}",
+            *(self._hub_notes() if os.environ.get(HUB_PREFIX_VARIABLE) else []),
         ])
+
+    def _hub_notes(self) -> list[str]:
+        """Under a hub the learner's browser cannot reach 127.0.0.1 here: what to open instead."""
+        return [
+            f"  in your browser: the backend's API at {browser_url(self.api_url + '/api/public')}"
+            " (through jupyter-server-proxy)",
+            "  the frontend page and /docs need a local install: they load from their server's root and",
+            "    call the auth server and the backend on their own origins, which a browser elsewhere",
+            "    cannot reach; through the proxy all three would share the hub's one origin, and the CORS",
+            "    lessons' point - separate origins - would vanish. The lessons' headless Chromium runs",
+            "    beside the kernel and sees the real origins.",
+        ]
 
 
 _running: Playground | None = None
@@ -153,13 +192,17 @@ def start(issuer: str | None = None, *, deterministic: bool = True, auth_port: i
     ``"better-auth"`` (the real package from npm, run with Node). ``deterministic`` freezes the
     embedded issuer's clock at ``DEMO_EPOCH`` and fixes its demo keys and ids, so a lesson's
     output is the same on every run; it has no effect on the real Better Auth, whose clock is the
-    system's. A playground started by a different call is stopped first: one at a time.
+    system's, nor on a shared host (``shared_host``: its keys and sessions would be guessable by
+    the other participants). A playground started by a different call is stopped first: one at a time.
+
+    The teaching controls answer only to this run's random token, which ``controls`` holds: a
+    process without it (another participant's, on a hub) gets 401 from each of them.
     """
     global _running
     issuer = issuer or os.environ.get("PLAYGROUND_ISSUER", "embedded")
     if issuer not in ISSUERS:
         raise ValueError(f"issuer must be one of {ISSUERS}, not {issuer!r}")
-    deterministic = deterministic and issuer == "embedded"
+    deterministic = deterministic and issuer == "embedded" and not shared_host()
     request = _Request(issuer, deterministic, auth_port, api_port, frontend_port)
     with _lock:
         if _running is not None:

@@ -19,18 +19,24 @@ name (``Host`` 127.0.0.1:PORT or localhost:PORT; anything else is DNS rebinding:
 come from another web origin (a foreign ``Origin``: 403), and a POST must carry JSON
 (``Content-Type: application/json``; a form or ``text/plain`` — what a cross-site page can send
 without a preflight — is a 415).
+
+``GET /__playground/`` is the index: ``CONTROLS``, each with its method, path and body (JSON, or an
+HTML table for a browser). It needs no token: it describes the controls and carries no secret, so
+a learner can open it in the browser, which cannot send the controls' ``Authorization`` header.
 """
 
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import math
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import jwt as pyjwt
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from playground.issuer.errors import AuthError
@@ -42,6 +48,42 @@ if TYPE_CHECKING:
 
 PREFIX = "/__playground"
 ALGORITHMS = ("jwks", "HS256", "none")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One teaching control as its index, ``serve`` and the docs describe it."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None  # an example JSON body, None for a GET
+    answer: str
+    purpose: str
+
+
+#: Every control of both auth servers (the real Better Auth's twin has the same paths).
+CONTROLS = (
+    Control("GET", f"{PREFIX}/state", None, '{"now": epoch seconds, "keys": [every key, retired ones too]}',
+            "the issuer's clock and keys"),
+    Control("POST", f"{PREFIX}/clock/shift", {"seconds": 900}, "the new state",
+            "move the issuer's clock (embedded issuer only: 501 with the real Better Auth)"),
+    Control("POST", f"{PREFIX}/keys/rotate", {"keepOld": True}, '{"kid": the new key id}',
+            "retire the signing key now; keepOld false drops the old keys from /jwks at once"),
+    Control("POST", f"{PREFIX}/tokens",
+            {"email": "ada@example.com", "claims": {"role": "admin"}, "drop": ["aud"], "algorithm": "jwks"},
+            '{"token": a JWT}',
+            'the JWT /token would give the user, claims changed; algorithm "HS256" or "none" forges'),
+)
+#: How to call them: said by the index and by ``serve`` (the token itself only by ``serve``).
+CONTROLS_USAGE = ("every control needs 'Authorization: Bearer <this run's controls token>' (printed by "
+                  "python -m playground serve; in a notebook, pg.controls calls them with it), "
+                  "Host 127.0.0.1:PORT or localhost:PORT, and POST bodies as Content-Type: application/json")
+
+
+def describe(control: Control) -> str:
+    """One line: ``POST /__playground/tokens {"email": ...}: purpose``."""
+    body = f" {json.dumps(control.body)}" if control.body is not None else ""
+    return f"{control.method} {control.path}{body} -> {control.answer}: {control.purpose}"
 
 
 class TeachingControls:
@@ -174,11 +216,27 @@ def routes(controls: TeachingControls, token: str) -> list[Route]:
         return JSONResponse({"token": token})
 
     return [
+        Route(f"{PREFIX}/", index, methods=["GET"]),
         Route(f"{PREFIX}/state", guarded(state), methods=["GET"]),
         Route(f"{PREFIX}/clock/shift", guarded(shift), methods=["POST"]),
         Route(f"{PREFIX}/keys/rotate", guarded(rotate), methods=["POST"]),
         Route(f"{PREFIX}/tokens", guarded(mint), methods=["POST"]),
     ]
+
+
+async def index(request: Request) -> Response:
+    """What the controls are and how to call them; no token needed, none given (see the module doc)."""
+    if "text/html" in request.headers.get("accept", ""):
+        rows = "".join(f"<tr><td>{c.method}</td><td><code>{c.path}</code></td>"
+                       f"<td><code>{html.escape(json.dumps(c.body)) if c.body is not None else ''}</code></td>"
+                       f"<td>{html.escape(c.answer)}</td>"
+                       f"<td>{html.escape(c.purpose)}</td></tr>" for c in CONTROLS)
+        return HTMLResponse("<!doctype html><title>Teaching controls</title><h1>Teaching controls</h1>"
+                            f"<p>{html.escape(CONTROLS_USAGE)}</p><table border=1 cellpadding=4>"
+                            "<tr><th>method</th><th>path</th><th>body</th><th>answer</th><th>what for</th></tr>"
+                            f"{rows}</table>")
+    return Response(json.dumps({"controls": [asdict(c) for c in CONTROLS], "usage": CONTROLS_USAGE}, indent=2),
+                    media_type="application/json")
 
 
 async def _json(request: Request) -> Any:

@@ -39,7 +39,8 @@ def lab(tmp_path_factory):
         [str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
          "--LabApp.workspaces_dir=" + str(folder / ".workspaces")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "JUPYTER_CONFIG_DIR": str(folder / ".cfg")})
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(folder / ".cfg")})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -64,10 +65,9 @@ def _open(browser, lab, name: str) -> tuple[list[str], str]:
         page.goto(f"{url}/lab/tree/{name}?reset&token={token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
         # Either the kernel starts (its name in the toolbar) or the dialog asks for one.
-        page.wait_for_function(
-            f"""() => document.querySelector('.jp-Dialog') ||
-                   [...document.querySelectorAll('.jp-Toolbar-kernelName')].some(e => e.innerText.includes({DISPLAY_NAME!r}))""",
-            timeout=60_000)
+        kernel_named = (f"[...document.querySelectorAll('.jp-Toolbar-kernelName')]"
+                        f".some(e => e.innerText.includes({DISPLAY_NAME!r}))")
+        page.wait_for_function(f"() => document.querySelector('.jp-Dialog') || {kernel_named}", timeout=60_000)
         dialogs = [dialog.inner_text() for dialog in page.query_selector_all(".jp-Dialog")]
         kernel = page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
         return dialogs, kernel
