@@ -1,0 +1,50 @@
+"""Lesson 11 (integration patterns): three setups shown against the real better-auth only, which
+the embedded issuer does not imitate: a per-request base URL (``baseURL.allowedHosts``), the
+organization plugin's ``activeOrganizationId`` in a custom JWT payload, and revocation when a
+secondary storage cannot evict. ``integration.mjs`` drives Better Auth through ``auth.handler``
+(as HTTP would) and prints JSON; these functions run it and return what it saw.
+
+``jwks_server(jwks)`` serves a JWK Set on loopback, so the reference backend's own verifier can
+judge tokens that were minted in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from playground.better_auth.launcher import node_available
+from playground.servers import ServerThread
+
+SCRIPT = Path(__file__).with_name("integration.mjs")
+
+
+def run_real_better_auth(mode: str, *, secret: str, demo_password: str) -> dict[str, Any]:
+    """Run ``integration.mjs`` in ``mode`` and return its JSON answer."""
+    reason = node_available()  # Node >= 20 and better-auth installed
+    if reason is not None:
+        raise RuntimeError(f"this cell needs the real better-auth: {reason}")
+    environment = {k: v for k, v in os.environ.items() if k not in ("BETTER_AUTH_SECRET", "AUTH_SECRET", "BETTER_AUTH_URL")}
+    completed = subprocess.run(
+        [shutil.which("node"), str(SCRIPT)], capture_output=True, text=True, timeout=120, cwd=SCRIPT.parent,
+        env={**environment, "MODE": mode, "BETTER_AUTH_SECRET": secret, "DEMO_PASSWORD": demo_password})
+    if completed.returncode != 0:
+        raise RuntimeError(f"integration.mjs {mode} failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    return json.loads(completed.stdout)
+
+
+def jwks_server(jwks: dict[str, Any]) -> ServerThread:
+    """A running server whose ``/api/auth/jwks`` answers ``jwks`` (stop it when done)."""
+    app = Starlette(routes=[Route("/api/auth/jwks", lambda request: JSONResponse(jwks))])
+    return ServerThread(app, name="jwks", lifespan="off").start()
+
+
+__all__ = ["SCRIPT", "jwks_server", "run_real_better_auth"]
