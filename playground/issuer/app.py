@@ -31,6 +31,7 @@ from playground.issuer.http import (
     log,
     node_headers,
     request_origin,
+    route_path,
     with_headers,
 )
 from playground.issuer.state import Issuer
@@ -43,7 +44,7 @@ def create_app(config: IssuerConfig) -> Starlette:
     issuer = Issuer(config)
 
     async def dispatch(request: Request) -> Response:
-        path = request.url.path
+        path = route_path(request)
         route = path[len(BASE_PATH):]
         handler = ROUTES.get((request.method, route)) if path.startswith(BASE_PATH + "/") else None
         if handler is None:
@@ -52,7 +53,8 @@ def create_app(config: IssuerConfig) -> Starlette:
         cookies = parse_cookie_header(headers.get("cookie", ""))
         own_origin = request_origin(request)
         exchange = Exchange(request=request, headers=headers, cookies=cookies,
-                            origin=config.origin or own_origin, request_origin=own_origin)
+                            origin=config.origin or own_origin, request_origin=own_origin, route=route)
+        journal = issuer.store.journal()
         try:
             if request.method == "POST":
                 if route not in BODILESS:
@@ -69,7 +71,10 @@ def create_app(config: IssuerConfig) -> Starlette:
             return with_headers(error.response(), exchange.response_headers, exchange.set_cookies)
         except Exception:  # never a traceback to the client, like Better Auth's 500 handler
             log.exception("issuer: unexpected error on %s %s", request.method, path)
+            journal.undo()  # all or nothing: no account, no session from a request that failed
             return AuthError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error").response()
+        finally:
+            journal.close()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,9 +1,13 @@
 """Request bodies read the way better-call's ``getBody`` reads them, in linear time and bounded memory.
 
 The embedded issuer runs inside a notebook kernel or a 2-core playground, so a hostile body must
-never stall it: the body is capped at ``MAX_BODY_BYTES`` (``MAX_FORM_BYTES`` for a form; the
-real Better Auth has no cap, and no client sends more than a few kilobytes), every parse is linear in the body's size, and bodies
-large enough to take noticeable CPU are parsed in a worker thread, off the event loop.
+never stall it. Limits follow the content type, as the real server's do: a body without a
+``Content-Type`` or of a type the endpoint does not take is never read (better-call passes no body,
+or answers 415, whatever its size); a JSON or form body is read up to ``MAX_BODY_BYTES`` and
+parsed, so its own validation error answers (the real Better Auth has no cap at all: beyond 4 MiB,
+where no client of an auth endpoint ever goes, this one answers 413). Every parse is linear in the
+body's size, a form costs memory only per distinct field name, and bodies large enough to take
+noticeable CPU are parsed in a worker thread, off the event loop.
 
 JSON is read as V8's ``JSON.parse`` reads it (``better-call/dist/utils.mjs``): UTF-8 decoded with
 replacement characters, no ``NaN``/``Infinity`` literals, numbers as doubles (a huge integer is
@@ -18,18 +22,15 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from playground.issuer.errors import AuthError
 
-#: The largest body read at all (413 beyond it, in Better Auth's error shape).
-MAX_BODY_BYTES = 1 << 20
-#: Forms (sign-in and sign-up from an HTML form) are a few hundred bytes; each field costs a
-#: Python object, so they get a tighter cap than JSON.
-MAX_FORM_BYTES = 64 << 10
+#: The largest JSON or form body read (413 beyond it, in Better Auth's error shape).
+MAX_BODY_BYTES = 4 << 20
 #: Bodies above this size are parsed in a worker thread so the event loop keeps answering.
 OFF_LOOP_BYTES = 32 << 10
 
@@ -46,6 +47,7 @@ _JSON_TOKEN = re.compile(
     r"|(-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+|true|false|null)|([\[\]{}:,]))"
 )
 _TRAILING_SPACE = re.compile(r"[ \t\n\r]*+")
+_FORM_SLICE = 64 << 10  # characters of a form split at once
 _SHALLOW_DEPTH = 3
 
 
@@ -56,6 +58,15 @@ class BodyTooLarge(AuthError):
 
 async def read_body(request: Request, allowed: tuple[str, ...]) -> Any:
     """The body as better-call's ``getBody`` sees it: JSON, a form, or absent (``MISSING``)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type:
+        return MISSING  # Better Auth's Node adapter passes no body without a type, unread
+    if content_type.split(";")[0].strip().lower() not in allowed:
+        if not await _has_body(request):
+            return MISSING  # an empty body is no body, whatever its type
+        listed = ", ".join(allowed)
+        message = f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}'
+        raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BodyTooLarge()
@@ -66,24 +77,40 @@ async def read_body(request: Request, allowed: tuple[str, ...]) -> Any:
             raise BodyTooLarge()
     if not raw:
         return MISSING
-    content_type = request.headers.get("content-type", "")
-    if not content_type:
-        return MISSING  # Better Auth's Node adapter passes no body without a type
-    if content_type.split(";")[0].strip().lower() not in allowed:
-        listed = ", ".join(allowed)
-        message = f'Content-Type "{content_type}" is not allowed. Allowed types: {listed}'
-        raise AuthError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     parse = parse_json if _JSON_TYPE.match(content_type) else parse_form
-    if parse is parse_form and len(raw) > MAX_FORM_BYTES:
-        raise BodyTooLarge()
     if len(raw) > OFF_LOOP_BYTES:
         return await run_in_threadpool(parse, bytes(raw))
     return parse(bytes(raw))
 
 
+async def _has_body(request: Request) -> bool:
+    """Whether any body byte arrives; reads no further than the first chunk that has one."""
+    async for chunk in request.stream():
+        if chunk:
+            return True
+    return False
+
+
 def parse_form(raw: bytes) -> dict[str, str]:
-    """``URLSearchParams``: blank values kept, the last of duplicate names wins."""
-    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    """``URLSearchParams``: blank values kept, the last of duplicate names wins.
+
+    Slice by slice into one dict (``parse_qsl`` builds a list of every pair first): a body of a
+    million repeated fields costs one entry and a slice's worth of strings, not a million tuples.
+    """
+    text = raw.decode("utf-8", "replace")
+    form: dict[str, str] = {}
+    start = 0
+    while start < len(text):
+        end = text.find("&", start + _FORM_SLICE)
+        end = len(text) if end < 0 else end
+        for field in text[start:end].split("&"):
+            if field:
+                name, _, value = field.partition("=")
+                if "%" in field or "+" in field:
+                    name, value = unquote_plus(name), unquote_plus(value)
+                form[name] = value
+        start = end + 1
+    return form
 
 
 def parse_json(raw: bytes) -> Any:

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from playground.issuer import keys
+from playground.issuer.javascript import stringify
 from playground.issuer.tokens import encode_jws
 from playground.jose import b64url_decode, b64url_encode
 
@@ -41,7 +42,7 @@ SESSION_CACHE_AUDIENCE = "better-auth:session-cache"
 
 
 def _js(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return stringify(value)
 
 
 def encode(issuer: Issuer, result: dict[str, Any], max_age: int | None, origin: str) -> str:

@@ -11,6 +11,8 @@ import json
 
 from starlette.responses import Response
 
+from playground.issuer.javascript import stringify
+
 MESSAGES = {
     "INVALID_EMAIL": "Invalid email",
     "INVALID_EMAIL_OR_PASSWORD": "Invalid email or password",
@@ -41,7 +43,7 @@ class AuthError(Exception):
 
     def response(self) -> Response:
         fields = {"message": self.message} if self.code is None else {"message": self.message, "code": self.code}
-        body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+        body = stringify(fields)
         # No WWW-Authenticate on 401: the real Better Auth sends none, and this server's job is
         # to behave like it (the project's own API adds RFC 6750 challenges).
         return Response(body, status_code=self.status, media_type="application/json")

@@ -23,6 +23,7 @@ class Exchange:
     cookies: dict[str, str]  # after the bearer hook: may hold a session cookie from Authorization
     origin: str  # the base URL origin (configured, or from the Host header like Better Auth)
     request_origin: str  # the origin the request itself was sent to (from its Host header)
+    route: str = ""  # the endpoint's path under /api/auth, as the router matched it ("/get-session")
     body: Any = MISSING
     status: int = 200
     set_cookies: list[str] = field(default_factory=list)

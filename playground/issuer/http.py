@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from playground.issuer.cookies import parse_cookie_header, sign_value, verify_signed
 from playground.issuer.exchange import Exchange
+from playground.issuer.javascript import stringify
 from playground.issuer.state import Issuer
 
 BASE_PATH = "/api/auth"
@@ -33,6 +34,10 @@ _FIRST_WINS = frozenset({
     "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
     "proxy-authorization", "referer", "retry-after", "server", "user-agent",
 })
+
+#: WHATWG URL: the spellings of "." and ".." path segments (ASCII case-insensitive).
+_SINGLE_DOT = frozenset({".", "%2e"})
+_DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 
 log = logging.getLogger("playground.issuer")
 
@@ -77,6 +82,33 @@ def bearer_hook(issuer: Issuer, headers: dict[str, str], cookies: dict[str, str]
         cookies[issuer.cookies.session_token] = signed
 
 
+def route_path(request: Request) -> str:
+    """The request's path as Better Auth's router matches it: the WHATWG URL parser's ``pathname``.
+
+    Better Auth routes ``new URL(request.url).pathname``, which resolves dot segments (``.``,
+    ``..`` and their ``%2e`` spellings) and reads ``\\`` as ``/``, but decodes no other
+    percent-escape: ``/api/auth/%6Fk`` is not ``/api/auth/ok`` there (404), so it is not here
+    either. ASGI's ``path`` is percent-decoded, hence the raw path.
+    """
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else request.scope["path"]
+    segments: list[str] = []
+    parts = path.replace("\\", "/").split("/")[1:]
+    for index, segment in enumerate(parts):
+        last = index == len(parts) - 1
+        if segment.lower() in _DOUBLE_DOT:
+            if segments:
+                segments.pop()
+            if last:
+                segments.append("")
+        elif segment.lower() in _SINGLE_DOT:
+            if last:
+                segments.append("")
+        else:
+            segments.append(segment)
+    return "/" + "/".join(segments)
+
+
 def request_origin(request: Request) -> str:
     """Without a configured base URL, Better Auth takes the origin from the request (Host header)."""
     host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
@@ -85,7 +117,7 @@ def request_origin(request: Request) -> str:
 
 def build_response(issuer: Issuer, exchange: Exchange, result: Any) -> Response:
     headers = dict(exchange.response_headers)
-    if exchange.session is not None and exchange.request.url.path == BASE_PATH + "/get-session":
+    if exchange.session is not None and exchange.route == "/get-session":
         # jwt plugin after-hook: the session's JWT rides along on every successful get-session.
         if not issuer.config.disable_setting_jwt_header:
             headers["set-auth-jwt"] = issuer.signer.session_jwt(exchange.session, exchange.origin)
@@ -98,7 +130,7 @@ def build_response(issuer: Issuer, exchange: Exchange, result: Any) -> Response:
             headers["set-auth-token"] = parse_cookie_header(f"x={value}")["x"]
             exchange.expose("set-auth-token")
     headers.update({k: v for k, v in exchange.response_headers.items() if k == "access-control-expose-headers"})
-    body = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
+    body = stringify(result)
     return with_headers(Response(body, status_code=exchange.status, media_type="application/json"), headers,
                         exchange.set_cookies)
 

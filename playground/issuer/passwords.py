@@ -16,13 +16,16 @@ import unicodedata
 
 from nacl.bindings import crypto_pwhash_scryptsalsa208sha256_ll as scrypt
 
+from playground.issuer.javascript import utf8
+
 N, R, P, DKLEN = 16384, 16, 1, 64
 # scrypt needs 128*N*r bytes (32 MiB here); Better Auth allows twice that, and so do we.
 MAXMEM = 128 * N * R * 2
 
 
 def _derive(password: str, salt: str) -> bytes:
-    normalized = unicodedata.normalize("NFKC", password).encode()
+    # As TextEncoder encodes it for scrypt: a lone surrogate is hashed as U+FFFD.
+    normalized = utf8(unicodedata.normalize("NFKC", password))
     return scrypt(normalized, salt.encode(), N, R, P, dklen=DKLEN, maxmem=MAXMEM)
 
 

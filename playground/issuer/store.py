@@ -3,6 +3,11 @@
 One code path for both storage modes: the default database is ``:memory:`` (gone when the server
 stops, like Better Auth's memory adapter), and a file path gives storage that survives restarts.
 Rows keep Better Auth's field names and member order, so what the API returns is what is stored.
+
+A request either completes or leaves nothing behind: ``Store.journal()`` records how to undo each
+user and session write made while it is open (in this request's context, worker threads
+included), and the app undoes them when the request fails unexpectedly (a 500). Otherwise a
+sign-up that failed after its insert would leave an account nobody was told about.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,24 @@ CREATE TABLE IF NOT EXISTS jwks (
 """
 
 Row = dict[str, Any]
+
+#: The undo steps of the request being handled (None outside a journal: seeding, lessons).
+_undo_steps: ContextVar[list[Callable[[], None]] | None] = ContextVar("undo_steps", default=None)
+
+
+class Journal:
+    """The writes of one request, undone together by ``undo()`` (newest first)."""
+
+    def __init__(self) -> None:
+        self._steps: list[Callable[[], None]] = []
+        self._token = _undo_steps.set(self._steps)
+
+    def undo(self) -> None:
+        while self._steps:
+            self._steps.pop()()
+
+    def close(self) -> None:
+        _undo_steps.reset(self._token)
 
 
 def iso(epoch: float) -> str:
@@ -58,12 +83,29 @@ class Store:
         with self._lock, self._db:
             return self._db.execute(sql, args).rowcount
 
+    def journal(self) -> Journal:
+        """Start recording this request's writes (see the module docstring)."""
+        return Journal()
+
+    @staticmethod
+    def _on_undo(step: Callable[[], None]) -> None:
+        steps = _undo_steps.get()
+        if steps is not None:
+            steps.append(step)
+
     # users and their credential accounts
     def add_user(self, user: Row, password_hash: str) -> None:
         """Insert a user and its credential account; ``sqlite3.IntegrityError`` on a taken email."""
         with self._lock, self._db:
             self._db.execute("INSERT INTO user VALUES (?, ?, ?)", (user["id"], user["email"], json.dumps(user)))
             self._db.execute("INSERT INTO account VALUES (?, ?)", (user["id"], password_hash))
+        self._on_undo(lambda: self._delete_user(user["id"]))
+
+    def _delete_user(self, user_id: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM account WHERE user_id = ?", (user_id,))
+            self._db.execute("DELETE FROM user WHERE id = ?", (user_id,))
+            self._db.execute("DELETE FROM session WHERE user_id = ?", (user_id,))
 
     def user_by_email(self, email: str) -> Row | None:
         row = self._one("SELECT data FROM user WHERE email = ?", email)
@@ -79,17 +121,31 @@ class Store:
 
     # sessions
     def add_session(self, session: Row) -> None:
+        """Insert a session, or replace the one with its token (a refresh)."""
+        previous = self.session(session["token"])
+        self._put_session(session)
+        self._on_undo(lambda: self._restore_session(session["token"], previous))
+
+    def _put_session(self, session: Row) -> None:
         self._write(
             "INSERT OR REPLACE INTO session VALUES (?, ?, ?, ?)",
             session["token"], session["userId"], epoch(session["expiresAt"]), json.dumps(session),
         )
+
+    def _restore_session(self, token: str, previous: Row | None) -> None:
+        if previous is None:
+            self._write("DELETE FROM session WHERE token = ?", token)
+        else:
+            self._put_session(previous)
 
     def session(self, token: str) -> Row | None:
         row = self._one("SELECT data FROM session WHERE token = ?", token)
         return json.loads(row[0]) if row else None
 
     def delete_session(self, token: str) -> None:
+        previous = self.session(token)
         self._write("DELETE FROM session WHERE token = ?", token)
+        self._on_undo(lambda: self._restore_session(token, previous))
 
     # jwt plugin keys
     def add_key(self, key: KeyRow) -> None:

@@ -18,6 +18,7 @@ from jwt.api_jws import PyJWS
 
 from playground.issuer import keys
 from playground.issuer.config import IssuerConfig
+from playground.issuer.javascript import stringify
 from playground.issuer.keys import KeyRow
 from playground.issuer.randomness import Randomness
 from playground.issuer.store import Store
@@ -54,7 +55,7 @@ def expiry(expiration_time: str | int, iat: int) -> int:
 
 def encode_jws(payload: dict[str, Any], key: Any, alg: str, header: dict[str, Any]) -> str:
     # JSON as JavaScript writes it: compact, non-ASCII kept as is, member order preserved.
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    body = stringify(payload).encode()
     return PyJWS().encode(body, key, algorithm=alg, headers={"typ": None, **header})
 
 

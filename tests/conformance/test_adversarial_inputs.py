@@ -8,15 +8,20 @@ group keeps the suite fast. Groups: redirect URLs (``callbackURL`` and the other
 in the body and the query), ``Origin``/``Referer`` forms, email forms, names and passwords,
 extra and mistyped fields, raw bodies (content types, charsets, encodings, JSON oddities), the
 forms of a credential (cookies and ``Authorization`` headers), get-session's query flags and
-stray cookies, repeated headers, and hypothesis-generated bodies.
+stray cookies, repeated headers, and hypothesis-generated bodies. Hostile bytes: raw request
+targets (percent-encoded and dot-segment paths), non-ASCII and escape sequences in cookies and
+``Authorization``, lone surrogates and control characters in every user field and in the
+password, and body sizes by content type.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 from urllib.parse import quote
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -520,3 +525,183 @@ def test_generated_json_bodies(pool, body, path):
 def _post_fresh(target, path: str, raw: bytes) -> dict:
     with target.client() as client:
         return observe_post(target, client, path, raw)
+
+
+# --- hostile bytes: raw request targets and header bytes, surrogates in every user field, body sizes ---
+
+def raw_exchange(target, method: str, target_path: str, *, headers: list[tuple[str, bytes]] = (),
+                 body: bytes | None = None) -> dict:
+    """One request sent byte for byte (httpx would normalise the path and refuse non-ASCII headers),
+    observed like any other."""
+    url = httpx.URL(target.url)
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=30)
+    try:
+        connection.putrequest(method, target_path, skip_host=False, skip_accept_encoding=True)
+        for name, value in headers:
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("content-length", str(len(body)))
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        response = httpx.Response(answer.status, headers=answer.getheaders(), content=answer.read())
+    finally:
+        connection.close()
+    return observe.normalise(observe.exchange(response), target.base_url)
+
+
+ROUTE_PATHS = [
+    "/api/auth/ok", "/api/auth/%6Fk", "/api/auth/%6fk", "/api/%61uth/ok", "/api/auth/get%2Dsession",
+    "/api/auth/get%2dsession", "/api/auth/ok%2F", "/api/auth/ok/", "/api/auth//ok", "/api/auth/OK",
+    "/api/auth/./ok", "/api/auth/%2e/ok", "/api/auth/%2E/ok", "/api/auth/../auth/ok", "/api/auth/%2e%2e/auth/ok",
+    "/api/auth/.%2e/auth/ok", "/api/auth/ok/.", "/api/auth/ok/..", "/api/x/../auth/ok", "/api/auth/ok;x",
+    "/api/auth/ok%00", "/api/auth/ok%20", "/api/auth\\ok", "/api\\auth\\ok", "/api/auth/%5Cok", "//api/auth/ok",
+    "/api/auth/jwks/", "/api/auth/%F0%9F%98%80", "/api/auth/%ff", "/api/auth", "/api/auth/", "/api/authok",
+    "/api/auth/ok?x=%2F", "/api/auth/ok.json", "/api/auth/sign-in%2Femail", "/api/auth/sign-in/./email",
+    "/api/auth/sign-in/%2E/email",
+]
+
+
+def test_route_paths_as_the_router_reads_them(pool):
+    """Better Auth routes ``new URL(url).pathname``: dot segments (and their ``%2e`` spellings) and
+    backslashes resolved, every other percent-escape left as it is (``/api/auth/%6Fk`` is a 404)."""
+    sign_in = json.dumps({"email": "ada@example.com", "password": "wrong-password-1"}).encode()
+
+    def scenario(target):
+        observed = {}
+        for path in ROUTE_PATHS:
+            observed[f"GET {path}"] = raw_exchange(target, "GET", path)
+            observed[f"POST {path}"] = raw_exchange(target, "POST", path, body=sign_in, headers=[
+                ("content-type", b"application/json"), ("origin", (target.base_url or target.url).encode())])
+        return observed
+
+    conforms(pool, "default", scenario)
+
+
+BODY_SIZES = {"64 KiB + 1": (64 << 10) + 1, "1 MiB + 1": (1 << 20) + 1, "3 MiB": 3 << 20}
+BODY_TYPES = {
+    "JSON": b"application/json", "form": b"application/x-www-form-urlencoded", "text/plain": b"text/plain",
+    "multipart": b"multipart/form-data; boundary=b", "no type": None,
+}
+
+
+def test_body_size_by_content_type(pool):
+    """What a large body gets depends on its type, as on the real server: a JSON or form body is
+    parsed and answered by validation; a type the route does not take is 415 and one without a type
+    is no body at all, whatever the size."""
+
+    def padded(kind: bytes | None, size: int) -> bytes:
+        if kind == b"application/json":
+            return b'{"email":"ada@example.com","password":"' + b"x" * size + b'"}'
+        if kind == b"application/x-www-form-urlencoded":
+            return b"email=ada%40example.com&password=" + b"x" * size
+        return b"x" * size
+
+    def scenario(target):
+        observed = {}
+        origin = (target.base_url or target.url).encode()
+        for (type_name, kind), (size_name, size), path in itertools.product(
+                BODY_TYPES.items(), BODY_SIZES.items(), ("sign-in/email", "sign-out")):
+            headers = [("origin", origin)] + ([("content-type", kind)] if kind else [])
+            observed[f"{path}, {type_name}, {size_name}"] = raw_exchange(
+                target, "POST", f"{AUTH}/{path}", headers=headers, body=padded(kind, size))
+        return observed
+
+    conforms(pool, "default", scenario)
+
+
+#: Cookie and Authorization bytes no well-behaved client sends: non-ASCII, escapes, controls.
+#: (A raw control byte such as DEL never reaches either app: both HTTP parsers answer 400, Node's
+#: with an empty body, uvicorn's with a line of text; that is the transport, not Better Auth.)
+HOSTILE_CREDENTIAL_BYTES = {
+    "utf-8 letter": "\u00e9".encode(), "latin-1 byte": b"\xe9", "emoji": "\U0001f600".encode(),
+    "quoted CR/LF escapes": b'"\\015\\012"', "quoted nul escape": b'"\\000"', "quoted escape sequence": b'"\\033[31m"',
+    "percent-encoded CR/LF": b"%0D%0A", "percent-encoded nul": b"%00", "backslash": b"\\", "double quote": b'"',
+    "tab": b"\t", "comma": b",",
+}
+
+
+def test_hostile_bytes_in_cookies_and_authorization(pool):
+    """The session cookie and the bearer token with bytes appended, prepended or alone: both servers
+    treat each the same way (mostly: no session), and neither answers 5xx."""
+
+    def scenario(target):
+        jar, signed, _ = signed_in_cookies(target)
+        cookie = jar["better-auth.session_token"].encode()
+        observed = {}
+        for name, raw in HOSTILE_CREDENTIAL_BYTES.items():
+            cases = {
+                "cookie, appended": [("cookie", b"better-auth.session_token=" + cookie + raw)],
+                "cookie, alone": [("cookie", b"better-auth.session_token=" + raw)],
+                "cookie, in another cookie": [("cookie", b"x=" + raw + b"; better-auth.session_token=" + cookie)],
+                "bearer, appended": [("authorization", b"Bearer " + signed.encode() + raw)],
+                "bearer, alone": [("authorization", b"Bearer " + raw)],
+            }
+            for case, headers in cases.items():
+                for path in ("get-session", "token"):
+                    observed[f"{name}: {case} /{path}"] = raw_exchange(target, "GET", f"{AUTH}/{path}", headers=headers)
+        return observed
+
+    _, embedded_view = conforms(pool, "default", scenario)
+    assert all(o["status"] < 500 for o in embedded_view.values())
+
+
+#: Strings JavaScript holds and UTF-8 cannot (lone surrogates), controls, and Unicode oddities.
+HOSTILE_STRINGS = {
+    "lone high surrogate": "a\ud800b", "lone low surrogate": "\udc00", "reversed pair": "\udc00\ud800",
+    "surrogate pair": "\ud83d\ude00", "nul": "a\u0000b", "escape sequence": "\u001b[31mred\u001b[0m",
+    "CR/LF": "a\r\nSet-Cookie: x=1", "bidi override": "\u202egnp.exe", "U+2028": "a\u2028b",
+    "noncharacter": "\uffff", "BOM": "\ufeffa", "combining only": "\u0301\u0301",
+}
+USER_FIELDS = ["name", "image", "softwareBackground", "hardwareBackground", "interestArea"]
+
+
+def test_hostile_strings_in_every_user_field(pool):
+    """Sign up with each string in each profile field: Better Auth accepts them, stores them, signs
+    them into the JWT; the embedded issuer must answer the same, and a sign-up it answers leaves a
+    user who can sign in (once, a 500 came after the insert: the account existed, sign-in failed)."""
+
+    def scenario(target):
+        observed = {}
+        for (label, text), field in itertools.product(HOSTILE_STRINGS.items(), USER_FIELDS):
+            case = f"{field} {label}"
+            email = unique_email()
+            body = json.dumps({"name": "Learner", "email": email, "password": target.demo_password, field: text})
+            with target.client() as client:
+                sign_up = client.post(f"{AUTH}/sign-up/email", content=body, headers={"content-type": "application/json"})
+                observed[f"{case}: sign-up"] = sign_up.status_code
+                observed[f"{case}: sign-up echoes it"] = sign_up.status_code == 200 and sign_up.json()["user"][field] == text
+                client.cookies.clear()
+                sign_in = client.post(f"{AUTH}/sign-in/email", json={"email": email, "password": target.demo_password})
+                observed[f"{case}: sign-in"] = sign_in.status_code
+                if sign_in.status_code != 200:
+                    continue
+                session = client.get(f"{AUTH}/get-session")
+                observed[f"{case}: get-session keeps it"] = session.json()["user"][field] == text
+                token = client.get(f"{AUTH}/token").json()["token"]
+                observed[f"{case}: the JWT carries it"] = observe.jwt_parts(token)[1].get(field) == text
+        return observed
+
+    conforms(pool, "default", scenario)
+
+
+def test_a_lone_surrogate_in_the_password(pool):
+    """Better Auth hashes what TextEncoder makes of the password (a lone surrogate becomes U+FFFD):
+    any lone surrogate then signs in for any other."""
+    attempts = {"same": "pass\ud800word-1", "other lone surrogate": "pass\udfffword-1", "U+FFFD": "pass\ufffdword-1",
+                "without": "password-1"}
+
+    def scenario(target):
+        observed = {}
+        email = unique_email()
+        with target.client() as client:
+            body = json.dumps({"name": "L", "email": email, "password": "pass\ud800word-1"})
+            observed["sign-up"] = client.post(f"{AUTH}/sign-up/email", content=body,
+                                              headers={"content-type": "application/json"}).status_code
+            for name, password in attempts.items():
+                client.cookies.clear()
+                attempt = json.dumps({"email": email, "password": password})
+                observed[f"sign-in, {name}"] = client.post(f"{AUTH}/sign-in/email", content=attempt,
+                                                           headers={"content-type": "application/json"}).status_code
+        return observed
+
+    conforms(pool, "default", scenario)

@@ -26,7 +26,7 @@ from playground.better_auth.launcher import (
     project_dir,
 )
 
-PINNED = "1.7.25"
+PINNED = "1.7.29"
 
 
 def require_node() -> None:
