@@ -5,6 +5,8 @@ Skipped with the launcher's reason when Node or node_modules is missing.
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 
 import httpx
@@ -74,3 +76,28 @@ def test_real_session_credentials(real):
     assert auth.post("/sign-out", headers={"Origin": server.url}).status_code == 200
     after = api.get("/api/session/me", headers={"Cookie": f"better-auth.session_token={cookie}"})
     assert (after.status_code, after.json()["reason"]) == (401, "invalid_session")
+
+
+def test_a_user_the_real_better_auth_signs_with_lone_surrogates_is_served(real):
+    """Better Auth accepts a lone UTF-16 surrogate in a profile field and signs it into the JWT (as
+    the JSON escape ``\\ud800``); the backend verifies it and writes it back, never a 500, on the
+    JWT routes and on the session routes (get-session returns the same user)."""
+    server, auth, api = real
+    email = f"surrogate-{secrets.token_hex(4)}@example.com"
+    profile = {"name": "Ada \ud800", "image": "\udc00", "interestArea": "\x1b[31mAI\u202e"}
+    body = {"email": email, "password": PASSWORD, **profile}
+    auth.cookies.clear()
+    signed_up = auth.post("/sign-up/email", content=json.dumps(body),
+                          headers={"Origin": server.url, "content-type": "application/json"})
+    assert signed_up.status_code == 200, signed_up.text
+    token = auth.get("/token").json()["token"]
+    assert b"\\ud800" in base64.urlsafe_b64decode(token.split(".")[1] + "==")  # what Better Auth signed
+    for path in ("/api/me", "/api/personalized", "/api/session/me"):
+        credential = token if path != "/api/session/me" else signed_up.headers["set-auth-token"]
+        response = api.get(path, headers={"Authorization": f"Bearer {credential}"})
+        assert response.status_code == 200, (path, response.text)
+        served = json.loads(response.content)
+        if path == "/api/personalized":
+            assert served["greeting"] == "Hello, Ada \ud800!"
+        else:
+            assert {k: served[k] for k in profile} == profile

@@ -97,3 +97,11 @@ def test_validation_errors_do_not_echo_the_secret():
     with pytest.raises(ValidationError) as caught:
         BackendSettings(better_auth_url=BASE, better_auth_secret="very-secret-value-123", audience="")
     assert "very-secret-value-123" not in str(caught.value)
+
+
+def test_jwks_max_stale_is_derived_from_the_ttl_and_never_below_it():
+    settings = BackendSettings(better_auth_url="http://127.0.0.1:3000", jwks_cache_ttl=100)
+    assert settings.jwks_max_stale == 200  # 2 x TTL, as Better Auth core's own verifier
+    assert BackendSettings(better_auth_url="http://127.0.0.1:3000", jwks_max_stale=3600).jwks_max_stale == 3600
+    with pytest.raises(ValidationError, match="BACKEND_JWKS_MAX_STALE"):
+        BackendSettings(better_auth_url="http://127.0.0.1:3000", jwks_cache_ttl=300, jwks_max_stale=60)
