@@ -37,16 +37,22 @@ learner: setup
 # One worker more than there are cores: much of the suite waits on Node, kernels and subprocesses.
 # --dist loadscope keeps each notebook's cells (and each module, or each test class) together, in
 # order, on one worker; the long independent tests are split into classes and modules to spread.
+# A worker that dies (a crash, a signal, pytest-timeout's thread method ending a stuck test) fails
+# the run at once, naming it and its test: xdist would start a replacement and, with loadscope,
+# can then wait forever with every worker idle (tests/test_suite_never_hangs.py proves it).
+# TEST_CEILING bounds the whole run (about 5 minutes today; CI allows 90).
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+XDIST_ARGS := -n $(WORKERS) --dist loadscope --max-worker-restart=0
+TEST_CEILING ?= 30m
 test: setup
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+	timeout --kill-after=30 $(TEST_CEILING) $(BIN)/python -m pytest $(XDIST_ARGS)
 
 # The package tests without what is slow: the notebooks (nbval, and the tooling tests that execute
 # them), the real Better Auth (Node), the browser (Chromium), the checker's end-to-end grading and
 # the exported backend's fresh venv. Naming `tests` replaces the configured testpaths (no nbval).
 FAST_SKIPS := --ignore=tests/test_notebooks_tooling.py --ignore=tests/check --ignore=tests/backend/test_export_backend.py
 test-fast: $(PYTHON_STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -q tests -m "not node and not browser" $(FAST_SKIPS)
+	timeout --kill-after=30 $(TEST_CEILING) $(BIN)/python -m pytest $(XDIST_ARGS) -q tests -m "not node and not browser" $(FAST_SKIPS)
 
 # ruff over the whole tree (notebooks included; rules in pyproject.toml), and mypy strict on the
 # code people copy. .ci/run runs it before `make test`.
