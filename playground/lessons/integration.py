@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from playground.better_auth.launcher import node_available
+from playground.lessons.checks import Verdict, verdict
 from playground.servers import ServerThread
 
 SCRIPT = Path(__file__).with_name("integration.mjs")
@@ -47,4 +48,16 @@ def jwks_server(jwks: dict[str, Any]) -> ServerThread:
     return ServerThread(app, name="jwks", lifespan="off").start()
 
 
-__all__ = ["SCRIPT", "jwks_server", "run_real_better_auth"]
+def check_two_issuers(verdicts: dict[str, str], canonical: str, preview: str) -> Verdict:
+    """Exercise 2: a backend that accepts tokens from the canonical host and the preview host,
+    each verified against its own issuer and audience (``{host: "accepted" or a reason}``)."""
+    if set(verdicts) != {canonical, preview}:
+        return verdict("exercise 2", False, why="", hint="give one verdict per host: the keys are the two hosts")
+    return verdict("exercise 2", all(v == "accepted" for v in verdicts.values()),
+                   why="each token passed a verifier whose issuer and audience are its own host: iss and aud "
+                       "are still checked, against a short list you chose",
+                   hint="try the verifiers in turn: a token goes through when one of them accepts it; a "
+                        "wrong_issuer from the first is not the last word")
+
+
+__all__ = ["SCRIPT", "check_two_issuers", "jwks_server", "run_real_better_auth"]

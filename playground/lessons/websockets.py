@@ -32,6 +32,7 @@ from starlette.websockets import WebSocketDisconnect
 from playground.backend.dependencies import CurrentUser
 from playground.backend.errors import AuthError, InvalidTokenError, MissingCredentialsError, Reason, auth_error_response
 from playground.backend.user import User
+from playground.lessons.checks import Verdict, verdict
 
 SUBPROTOCOL = "bearer"
 DEFAULT_TICKET_TTL = 30.0  # seconds: long enough to open a socket, short enough to be useless later
@@ -129,4 +130,23 @@ def add_websocket_routes(app: FastAPI, *, tickets: TicketBook | None = None) -> 
     return book
 
 
-__all__ = ["DEFAULT_TICKET_TTL", "SUBPROTOCOL", "TicketBook", "add_websocket_routes", "bearer_from_subprotocols"]
+# Lesson 11's exercises on WebSockets: the learner passes what they saw; each check says right, or hints.
+def check_subprotocol_order(status: int, reason: str) -> Verdict:
+    """Exercise 1: the answer to ``/ws/subprotocol`` offered ``[token, "bearer"]``."""
+    return verdict("exercise 1", (status, reason) == (401, "missing_token"),
+                   why="the backend reads only ['bearer', <JWT>]: anything else is no credential at all, "
+                       "so nothing is verified and the token is never selected or echoed",
+                   hint="catch websockets.InvalidStatus and read .response.status_code and the JSON "
+                        "body's reason")
+
+
+def check_ticket_expiry(reason: str) -> Verdict:
+    """Exercise 3: why a ticket redeemed ``ttl`` seconds after it was issued is refused."""
+    return verdict("exercise 3", reason == "expired",
+                   why="a ticket opens a socket only before issue time + ttl: at exactly ttl it is too late",
+                   hint="TicketBook(ttl=30, monotonic=ticks.now) with ticks = Clock.frozen(0); issue, "
+                        "ticks.shift(30), redeem, and read the InvalidTokenError's reason")
+
+
+__all__ = ["DEFAULT_TICKET_TTL", "SUBPROTOCOL", "TicketBook", "add_websocket_routes", "bearer_from_subprotocols",
+           "check_subprotocol_order", "check_ticket_expiry"]
