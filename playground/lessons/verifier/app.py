@@ -1,7 +1,9 @@
 """The routes lesson 03b grades, wired from one set of ``Parts`` (the draft's, the solution's, yours).
 
 ``create_app(parts)`` reads ``BETTER_AUTH_URL`` (and ``FRONTEND_ORIGIN``) from the environment
-when it is called, as a real app does at start-up; the checker sets them before calling it.
+when it is called, as a real app does at start-up; the checker sets them before calling it. The
+app it returns is the FastAPI app wrapped in ``CORSMiddleware`` (lesson 05: wrapped, not
+``add_middleware``, so even a 500 carries the CORS headers the browser page needs to read it).
 """
 
 import os
@@ -10,7 +12,8 @@ from types import ModuleType
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel, Field
+from starlette.middleware.cors import CORSMiddleware
 
 from playground import check
 
@@ -20,6 +23,7 @@ from .solution import User
 #: The routes lesson 03b's app serves, as the checker's settings.
 ROUTES = dict(protected="/api/me", owner="/api/users/{user_id}/profile", admin="/api/admin/stats",
               public="/api/public", frontend_origin="http://localhost:5173")
+FORBIDDEN = {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
 
 
 @dataclass(frozen=True)
@@ -29,25 +33,37 @@ class Parts:
     KeySet: type
     verify_token: Callable[..., Any]
     authenticate: Callable[..., Any]
-    may_see_profile: Callable[[User, str], bool]
+    is_owner: Callable[[User, str], bool]
 
     @classmethod
     def of(cls, module: ModuleType) -> "Parts":
-        return cls(module.KeySet, module.verify_token, module.authenticate, module.may_see_profile)
+        return cls(module.KeySet, module.verify_token, module.authenticate, module.is_owner)
 
     def fix(self, **pieces: Any) -> "Parts":
         """These parts with some pieces replaced: ``draft.fix(authenticate=solution.authenticate)``."""
         return replace(self, **pieces)
 
 
-def create_app(parts: Parts = Parts.of(solution)) -> FastAPI:
+class ProfileUpdate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, max_length=1000)
+
+
+def create_app(parts: Parts = Parts.of(solution)) -> CORSMiddleware:
     issuer = os.environ["BETTER_AUTH_URL"].rstrip("/")
     keys = parts.KeySet(f"{issuer}/api/auth/jwks")
     CurrentUser = Annotated[User, Depends(parts.authenticate(keys, issuer, parts.verify_token))]
+    names: dict[str, str] = {}  # in memory: the lesson's app keeps nothing between runs
+    notes: dict[str, list[str]] = {}
+
+    def owner_only(user: User, user_id: str) -> None:
+        if not parts.is_owner(user, user_id):
+            raise HTTPException(403, "Not your profile", headers=FORBIDDEN)
 
     app = FastAPI()
-    app.add_middleware(CORSMiddleware, allow_origins=[os.environ.get("FRONTEND_ORIGIN", "http://localhost:5173")],
-                       allow_credentials=True, allow_methods=["GET"], allow_headers=["Authorization"])
 
     @app.get("/api/public")
     async def public() -> dict:
@@ -58,18 +74,33 @@ def create_app(parts: Parts = Parts.of(solution)) -> FastAPI:
         return user
 
     @app.get("/api/users/{user_id}/profile")
-    async def profile(user_id: str, user: CurrentUser) -> User:
-        if not parts.may_see_profile(user, user_id):
-            raise HTTPException(403, "Not your profile", headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
-        return user
+    async def profile(user_id: str, user: CurrentUser) -> dict:
+        owner_only(user, user_id)
+        return {**user.model_dump(), "name": names.get(user_id)}
+
+    # Writes: the same owner rule on every method. FastAPI reads and parses the JSON body before
+    # the dependency authenticates (lesson 03b, section 5), so keep bodies small and validated.
+    @app.put("/api/users/{user_id}/profile")
+    async def update_profile(user_id: str, update: ProfileUpdate, user: CurrentUser) -> dict:
+        owner_only(user, user_id)
+        names[user_id] = update.name
+        return {**user.model_dump(), "name": update.name}
+
+    @app.post("/api/users/{user_id}/notes", status_code=201)
+    async def add_note(user_id: str, note: Note, user: CurrentUser) -> dict:
+        owner_only(user, user_id)
+        notes.setdefault(user_id, []).append(note.text)
+        return {"notes": len(notes[user_id])}
 
     @app.get("/api/admin/stats")
     async def admin_stats(user: CurrentUser) -> dict:
         if not user.has_role("admin"):
-            raise HTTPException(403, "Admins only", headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+            raise HTTPException(403, "Admins only", headers=FORBIDDEN)
         return {"ok": True}
 
-    return app
+    return CORSMiddleware(app, allow_origins=[os.environ.get("FRONTEND_ORIGIN", ROUTES["frontend_origin"])],
+                          allow_credentials=True, allow_methods=["GET", "PUT", "POST"],
+                          allow_headers=["Authorization", "Content-Type"])
 
 
 def grade(parts: Parts, **options: Any) -> check.CheckReport:
@@ -77,7 +108,8 @@ def grade(parts: Parts, **options: Any) -> check.CheckReport:
 
     The checker starts its own issuer, sets ``BETTER_AUTH_URL`` to it, then calls ``create_app``.
     ``deterministic=True`` gives it seeded ids, so the lesson prints the same report every run;
-    ``options`` are ``check.run``'s (``only=(...)``, ``strict=True``, ...).
+    ``leeway`` is the solution's (the checker then tries a token just inside it); ``options`` are
+    ``check.run``'s (``only=(...)``, ``strict=True``, ...).
     """
     return check.run(app_factory=lambda: create_app(parts), env={"BETTER_AUTH_URL": "{issuer}"},
-                     deterministic=True, **{**ROUTES, **options})
+                     deterministic=True, **{**ROUTES, "leeway": solution.LEEWAY, **options})

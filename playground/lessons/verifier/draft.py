@@ -8,7 +8,7 @@ one kind of mistake, so the lesson can fix them one at a time and re-grade after
 * ``verify_token``: turns off the audience check ("it raised InvalidAudienceError") and never
   checks the issuer or requires the claims — a token for another API, or without ``exp``, passes;
 * ``authenticate``: catches only ``ExpiredSignatureError`` — every other bad token is a 500;
-* ``may_see_profile``: "the route is authenticated, so it is safe" — any user reads any profile.
+* ``is_owner``: "the route is authenticated, so it is safe" — any user reads any profile.
 """
 
 from typing import Any
@@ -49,5 +49,5 @@ def authenticate(keys: KeySet, issuer: str, verify=verify_token):
     return current_user
 
 
-def may_see_profile(user: User, user_id: str) -> bool:
+def is_owner(user: User, user_id: str) -> bool:
     return True  # MISTAKE: authenticated is not authorised

@@ -1,0 +1,236 @@
+"""Lesson 03b's grading, part by part, in the style of lesson 09's ``check_challenge``.
+
+* ``check_part(name, implementation)``: the solution's verifier with one part swapped for the
+  learner's, graded on the checker cases that part decides (``PART_CASES``); it says, case by
+  case, what passed and, for what did not, what came back and the hint. The key set also gets a
+  probe the checker cannot run in a lesson's seconds: a key the issuer withdrew must stop being
+  trusted once the set is older than ``solution.MAX_KEY_AGE`` (the clock is moved forward).
+* ``brief(report)``: a report showing only the cases about what lessons 00–03 (and this one)
+  taught (``MET_BY_LESSON_03``), plus one line counting the others; ``show_all=True`` lists them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from playground import check
+from playground.check.engine import SetupProblem
+from playground.servers import ServerThread
+
+from . import solution
+from .app import Parts, grade
+
+#: The checker cases each part decides (the other three parts are the solution's while it is graded).
+PART_CASES: dict[str, tuple[str, ...]] = {
+    "KeySet": ("unknown-kid", "attacker-key-known-kid", "kid-path-traversal", "jwks-fetch-amplification",
+               "key-rotated-in", "key-rotated-out", "jwks-outage-fails-closed", "jwks-outage-recovers"),
+    "verify_token": ("expired", "missing-exp", "wrong-issuer", "missing-issuer", "issuer-exact-match",
+                     "issuer-trailing-slash", "wrong-audience", "missing-audience", "skew-within-leeway",
+                     "skew-beyond-leeway", "missing-iat", "missing-sub", "sub-not-a-non-empty-string",
+                     "hs256-with-secret", "alg-none", "tampered-payload", "not-yet-valid", "exp-enormous",
+                     "time-claims-odd-types", "alg-confusion-hs256-public-key", "embedded-jwk", "jku-injection",
+                     "cookie-cache-jwt-as-bearer"),
+    "authenticate": ("no-token", "malformed-tokens", "authorization-scheme", "www-authenticate-missing-token",
+                     "www-authenticate-invalid-token", "no-credentials-every-method", "oversized-token",
+                     "token-in-query", "identity-from-gateway-headers", "no-server-errors"),
+    "is_owner": ("other-users-profile", "forged-sub-on-profile", "other-users-resource-any-method"),
+}
+
+#: Cases about what lessons 00–03 and this lesson teach: signatures and algorithms (01, 03), the
+#: claims and their exact match (03), the 401 and its challenge (03), the owner rule and write
+#: routes (here). The others (CORS, key rotation, cookies, attacks) belong to later lessons.
+MET_BY_LESSON_03 = frozenset({
+    "valid-token-accepted", "public-route-open", "own-profile-allowed", "admin-allowed-for-admin",
+    "no-token", "hs256-with-secret", "tampered-payload", "stripped-signature", "unknown-kid",
+    "expired", "missing-exp", "wrong-issuer", "missing-issuer", "issuer-exact-match", "issuer-trailing-slash",
+    "wrong-audience", "missing-audience", "skew-within-leeway", "skew-beyond-leeway", "leeway-at-most-5-minutes",
+    "missing-iat", "missing-sub", "sub-not-a-non-empty-string", "malformed-tokens", "authorization-scheme",
+    "www-authenticate-missing-token", "www-authenticate-invalid-token", "other-users-profile",
+    "other-users-resource-any-method", "no-credentials-every-method", "no-server-errors",
+})
+
+MARKS = {"passed": "✓", "failed": "✗", "advisory": "!", "allowed": "~", "not-run": "·", "not-judged": "?"}
+
+
+def _lines(results: list[check.CaseResult]) -> list[str]:
+    out = []
+    for result in results:
+        weight = " [advisory]" if result.case.weight == "advisory" else ""
+        if result.status == "passed":
+            out.append(f"✓ {result.case.id}{weight}: {result.case.title}")
+            continue
+        out.append(f"{MARKS[result.status]} {result.case.id}{weight}: {result.outcome.detail}")
+        if result.status in ("failed", "advisory"):
+            fix = check.report.CRASH_FIX if result.outcome.server_error else result.case.fix
+            out.append(f"    hint: {fix}")
+    return out
+
+
+SETUP_HINT = ("nothing else can be graded until the app accepts a genuine token on /api/me: "
+              "finish the parts above (each check_part says which case it fails)")
+
+
+def grade_whole(parts: Parts, **options: Any) -> check.CheckReport:
+    """``grade(parts)``, or, when the app cannot be graded yet (it refuses or crashes on a genuine
+    token), the report of what could run, its ``setup_problems`` saying why."""
+    try:
+        return grade(parts, **options)
+    except SetupProblem as problem:
+        return problem.report
+
+
+def brief(report: check.CheckReport, *, show_all: bool = False) -> str:
+    """What is not passing among the cases met so far (every case with ``show_all``), then a count
+    of the rest and the summary over all of them."""
+    shown, later = [], []
+    for result in report.results:
+        (shown if show_all or result.case.id in MET_BY_LESSON_03 else later).append(result)
+    out = [line for line in _lines([r for r in shown if r.status != "passed"])]
+    if later:
+        counts = Counter("not passing" if r.status in ("failed", "advisory") else r.status.replace("-", " ")
+                         for r in later)
+        tally = ", ".join(f"{counts[name]} {name}" for name in ("passed", "not passing", "not run") if counts[name])
+        out.append(f"+ {_cases(len(later))} from later lessons (CORS, rotation, cookies, attacks): {tally} — "
+                   "brief(report, show_all=True) lists them")
+    if report.setup_problems:
+        out.append(f"setup problem: {' '.join(report.setup_problems)}\n    hint: {SETUP_HINT}")
+    out.append(report.summary())
+    return "\n".join(out)
+
+
+def _cases(count: int) -> str:
+    return f"{count} case" if count == 1 else f"{count} cases"
+
+
+@dataclass
+class PartResult:
+    """The verdict on one learner-written part: ``right`` when every case it decides passes."""
+
+    part: str
+    lines: list[str]
+    failed: set[str] = field(default_factory=set)
+
+    @property
+    def right(self) -> bool:
+        return not self.failed
+
+    def __str__(self) -> str:
+        verdict = (f"RIGHT: your {self.part} passes every case it decides" if self.right
+                   else f"NOT YET: your {self.part} fails {', '.join(sorted(self.failed))}")
+        return "\n".join([*self.lines, verdict])
+
+
+def check_part(part: str, implementation: Any, *, show_all: bool = False) -> PartResult:
+    """Grade ``implementation`` as the verifier's ``part`` (a name of ``PART_CASES``)."""
+    if part not in PART_CASES:
+        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PART_CASES)}")
+    if implementation is None or implementation is Ellipsis:
+        return PartResult(part, ["not tried: write the part in the cell above, then run this one"], {"not written"})
+    report = grade_whole(Parts.of(solution).fix(**{part: implementation}), only=PART_CASES[part])
+    results = [r for r in report.results if r.case.id in PART_CASES[part] or r.status not in ("passed", "not-run")]
+    shown = [r for r in results if show_all or r.case.id in MET_BY_LESSON_03 or r.status != "passed"]
+    lines = _lines(shown)
+    hidden = len(results) - len(shown)
+    if hidden:
+        lines.append(f"+ {_cases(hidden)} from later lessons, all passing (show_all=True lists them)")
+    failed = {r.case.id for r in results if r.status in ("failed", "advisory")}
+    if report.setup_problems:
+        lines.append(f"setup problem: {' '.join(report.setup_problems)}\n    hint: {SETUP_HINT}")
+        failed.add("valid-token-accepted")
+    if part == "KeySet" and not failed:
+        # Its own event loop, in a thread: a notebook cell already runs inside one.
+        with ThreadPoolExecutor(1) as pool:
+            right, line = pool.submit(asyncio.run, _withdrawn_key_probe(implementation)).result()
+        lines.append(line)
+        if not right:
+            failed.add("max-key-age")
+    return PartResult(part, lines, failed)
+
+
+def _jwk(kid: str) -> dict[str, Any]:
+    public = Ed25519PrivateKey.generate().public_key()
+    return {**jwt.algorithms.OKPAlgorithm.to_jwk(public, as_dict=True), "alg": "EdDSA", "kid": kid}
+
+
+@contextmanager
+def _clock_moved(seconds: float) -> Iterator[None]:
+    """time.monotonic and time.time, ``seconds`` later than they are (whichever the part reads)."""
+    monotonic, wall = time.monotonic, time.time
+    with mock.patch("time.monotonic", lambda: monotonic() + seconds), mock.patch("time.time", lambda: wall() + seconds):
+        yield
+
+
+async def _withdrawn_key_probe(key_set_class: type) -> tuple[bool, str]:
+    """A key withdrawn from the JWKS must stop verifying once the fetched set is older than MAX_KEY_AGE."""
+    published = {"keys": [_jwk("old-key")]}
+
+    async def jwks(request):
+        return JSONResponse(published)
+
+    server = ServerThread(Starlette(routes=[Route("/jwks", jwks)]), name="03b probe JWKS").start()
+    try:
+        keys = key_set_class(f"{server.url}/jwks")
+        await keys.get("old-key")
+        published["keys"] = [_jwk("new-key")]  # the issuer withdrew old-key
+        with _clock_moved(solution.MAX_KEY_AGE + 1):
+            try:
+                await keys.get("old-key")
+            except jwt.PyJWTError:
+                return True, f"✓ max-key-age: a withdrawn key is refused once the set is {solution.MAX_KEY_AGE} s old"
+    finally:
+        server.stop()
+    return False, (f"✗ max-key-age: a key the issuer withdrew is still trusted {solution.MAX_KEY_AGE + 1} s later\n"
+                   f"    hint: refetch the JWKS when the fetched set is older than MAX_KEY_AGE "
+                   f"({solution.MAX_KEY_AGE} s), and replace the key set instead of merging it")
+
+
+ISSUER_CASES = ("wrong-issuer", "missing-issuer", "issuer-trailing-slash")
+
+
+def check_issuer_exercise(verify_without_issuer: Any, predicted: set[str]) -> str:
+    """Exercise 1: grade the learner's ``verify_token`` without ``issuer=`` on the three issuer
+    cases, and compare what failed (advisories included) with ``predicted``."""
+    report = grade(Parts.of(solution).fix(verify_token=verify_without_issuer), only=ISSUER_CASES)
+    failed = {r.case.id for r in report.results if r.case.id in ISSUER_CASES and r.status in ("failed", "advisory")}
+    if "missing-issuer" in failed:
+        return ("NOT YET: your variant lets a token without iss in: keep options={'require': [..., 'iss']}; the "
+                "exercise drops only issuer=")
+    if not failed:
+        return "NOT YET: your variant still checks the issuer: drop issuer= from jwt.decode"
+    if set(predicted) == failed:
+        return f"RIGHT: {', '.join(sorted(failed))} fail; missing-issuer passes, because require still lists iss"
+    return (f"NOT YET: you predicted {sorted(predicted)}, the checker failed {sorted(failed)}. hint: require "
+            "refuses a token *without* iss; only issuer= compares its value, trailing slash included")
+
+
+def check_roles_exercise(answers: dict[str, bool], catching_case: str) -> str:
+    """Exercise 2: the learner's predictions of ``User.has_role("admin")`` for each role string,
+    and the checker case that would catch a trimming rule."""
+    truth = {role: solution.User(id="u", role=role).has_role("admin") for role in answers}
+    wrong = sorted(role for role, answer in answers.items() if answer != truth[role])
+    if wrong:
+        return (f"NOT YET: {', '.join(map(repr, wrong))}: has_role splits on ',' and compares each piece as it is "
+                "(no strip), like Better Auth's admin plugin")
+    if catching_case not in {case.id for case in check.CASES}:
+        return f"NOT YET: {catching_case!r} is no case of the checker; list them with check.CASE_IDS"
+    if catching_case != "role-matching-like-better-auth":
+        return f"NOT YET: {catching_case} does not send 'user, admin'; look for the identity case about role matching"
+    return "RIGHT: a trimming has_role grants admin to 'user, admin', which Better Auth refuses"
+
+
+__all__ = ["ISSUER_CASES", "MET_BY_LESSON_03", "PART_CASES", "PartResult", "brief", "check_issuer_exercise",
+           "check_part", "check_roles_exercise", "grade_whole"]
