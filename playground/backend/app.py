@@ -12,8 +12,9 @@ browser shows the real error instead of a misleading CORS failure.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from pydantic import ValidationError
@@ -60,7 +61,7 @@ _SUGGESTIONS = {
 class BackendApp(FastAPI):
     """FastAPI with CORS wrapped around everything, including the 500 handler."""
 
-    def __init__(self, *, cors_options: dict, **kwargs) -> None:
+    def __init__(self, *, cors_options: dict[str, Any], **kwargs: Any) -> None:
         self._cors_options = cors_options
         super().__init__(**kwargs)
 
@@ -68,7 +69,7 @@ class BackendApp(FastAPI):
         return CORSMiddleware(super().build_middleware_stack(), **self._cors_options)
 
 
-def cors_options(settings: BackendSettings) -> dict:
+def cors_options(settings: BackendSettings) -> dict[str, Any]:
     return dict(
         allow_origins=settings.cors_origins,  # explicit list; "*" is refused by the settings
         allow_credentials=True,
@@ -93,7 +94,7 @@ def create_app(
     session_validator = SessionValidator.from_settings(settings, clock)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await key_source.aclose()
         await session_validator.aclose()
@@ -114,14 +115,14 @@ def create_app(
     app.state.session_validator = session_validator
 
     @app.exception_handler(AuthError)
-    async def _auth_error(request: Request, error: AuthError):
+    async def _auth_error(request: Request, error: AuthError) -> JSONResponse:
         return auth_error_response(error)
 
     if auth_middleware:
         app.add_middleware(JWTAuthMiddleware, authenticator=authenticator, public_paths=PUBLIC_PATHS)
 
     @app.get("/api/public")
-    async def public() -> dict:
+    async def public() -> dict[str, Any]:
         """No authentication: the baseline every protected route is compared with."""
         return {"message": "Anyone can read this.", "authenticated": False}
 
@@ -131,12 +132,12 @@ def create_app(
         return user
 
     @app.get("/api/users/{user_id}/profile")
-    async def profile(user_id: str, user: Annotated[User, Depends(require_user_match)]) -> dict:
+    async def profile(user_id: str, user: Annotated[User, Depends(require_user_match)]) -> dict[str, Any]:
         """Only the user themself: the token's sub must equal {user_id} (else 403)."""
         return {"id": user.id, "name": user.name, "email": user.email, "role": user.role}
 
     @app.get("/api/admin/stats")
-    async def admin_stats(user: Annotated[User, Depends(require_role("admin"))]) -> dict:
+    async def admin_stats(user: Annotated[User, Depends(require_role("admin"))]) -> dict[str, Any]:
         """Only users with the admin role (else 403)."""
         return {
             "jwks_fetches": key_source.fetch_count,
@@ -145,7 +146,7 @@ def create_app(
         }
 
     @app.get("/api/personalized")
-    async def personalized(user: CurrentUser) -> dict:
+    async def personalized(user: CurrentUser) -> dict[str, Any]:
         """Uses Better Auth additionalFields carried in the token (defaults when absent)."""
         return {
             "greeting": f"Hello, {user.name or 'there'}!",

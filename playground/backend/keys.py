@@ -26,6 +26,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 from jwt import PyJWK
@@ -64,20 +65,21 @@ class JWKSKeySource:
         self._fetched_at: float | None = None  # last successful fetch
         self._attempted_at: float | None = None  # last fetch attempt, successful or not
         self._last_error: str | None = None  # None when the last attempt succeeded
-        self._inflight: asyncio.Task | None = None
+        self._inflight: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         #: Number of HTTP fetches made (tests and lessons assert on it).
         self.fetch_count = 0
 
     @classmethod
-    def from_settings(cls, settings: BackendSettings, **overrides) -> JWKSKeySource:
-        options = dict(
+    def from_settings(cls, settings: BackendSettings, **overrides: Any) -> JWKSKeySource:
+        options: dict[str, Any] = dict(
             algorithms=settings.algorithms,
             ttl=settings.jwks_cache_ttl,
             max_stale=settings.jwks_max_stale,
             min_refetch_interval=settings.jwks_min_refetch_interval,
             timeout=settings.http_timeout,
         )
+        assert settings.jwks_url is not None  # BackendSettings derives it when it is not given
         return cls(settings.jwks_url, **(options | overrides))
 
     @property
@@ -145,7 +147,7 @@ class JWKSKeySource:
     def _may_fetch(self, now: float) -> bool:
         return self._attempted_at is None or now - self._attempted_at >= self._min_refetch_interval
 
-    def _start_fetch(self) -> asyncio.Task:
+    def _start_fetch(self) -> asyncio.Task[None]:
         if self._inflight is None:
             self._attempted_at = self._monotonic()
             self._inflight = asyncio.get_running_loop().create_task(self._fetch())
@@ -191,7 +193,7 @@ class JWKSKeySource:
             self._client = None
 
 
-def parse_jwks(document: dict, algorithms: frozenset[str] | set[str]) -> dict[str, PyJWK]:
+def parse_jwks(document: dict[str, Any], algorithms: frozenset[str] | set[str]) -> dict[str, PyJWK]:
     """The usable signing keys of a JWK Set, by kid. Keys that are unusable here are skipped, not fatal:
     one odd entry (an encryption key, another algorithm) must not take the whole set down."""
     keys: dict[str, PyJWK] = {}

@@ -45,7 +45,7 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}{port}"
 
 
-def _split_list(value):
+def _split_list(value: object) -> object:
     # Environment variables hold text: accept a JSON list or a comma-separated list.
     if isinstance(value, str):
         text = value.strip()
@@ -107,7 +107,7 @@ class BackendSettings(BaseSettings):
 
     @field_validator("algorithms", "cors_origins", mode="before")
     @classmethod
-    def _lists_from_text(cls, value):
+    def _lists_from_text(cls, value: object) -> object:
         return _split_list(value)
 
     @field_validator("better_auth_url")
@@ -124,7 +124,7 @@ class BackendSettings(BaseSettings):
 
     @field_validator("better_auth_secret", mode="before")
     @classmethod
-    def _empty_secret_is_unset(cls, value):
+    def _empty_secret_is_unset(cls, value: object) -> object:
         # As .env.example's `BETTER_AUTH_SECRET=` line means: no secret, so the secret-based
         # routes are off (Better Auth, too, skips an empty value: `options.secret || env...`).
         text = value.get_secret_value() if isinstance(value, SecretStr) else value

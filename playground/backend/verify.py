@@ -84,7 +84,8 @@ class VerifiedToken:
 
     @property
     def kid(self) -> str:
-        return self.header["kid"]
+        kid: str = self.header["kid"]  # header_problems admitted only a printable string
+        return kid
 
     @cached_property
     def user(self) -> User:
@@ -297,6 +298,8 @@ class TokenVerifier:
         cls, settings: BackendSettings, key_source: JWKSKeySource, clock: Clock | None = None
     ) -> TokenVerifier:
         clock = clock or SystemClock()
+        # BackendSettings derives both from BETTER_AUTH_URL when they are not given.
+        assert settings.issuer is not None and settings.audience is not None
         cache = VerifiedTokenCache(settings.token_cache_size, clock) if settings.token_cache_size else None
         return cls(
             key_source,
