@@ -257,7 +257,8 @@ CHALLENGES: dict[str, Challenge] = {challenge.name: challenge for challenge in (
               lambda header, target: _alg(header) == "HS256" and header.get("kid") in target.issuer_kids(),
               lambda token, target: naive_alg_from_header(token, target.jwks()),
               "for alg HS256 this verifier uses the key material it holds for the kid as an HMAC secret: "
-              "which of that material is public (look at the JWKS entry)?"),
+              "which of that material is public (look at the JWKS entry)? It uses x as the JWKS spells it: "
+              "the base64url text, x.encode(), not the 32 bytes it decodes to"),
     Challenge("jwk-injection", "Lab 4a · jwk header injection", "a jwk member in the header",
               lambda header, target: "jwk" in header,
               lambda token, target: naive_trusts_jwk_header(token, target.jwks()),
@@ -276,8 +277,9 @@ CHALLENGES: dict[str, Challenge] = {challenge.name: challenge for challenge in (
     Challenge("weak-secret", "Lab 6 · weak HMAC secret", "alg HS256",
               lambda header, target: _alg(header) == "HS256",
               lambda token, target: naive_hs256_shared_secret(token, target.weak_secret),
-              "this service's HS256 secret is a common word: crack a token it issued with lab.crack_hs256 "
-              "and lab.WORDLIST, then sign your own"),
+              "this service's HS256 secret is a common word: for each word of lab.WORDLIST, HMAC the "
+              "captured token's signing input (header.payload) with lab.hs256(word.encode()) and compare "
+              "with its signature (lab.b64url_decode); then sign your own with the word that matches"),
 )}
 
 

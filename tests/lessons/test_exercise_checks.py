@@ -1,0 +1,34 @@
+"""The lessons' check_ functions: the right answer passes with its reason, a wrong one gets a hint
+(the solutions in the notebooks run the right answers against real servers; here, the wrong ones)."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.lessons import attack_exercises, cors, cors_lab, integration, websockets
+
+NOT_OK = "Response to preflight request doesn't pass access control check: It does not have HTTP ok status."
+EVIL = "https://evil.example"
+
+
+@pytest.mark.parametrize(("check", "right", "wrongs"), [
+    (cors.check_preflights, (None, NOT_OK), [("Method PATCH is not allowed", NOT_OK), (None, None)]),
+    (cors.check_wildcard, (EVIL, EVIL, EVIL), [("*", EVIL, EVIL), (None, EVIL, EVIL)]),
+    (cors.check_referer_sign_out, (200,), [(403,)]),
+    (cors_lab.check_untrusted_origin, (403, "INVALID_ORIGIN", True), [(403, "INVALID_ORIGIN", False), (200, None, True)]),
+    (cors_lab.check_diagnosis, ("missing-credentials-include",), [("untrusted-origin",), ("no-such-variant",)]),
+    (websockets.check_subprotocol_order, (401, "missing_token"), [(401, "bad_signature")]),
+    (websockets.check_ticket_expiry, ("expired",), [("invalid_session",)]),
+    (integration.check_two_issuers, ({"a": "accepted", "b": "accepted"}, "a", "b"),
+     [({"a": "accepted", "b": "wrong_issuer"}, "a", "b"), ({"a": "accepted"}, "a", "b")]),
+    (attack_exercises.check_own_key, ((401, "bad_signature"), (401, "unknown_kid")),
+     [((401, "unknown_kid"), (401, "bad_signature")), ((200, None), (401, "unknown_kid"))]),
+    (attack_exercises.check_wrong_hmac_key, ("bad HS256 signature",), [("unknown alg 'HS256'",)]),
+    (attack_exercises.check_crit, ((401, "unsupported_critical_header"),), [((401, "bad_signature"),)]),
+], ids=lambda value: getattr(value, "__name__", None))
+def test_right_passes_and_wrong_gets_a_hint(check, right, wrongs):
+    verdict = check(*right)
+    assert verdict and "✓ right" in str(verdict)
+    for wrong in wrongs:
+        verdict = check(*wrong)
+        assert not verdict and "not yet - hint: " in str(verdict)
