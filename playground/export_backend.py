@@ -19,7 +19,9 @@ from pathlib import Path
 
 BACKEND = Path(__file__).resolve().parent / "backend"
 TEMPLATES = Path(__file__).resolve().parent / "backend_export"
-ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+#: The workbook's .env.example, through a link beside the templates: a wheel stores the file itself,
+#: so an installed copy (no checkout around it) exports it too.
+ENV_EXAMPLE = TEMPLATES / "env.example"
 DEFAULT_PACKAGE = "better_auth_backend"
 ENV_PREAMBLE = (
     "# Copy to .env (never commit .env) and export before starting the app, or set these in your\n"
@@ -55,9 +57,8 @@ def export_backend(dest: str | Path, *, package: str = DEFAULT_PACKAGE) -> Path:
         if name == "pyproject.toml":
             text = text.replace('name = "better-auth-backend"', f'name = "{package.replace("_", "-")}"')
         (dest / name).write_text(text)
-    if ENV_EXAMPLE.is_file():
-        environment = backend_environment(ENV_EXAMPLE.read_text())
-        (dest / ".env.example").write_text(environment.replace("playground/backend/", f"{package}/"))
+    environment = backend_environment(ENV_EXAMPLE.read_text())
+    (dest / ".env.example").write_text(environment.replace("playground/backend/", f"{package}/"))
     return dest
 
 

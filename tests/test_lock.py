@@ -41,10 +41,11 @@ def test_every_dependency_is_pinned_and_every_pin_is_a_dependency():
 
 
 def test_this_venv_runs_the_pinned_versions():
+    pinned = pins()
     wrong = {
-        name: (distribution.version, pins()[name])
+        name: (distribution.version, pinned.get(name, "not pinned"))
         for name, distribution in declared().items()
-        if distribution.version != pins()[name]
+        if distribution.version != pinned.get(name)
     }
     assert wrong == {}, "installed vs pinned: `make setup` installs with -c constraints.txt"
 
@@ -56,5 +57,6 @@ def test_the_pins_satisfy_pyprojects_lower_bounds():
     pinned = pins()
     for text in project["dependencies"] + project["optional-dependencies"]["test"]:
         requirement = Requirement(text)
-        version = pinned[canonicalize_name(requirement.name)]
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is not None, f"{text} is not pinned: run `make lock`"
         assert requirement.specifier.contains(version, prereleases=True), (text, version)

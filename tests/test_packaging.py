@@ -148,6 +148,14 @@ def test_check_grades_an_app_from_the_installed_copy(venv, outside):
     assert "PASS:" in result.stdout and " 0 failed" in result.stdout
 
 
+def test_export_backend_from_the_installed_copy_writes_the_whole_project(venv, outside):
+    result = run([str(venv / "bin" / "python"), "-m", "playground", "export-backend", "exported"], outside, timeout=60)
+    assert result.returncode == 0, result.stderr
+    written = {str(path.relative_to(outside / "exported")) for path in (outside / "exported").rglob("*")}
+    assert {".env.example", "pyproject.toml", "README.md", "tests/conftest.py", "better_auth_backend/app.py"} <= written
+    assert "BETTER_AUTH_URL=" in (outside / "exported" / ".env.example").read_text()
+
+
 @pytest.mark.node
 def test_the_real_better_auth_from_the_installed_copy_names_the_command_that_installs_it(venv, outside):
     """The wheel carries the Node project but not its node_modules: `--issuer better-auth` says the
