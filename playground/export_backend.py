@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Write the reference FastAPI backend as a standalone package with its own tests.",
     )
     parser.add_argument("dest", help="a new or empty directory to write the project into")
-    parser.add_argument("--package", default=DEFAULT_PACKAGE, help=f"the package's import name (default {DEFAULT_PACKAGE})")
+    parser.add_argument("--package", default=DEFAULT_PACKAGE,
+                        help=f"the package's import name (default {DEFAULT_PACKAGE})")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help (0) and usage errors (2) end here, not the caller's process

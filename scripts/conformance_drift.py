@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The message of tests/conformance/shapes.py's assert_same, and one line per differing field.
-HEADER = re.compile(r"^(?:AssertionError: )?.+? diverges from .+? in (?P<what>.+?) \(\d+ differences?; expected = .+\):$")
+HEADER = re.compile(
+    r"^(?:AssertionError: )?.+? diverges from .+? in (?P<what>.+?) \(\d+ differences?; expected = .+\):$"
+)
 FIELD = re.compile(r"^\s+(?P<path>\$\S*): expected (?P<latest>.*?), got (?P<pinned>.*)$")
 WHAT = re.compile(r"^scenario (?P<scenario>.+?) \(option set (?P<options>.+)\)$")
 
@@ -70,7 +72,10 @@ def _divergences(test: str, message: str) -> list[Divergence]:
         header = HEADER.match(line)
         if header:
             what = WHAT.match(header["what"])
-            scenario, option_set = (_unquote(what["scenario"]), _unquote(what["options"])) if what else (header["what"], "")
+            if what:
+                scenario, option_set = _unquote(what["scenario"]), _unquote(what["options"])
+            else:
+                scenario, option_set = header["what"], ""
             continue
         field = FIELD.match(line)
         if field and scenario is not None:
@@ -94,14 +99,16 @@ def summary(divergences: list[Divergence], failures: list[Failure], total: int, 
     if divergences:
         scenarios = {(d.scenario, d.option_set) for d in divergences}
         lines += [f"{len(divergences)} field(s) differ in {len(scenarios)} scenario(s). 'pinned' is what the "
-                  f"embedded issuer (and so the workbook) answers, as {pinned} does; 'latest' is {latest}'s answer.", "",
+                  f"embedded issuer (and so the workbook) answers, as {pinned} does; 'latest' is {latest}'s "
+                  "answer.", "",
                   f"| scenario | option set | field | pinned {pinned} | latest {latest} | test |",
                   "|---|---|---|---|---|---|"]
         lines += [f"| {_cell(d.scenario)} | {_cell(d.option_set)} | `{_cell(d.field)}` | `{_cell(d.pinned)}` | "
                   f"`{_cell(d.latest)}` | {_cell(d.test)} |" for d in divergences]
         lines.append("")
     if failures:
-        lines += [f"{len(failures)} other failure(s) against {latest} (not a field difference: read the test's output):", ""]
+        lines += [f"{len(failures)} other failure(s) against {latest} "
+                  "(not a field difference: read the test's output):", ""]
         lines += [f"- {_cell(f.test)}: {_cell(f.first_line)}" for f in failures]
         lines.append("")
     lines += ["Next: decide per row whether the workbook should follow (update the embedded issuer and the lessons, "

@@ -53,7 +53,8 @@ def test_each_changed_field_is_a_row_and_other_failures_are_named(tmp_path):
     rows = [line for line in result.stdout.splitlines() if line.startswith("| sign-up")]
     assert rows == [
         "| sign-up | cookie-cache-jwt | `$.status` | `422` | `200` | test_run::test_a_field_changed |",
-        "| sign-up | cookie-cache-jwt | `$.body.message` | `'<missing>'` | `\"it's taken\"` | test_run::test_a_field_changed |",
+        "| sign-up | cookie-cache-jwt | `$.body.message` | `'<missing>'` | `\"it's taken\"` "
+        "| test_run::test_a_field_changed |",
     ]
     assert "- test_run::test_something_else_broke: RuntimeError: server did not start" in result.stdout
     assert "unchanged" not in result.stdout
@@ -66,7 +67,8 @@ def test_a_green_run_says_to_move_the_pin(tmp_path):
     report = junit(tmp_path, "def test_ok():\n    assert True\n")
     result = drift(report)
     assert result.returncode == 0
-    assert result.stdout.strip() == "better-auth 1.8.0 (latest) behaves as the pinned 1.7.29 in all 1 tests: move the pin."
+    assert result.stdout.strip() == (
+        "better-auth 1.8.0 (latest) behaves as the pinned 1.7.29 in all 1 tests: move the pin.")
 
 
 def test_an_unreadable_report_is_exit_2(tmp_path):
@@ -91,4 +93,4 @@ def test_the_weekly_canary_runs_conformance_and_the_lessons_against_latest_and_f
     filing = "\n".join(step.get("run", "") for step in steps if step.get("if") == "steps.drift.outcome == 'failure'")
     assert "gh issue create" in filing and "gh issue comment" in filing and "exit 1" in filing
     makefile = (ROOT / "Makefile").read_text()
-    assert "$(LATEST_TESTS)" in makefile and "scripts/conformance_drift.py" in makefile and "$(DRIFT_REPORT)" in makefile
+    assert all(part in makefile for part in ("$(LATEST_TESTS)", "scripts/conformance_drift.py", "$(DRIFT_REPORT)"))

@@ -22,7 +22,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from installed import closure, site_view
 
 ROOT = Path(__file__).resolve().parents[1]

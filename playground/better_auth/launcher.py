@@ -193,7 +193,8 @@ class RealBetterAuth:
                 # free_port() chose a port that another process bound before Node did (a busy
                 # machine): pick another one; an explicitly requested port is not second-guessed.
                 if not self._auto_port or attempt == 2:
-                    raise RealBetterAuthError(f"the real Better Auth cannot listen on port {self.port}: it is in use") from None
+                    raise RealBetterAuthError(
+                        f"the real Better Auth cannot listen on port {self.port}: it is in use") from None
                 self._use_port(free_port())
         raise AssertionError("unreachable")
 
