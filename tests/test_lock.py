@@ -34,10 +34,10 @@ def declared() -> dict[str, md.Distribution]:
     return closure(project["dependencies"] + project["optional-dependencies"]["test"])
 
 
-def test_every_dependency_is_pinned_and_every_pin_is_a_dependency():
-    needed, pinned = set(declared()), set(pins())
-    assert needed - pinned == set(), "not pinned: run `make lock` after changing pyproject.toml"
-    assert pinned - needed == set(), "pinned but no longer needed: run `make lock`"
+def test_every_dependency_is_pinned():
+    # A pin nothing needs any more is harmless (a constraint installs nothing); `make lock` drops it.
+    unpinned = set(declared()) - set(pins())
+    assert unpinned == set(), "not pinned: run `make lock` after changing pyproject.toml"
 
 
 def test_this_venv_runs_the_pinned_versions():
