@@ -111,7 +111,9 @@ class FakeIssuer:
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
-    def mint(self, claims: dict | None = None, *, header: dict | None = None, key=None, alg: str = "EdDSA", **overrides) -> str:
+    def mint(
+        self, claims: dict | None = None, *, header: dict | None = None, key=None, alg: str = "EdDSA", **overrides
+    ) -> str:
         """A signed token; ``header`` entries replace the default ``{"kid": <current kid>}``."""
         claims = self.claims(**overrides) if claims is None else claims
         headers = {"kid": self.kid} if header is None else header

@@ -63,7 +63,11 @@ def test_personalized_uses_custom_fields_with_defaults(api, issuer):
     assert body["level"] == "advanced"
     plain = issuer.mint(softwareBackground=None, hardwareBackground=None, interestArea=None, role=None)
     body = api.get("/api/personalized", headers=bearer(plain)).json()
-    assert (body["softwareBackground"], body["hardwareBackground"], body["interestArea"]) == ("Beginner", "None", "General")
+    assert (body["softwareBackground"], body["hardwareBackground"], body["interestArea"]) == (
+        "Beginner",
+        "None",
+        "General",
+    )
     assert body["level"] == "guided"
 
 

@@ -25,7 +25,11 @@ def test_preflight_allows_authorization_with_credentials(app, serve):
     api = serve(app)
     response = api.options(
         "/api/me",
-        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == ORIGIN
@@ -38,7 +42,9 @@ def test_unknown_origins_get_no_cors_grant(app, serve):
     api = serve(app)
     response = api.get("/api/public", headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in response.headers
-    preflight = api.options("/api/me", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"})
+    preflight = api.options(
+        "/api/me", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.status_code == 400
 
 
@@ -144,7 +150,7 @@ def bare(issuer, clock, serve):
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from playground.backend import JWTAuthMiddleware, JWKSKeySource, TokenVerifier
+    from playground.backend import JWKSKeySource, JWTAuthMiddleware, TokenVerifier
     from playground.backend.credentials import Authenticator
 
     settings = issuer.settings()
@@ -164,7 +170,12 @@ def test_a_real_preflight_skips_authentication(bare):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Origin": ORIGIN}, {"Access-Control-Request-Method": "POST"}, {"Access-Control-Request-Headers": "authorization"}],
+    [
+        {},
+        {"Origin": ORIGIN},
+        {"Access-Control-Request-Method": "POST"},
+        {"Access-Control-Request-Headers": "authorization"},
+    ],
     ids=["bare", "origin-only", "method-only", "headers-only"],
 )
 def test_any_other_options_request_is_authenticated(bare, issuer, headers):

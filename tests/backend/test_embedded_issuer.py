@@ -202,13 +202,21 @@ def test_cookie_cache_checks_with_the_secret():
     clock, secret = Clock.frozen(), secrets.token_urlsafe(32)
     now = int(clock.now())
     session = {"id": "s1", "token": "t" * 32, "userId": "u1", "expiresAt": "2026-01-08T09:00:00.000Z"}
-    payload = {"session": session, "user": {"id": "u1", "email": "a@example.com"}, "updatedAt": 1, "iat": now, "exp": now + 300}
+    payload = {
+        "session": session,
+        "user": {"id": "u1", "email": "a@example.com"},
+        "updatedAt": 1,
+        "iat": now,
+        "exp": now + 300,
+    }
     good = pyjwt.encode(payload, secret, algorithm="HS256")
     assert verify_cookie_cache_jwt(good, secret, clock=clock)["user"]["id"] == "u1"
     cases = {
         pyjwt.encode(payload, secrets.token_urlsafe(32), algorithm="HS256"): Reason.BAD_SIGNATURE,
         pyjwt.encode(payload | {"exp": now - 1}, secret, algorithm="HS256"): Reason.EXPIRED,
-        pyjwt.encode(payload | {"session": session | {"expiresAt": "2025-12-31T00:00:00Z"}}, secret, algorithm="HS256"): Reason.EXPIRED,
+        pyjwt.encode(
+            payload | {"session": session | {"expiresAt": "2025-12-31T00:00:00Z"}}, secret, algorithm="HS256"
+        ): Reason.EXPIRED,
         pyjwt.encode(payload | {"user": {"email": "no-id"}}, secret, algorithm="HS256"): Reason.INVALID_SESSION,
         good.rsplit(".", 1)[0] + ".": Reason.BAD_SIGNATURE,
         "not-a-jwt": Reason.MALFORMED,

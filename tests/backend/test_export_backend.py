@@ -120,8 +120,14 @@ def test_the_exported_app_started_without_its_settings_says_which_in_one_line(tm
     command = [sys.executable, "-m", "uvicorn", "--factory", "better_auth_backend.app:create_app_from_env"]
     missing = subprocess.run(command, cwd=dest, env=env, capture_output=True, text=True, timeout=60)
     assert (missing.returncode, missing.stderr) == (1, "error: backend settings: BETTER_AUTH_URL is not set\n")
-    wrong = subprocess.run(command, cwd=dest, env={**env, "BETTER_AUTH_URL": "localhost:3000", "BACKEND_HTTP_TIMEOUT": "0"},
-                           capture_output=True, text=True, timeout=60)
+    wrong = subprocess.run(
+        command,
+        cwd=dest,
+        env={**env, "BETTER_AUTH_URL": "localhost:3000", "BACKEND_HTTP_TIMEOUT": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert wrong.returncode == 1 and len(wrong.stderr.splitlines()) == 1, wrong.stderr
     assert "BETTER_AUTH_URL: 'localhost:3000' is not an http(s) URL" in wrong.stderr
     assert "BACKEND_HTTP_TIMEOUT: Input should be greater than 0" in wrong.stderr

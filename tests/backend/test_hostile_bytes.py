@@ -145,7 +145,9 @@ def test_a_cookie_cache_with_surrogates_is_read(api, issuer, clock, secret):
     }
     signing_input = f"{b64url({'alg': 'HS256'})}.{b64url(payload)}"
     signature = b64url(hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest())
-    response = api.get("/api/session/cached", headers={"Cookie": f"better-auth.session_data={signing_input}.{signature}"})
+    response = api.get(
+        "/api/session/cached", headers={"Cookie": f"better-auth.session_data={signing_input}.{signature}"}
+    )
     assert response.status_code == 200, response.text
     assert json.loads(response.content)["name"] == "\ud800"
 

@@ -48,7 +48,10 @@ def test_dependencies_are_annotated_not_defaults(path):
     for node in ast.walk(tree(path)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
-                is_depends = isinstance(default, ast.Call) and getattr(default.func, "id", None) in ("Depends", "Security")
+                is_depends = isinstance(default, ast.Call) and getattr(default.func, "id", None) in (
+                    "Depends",
+                    "Security",
+                )
                 assert not is_depends, f"{path.name}:{node.lineno} {node.name} takes a Depends() default"
 
 

@@ -84,7 +84,12 @@ def test_custom_issuer_and_audience(make_verifier, issuer):
 
 def test_claim_problems_lists_every_problem():
     problems = claim_problems({"exp": 10, "iat": 20, "iss": "x"}, issuer="y", audience="a", now=100)
-    assert [p.reason for p in problems] == [Reason.MISSING_CLAIM, Reason.MISSING_CLAIM, Reason.EXPIRED, Reason.WRONG_ISSUER]
+    assert [p.reason for p in problems] == [
+        Reason.MISSING_CLAIM,
+        Reason.MISSING_CLAIM,
+        Reason.EXPIRED,
+        Reason.WRONG_ISSUER,
+    ]
 
 
 def test_decode_unverified_refuses_oversized_input_before_parsing():

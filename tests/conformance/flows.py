@@ -20,7 +20,9 @@ def sign_up(target: Target, client: httpx.Client, email: str | None = None, **ex
     return client.post(f"{AUTH}/sign-up/email", json=body)
 
 
-def sign_in(target: Target, client: httpx.Client, email: str = DEMO_EMAIL, password: str | None = None) -> httpx.Response:
+def sign_in(
+    target: Target, client: httpx.Client, email: str = DEMO_EMAIL, password: str | None = None
+) -> httpx.Response:
     return client.post(f"{AUTH}/sign-in/email", json={"email": email, "password": password or target.demo_password})
 
 

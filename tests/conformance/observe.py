@@ -34,7 +34,16 @@ LIST_HEADERS = ("access-control-expose-headers", "access-control-allow-methods",
 
 # Values that are the same on both servers because both seeded the same demo users.
 DEMO_EMAILS = ("ada@example.com", "grace@example.com")
-STABLE_USER_FIELDS = ("name", "email", "emailVerified", "image", "role", "softwareBackground", "hardwareBackground", "interestArea")
+STABLE_USER_FIELDS = (
+    "name",
+    "email",
+    "emailVerified",
+    "image",
+    "role",
+    "softwareBackground",
+    "hardwareBackground",
+    "interestArea",
+)
 
 
 def b64url_json(segment: str) -> Any:
@@ -75,7 +84,10 @@ def json_observation(data: Any) -> Any:
                 observed[key] = data[key]
         user = data.get("user")
         if isinstance(user, dict):
-            observed["user"] = {**observed["user"], **{k: user[k] for k in STABLE_USER_FIELDS if k in user and _demo(user)}}
+            observed["user"] = {
+                **observed["user"],
+                **{k: user[k] for k in STABLE_USER_FIELDS if k in user and _demo(user)},
+            }
     return observed
 
 
@@ -124,7 +136,12 @@ def headers(response: httpx.Response) -> dict[str, Any]:
 
 def exchange(response: httpx.Response) -> dict[str, Any]:
     """The whole observation of one response."""
-    return {"status": response.status_code, "headers": headers(response), "cookies": cookies(response), "body": body(response)}
+    return {
+        "status": response.status_code,
+        "headers": headers(response),
+        "cookies": cookies(response),
+        "body": body(response),
+    }
 
 
 def jwt_parts(token: str) -> tuple[dict, dict]:
@@ -138,7 +155,11 @@ def jwt_observation(token: str, base_url: str | None) -> dict[str, Any]:
     observed_header = {k: (kind(v) if k == "kid" else v) for k, v in header.items()}
     observed_claims = shape(claims)
     exact = {k: normalise(claims[k], base_url) for k in ("iss", "aud") if k in claims}
-    lifetime = claims["exp"] - claims["iat"] if isinstance(claims.get("exp"), int) and isinstance(claims.get("iat"), int) else None
+    lifetime = (
+        claims["exp"] - claims["iat"]
+        if isinstance(claims.get("exp"), int) and isinstance(claims.get("iat"), int)
+        else None
+    )
     user_values = {k: claims[k] for k in STABLE_USER_FIELDS if k in claims and _demo(claims)}
     return {
         "header": observed_header,

@@ -216,9 +216,15 @@ def test_origin_and_referer_forms(pool):
     cases["sign-out, cookie, Origin null, same-origin fetch"] = (
         "sign-out", {"cookie": "a=b", "origin": "null", "sec-fetch-site": "same-origin"})
     cases["sign-out, cookie, no Origin"] = ("sign-out", {"cookie": "a=b"})
-    cases["sign-in, cross-site navigation"] = ("sign-in/email", {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"})
+    cases["sign-in, cross-site navigation"] = (
+        "sign-in/email",
+        {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"},
+    )
     cases["sign-in, cross-site cors"] = ("sign-in/email", {"sec-fetch-site": "cross-site", "sec-fetch-mode": "cors"})
-    cases["sign-in, same-site navigation, no Origin"] = ("sign-in/email", {"sec-fetch-site": "same-site", "sec-fetch-mode": "navigate"})
+    cases["sign-in, same-site navigation, no Origin"] = (
+        "sign-in/email",
+        {"sec-fetch-site": "same-site", "sec-fetch-mode": "navigate"},
+    )
 
     def send(target, client, case):
         path, headers = case
@@ -241,7 +247,9 @@ def test_email_forms(pool):
             # Unique per server and case, keeping the form under test: a prefix on the local part.
             email = f"{unique_email().split('@')[0]}.{email}" if email[:1].isalnum() else email
             return observe_post(target, client, "sign-up/email", sign_up_body(target, email=email))
-        return observe_post(target, client, "sign-in/email", sign_in_body(target, email=email, password="wrong-password-1"))
+        return observe_post(
+            target, client, "sign-in/email", sign_in_body(target, email=email, password="wrong-password-1")
+        )
 
     conforms(pool, "default", lambda t: run_table(t, cases, send))
 
@@ -253,7 +261,9 @@ def test_names_and_passwords(pool):
 
     def send(target, client, case):
         endpoint, field, value = case
-        body = sign_up_body(target, **{field: value}) if endpoint == "sign-up" else sign_in_body(target, **{field: value})
+        body = (
+            sign_up_body(target, **{field: value}) if endpoint == "sign-up" else sign_in_body(target, **{field: value})
+        )
         return observe_post(target, client, f"{endpoint}/email", body)
 
     conforms(pool, "default", lambda t: run_table(t, cases, send))
@@ -272,7 +282,9 @@ def test_extra_and_mistyped_fields(pool):
 
 
 def test_raw_bodies(pool):
-    cases = {f"{path} {name}": (path, name) for name in RAW_BODIES for path in ("sign-in/email", "sign-up/email", "sign-out")}
+    cases = {
+        f"{path} {name}": (path, name) for name in RAW_BODIES for path in ("sign-in/email", "sign-up/email", "sign-out")
+    }
 
     def send(target, client, case):
         path, name = case
@@ -466,9 +478,14 @@ def test_repeated_headers(pool):
                                           content=login if method == "POST" else None)
                 observed[case] = observe.normalise(observe.exchange(response), target.base_url)
         with target.client(origin=False) as client:
-            client.post(f"{AUTH}/sign-in/email", content=login,
-                        headers=[("content-type", "application/json"), ("user-agent", "first"), ("user-agent", "second")])
-            observed["the session records the first User-Agent"] = client.get(f"{AUTH}/get-session").json()["session"]["userAgent"]
+            client.post(
+                f"{AUTH}/sign-in/email",
+                content=login,
+                headers=[("content-type", "application/json"), ("user-agent", "first"), ("user-agent", "second")],
+            )
+            observed["the session records the first User-Agent"] = client.get(f"{AUTH}/get-session").json()["session"][
+                "userAgent"
+            ]
         return observed
 
     conforms(pool, "default", scenario)
@@ -667,9 +684,13 @@ def test_hostile_strings_in_every_user_field(pool):
             email = unique_email()
             body = json.dumps({"name": "Learner", "email": email, "password": target.demo_password, field: text})
             with target.client() as client:
-                sign_up = client.post(f"{AUTH}/sign-up/email", content=body, headers={"content-type": "application/json"})
+                sign_up = client.post(
+                    f"{AUTH}/sign-up/email", content=body, headers={"content-type": "application/json"}
+                )
                 observed[f"{case}: sign-up"] = sign_up.status_code
-                observed[f"{case}: sign-up echoes it"] = sign_up.status_code == 200 and sign_up.json()["user"][field] == text
+                observed[f"{case}: sign-up echoes it"] = (
+                    sign_up.status_code == 200 and sign_up.json()["user"][field] == text
+                )
                 client.cookies.clear()
                 sign_in = client.post(f"{AUTH}/sign-in/email", json={"email": email, "password": target.demo_password})
                 observed[f"{case}: sign-in"] = sign_in.status_code

@@ -23,7 +23,9 @@ def sign_up_new_user(target):
     response = sign_up(target, target.client(), softwareBackground="Beginner", interestArea="AI")
     observed = observe.exchange(response)
     observed["role"] = response.json()["user"].get("role")
-    observed["echoed profile"] = {k: response.json()["user"].get(k) for k in ("name", "softwareBackground", "interestArea")}
+    observed["echoed profile"] = {
+        k: response.json()["user"].get(k) for k in ("name", "softwareBackground", "interestArea")
+    }
     return observed
 
 
@@ -50,7 +52,9 @@ def sign_up_email_in_other_case(target):
 
 
 @pytest.mark.parametrize(
-    "scenario", [sign_up_new_user, sign_up_choosing_a_role, sign_up_twice, sign_up_email_in_other_case], ids=lambda f: f.__name__
+    "scenario",
+    [sign_up_new_user, sign_up_choosing_a_role, sign_up_twice, sign_up_email_in_other_case],
+    ids=lambda f: f.__name__,
 )
 def test_sign_up(pool, scenario):
     conforms(pool, "default", scenario)
@@ -199,7 +203,9 @@ def get_session_with_cookie(target):
 
 def get_session_with_signed_bearer(target):
     _, response = signed_in(target)
-    return observe.exchange(target.client().get(f"{AUTH}/get-session", headers=bearer(response.headers["set-auth-token"])))
+    return observe.exchange(
+        target.client().get(f"{AUTH}/get-session", headers=bearer(response.headers["set-auth-token"]))
+    )
 
 
 def get_session_with_raw_bearer(target):
@@ -250,7 +256,9 @@ def test_get_session(pool, scenario):
 def session_records_client_address(target):
     """ipAddress comes from X-Forwarded-For only (not the socket); userAgent from User-Agent."""
     forwarded = target.client(headers={"x-forwarded-for": "203.0.113.7, 10.0.0.1", "user-agent": "workbook-test/1"})
-    forwarded_session = forwarded.get(f"{AUTH}/get-session", headers=bearer(sign_in(target, forwarded).headers["set-auth-token"]))
+    forwarded_session = forwarded.get(
+        f"{AUTH}/get-session", headers=bearer(sign_in(target, forwarded).headers["set-auth-token"])
+    )
     client, _ = signed_in(target)
     plain = client.get(f"{AUTH}/get-session").json()["session"]
     return {
@@ -310,7 +318,9 @@ def token_kid_is_in_jwks(target):
 
 
 @pytest.mark.parametrize(
-    "scenario", [token_with_cookie, token_with_bearer, token_signed_out, jwks_document, token_kid_is_in_jwks], ids=lambda f: f.__name__
+    "scenario",
+    [token_with_cookie, token_with_bearer, token_signed_out, jwks_document, token_kid_is_in_jwks],
+    ids=lambda f: f.__name__,
 )
 def test_token_and_jwks(pool, scenario):
     conforms(pool, "default", scenario)
@@ -339,7 +349,9 @@ def sign_out_then_replay_old_cookie(target):
     replay = target.client(cookies=old)
     return {
         "get-session": observe.exchange(replay.get(f"{AUTH}/get-session")),
-        "bearer": observe.exchange(target.client().get(f"{AUTH}/get-session", headers=bearer(response.headers["set-auth-token"]))),
+        "bearer": observe.exchange(
+            target.client().get(f"{AUTH}/get-session", headers=bearer(response.headers["set-auth-token"]))
+        ),
     }
 
 

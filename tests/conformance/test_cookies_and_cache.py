@@ -118,7 +118,9 @@ def test_secure_prefixed_cookies_conform(pool):
 def require_signature(target):
     _, signed = signed_in(target)
     return {
-        "raw token": observe.exchange(target.client().get(f"{AUTH}/get-session", headers=bearer(signed.json()["token"]))),
+        "raw token": observe.exchange(
+            target.client().get(f"{AUTH}/get-session", headers=bearer(signed.json()["token"]))
+        ),
         "signed token": observe.exchange(
             target.client().get(f"{AUTH}/get-session", headers=bearer(signed.headers["set-auth-token"]))
         ),

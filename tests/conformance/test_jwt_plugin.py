@@ -13,7 +13,13 @@ from .compare import BOTH, conforms
 from .credentials import verify_with_jwks
 from .flows import AUTH, signed_in
 
-ALGORITHM_SETS = {"EdDSA": "default", "ES256": "alg-ES256", "ES512": "alg-ES512", "PS256": "alg-PS256", "RS256": "alg-RS256"}
+ALGORITHM_SETS = {
+    "EdDSA": "default",
+    "ES256": "alg-ES256",
+    "ES512": "alg-ES512",
+    "PS256": "alg-PS256",
+    "RS256": "alg-RS256",
+}
 
 
 def jwks_and_token(target):
@@ -95,7 +101,9 @@ def test_disable_jwt_header_and_session_id_preset(pool):
 def hs256_signing(target):
     client, _ = signed_in(target)
     token = client.get(f"{AUTH}/token").json()["token"]
-    claims = pyjwt.decode(token, target.secret.encode(), algorithms=["HS256"], audience=target.base_url, issuer=target.base_url)
+    claims = pyjwt.decode(
+        token, target.secret.encode(), algorithms=["HS256"], audience=target.base_url, issuer=target.base_url
+    )
     return {
         "jwks": observe.exchange(target.client().get(f"{AUTH}/jwks")),
         "token": observe.jwt_observation(token, target.base_url),

@@ -160,7 +160,9 @@ def test_a_server_whose_launcher_is_already_gone_exits_before_it_listens():
     # The launcher may die while Node is still loading: the check runs before anything else.
     gone = subprocess.Popen(["true"])
     gone.wait()  # a pid that existed and no longer does (reaped)
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("BETTER_AUTH_", "PLAYGROUND_"))}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("BETTER_AUTH_", "PLAYGROUND_"))
+    }
     environment |= {"BETTER_AUTH_SECRET": secrets.token_urlsafe(32), "PORT": "0",
                     "PLAYGROUND_LAUNCHER_PID": str(gone.pid)}
     result = subprocess.run(["node", "server.mjs"], cwd=project_dir(), env=environment, capture_output=True,
@@ -187,7 +189,10 @@ def test_a_node_wrapper_that_runs_node_as_its_child_does_not_stop_the_server(mon
         ({"nonsense": True}, 'unsupported option "nonsense"'),
         ({"plugins": {"jwt": {"jwt": {"definePayload": "no-such-preset"}}}}, "unknown definePayload preset"),
         # Better Auth's own start-up check, surfaced as is.
-        ({"plugins": {"jwt": {"sign": "hs256-secret"}}}, "options.jwks.remoteUrl must be set when using options.jwt.sign"),
+        (
+            {"plugins": {"jwt": {"sign": "hs256-secret"}}},
+            "options.jwks.remoteUrl must be set when using options.jwt.sign",
+        ),
     ],
 )
 def test_a_server_that_exits_while_starting_is_reported_at_once(options, message):

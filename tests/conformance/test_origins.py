@@ -49,7 +49,9 @@ def test_cookieless_post_origin_check(pool, case):
     conforms(pool, "default", scenario, what=f"sign-in without a cookie and {case}")
 
 
-@pytest.mark.parametrize("callback", ["/dashboard", TRUSTED_ORIGIN + "/home", "http://evil.example/steal", "//evil.example"])
+@pytest.mark.parametrize(
+    "callback", ["/dashboard", TRUSTED_ORIGIN + "/home", "http://evil.example/steal", "//evil.example"]
+)
 def test_callback_url_must_be_trusted(pool, callback):
     def scenario(target):
         client = target.client()
@@ -67,7 +69,11 @@ def no_cors(target):
         "preflight": observe.exchange(
             target.client(origin=False).options(
                 f"{AUTH}/sign-in/email",
-                headers={**evil, "access-control-request-method": "POST", "access-control-request-headers": "content-type"},
+                headers={
+                    **evil,
+                    "access-control-request-method": "POST",
+                    "access-control-request-headers": "content-type",
+                },
             )
         ),
     }

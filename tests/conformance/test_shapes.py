@@ -49,6 +49,8 @@ def test_the_observations_tell_configurations_apart(pool):
     from .servers import REAL
 
     plain, prefixed = pool.get(REAL, "default"), pool.get(REAL, "secure-prefixed-cookies")
-    lines = diff(observe.exchange(sign_in(plain, plain.client())), observe.exchange(sign_in(prefixed, prefixed.client())))
+    lines = diff(
+        observe.exchange(sign_in(plain, plain.client())), observe.exchange(sign_in(prefixed, prefixed.client()))
+    )
     assert "$.cookies.better-auth.session_token: expected {" in "\n".join(lines)
     assert any(line.startswith("$.cookies.__Secure-myapp.session_token") for line in lines)

@@ -36,7 +36,26 @@ PATHS = ["", "/", "/x", "/cb", "/cb/../evil", "/%2e%2e/x", "\\x", "?q=1", "#f", 
 RELATIVE = ["/", "/ok", "//evil", "/\\evil", "/%2fevil", "/%5Cevil", "/a%2F", "/a?x=%2f", "/a#%5c", "/\t", "/a\nb",
             "/\x00", "/\x7f", "/\u0085", "/é", "/..//x", "/./x", "/%0d%0a", "/ ", "/a b", "/%zz", "/\u3000"]
 
-LOCALS = ["a", "A", "a.b", "a..b", ".a", "a.", "a+b", "a'b", "a_b", "a-b", "ä", "a b", '"a"', "a@b", "", "-", "'", "a%b"]
+LOCALS = [
+    "a",
+    "A",
+    "a.b",
+    "a..b",
+    ".a",
+    "a.",
+    "a+b",
+    "a'b",
+    "a_b",
+    "a-b",
+    "ä",
+    "a b",
+    '"a"',
+    "a@b",
+    "",
+    "-",
+    "'",
+    "a%b",
+]
 DOMAINS = ["example.com", "EXAMPLE.COM", "example", "ex_ample.com", "-example.com", "example-.com", "example..com",
            "example.c", "example.123", "sub.example.co.uk", "exämple.com", "xn--exmple-cua.com", "[127.0.0.1]", ""]
 SUFFIXES = ["", "\n", "\r\n", " ", "\t", "\x00", "\u2028", ".", "\u200b"]
@@ -85,8 +104,8 @@ def better_auth_answers():
 def test_origin_patterns_and_callback_urls_match_better_auth(better_auth_answers):
     inputs, answers = better_auth_answers
     differences = []
-    for url, per_pattern in zip(inputs["urls"], answers["matches"]):
-        for pattern, (strict, relative) in zip(inputs["patterns"], per_pattern):
+    for url, per_pattern in zip(inputs["urls"], answers["matches"], strict=True):
+        for pattern, (strict, relative) in zip(inputs["patterns"], per_pattern, strict=True):
             ours = (matches_origin_pattern(url, pattern), matches_origin_pattern(url, pattern, allow_relative=True))
             if ours != (strict, relative):
                 differences.append(f"{url!r} vs {pattern!r}: better-auth {(strict, relative)}, embedded {ours}")
@@ -99,7 +118,10 @@ def test_origin_patterns_and_callback_urls_match_better_auth(better_auth_answers
 
 def test_email_rule_matches_zod(better_auth_answers):
     inputs, answers = better_auth_answers
-    differences = [f"{email!r}: zod {valid}, embedded {not valid}"
-                   for email, valid in zip(inputs["emails"], answers["validEmails"]) if is_email(email) != valid]
+    differences = [
+        f"{email!r}: zod {valid}, embedded {not valid}"
+        for email, valid in zip(inputs["emails"], answers["validEmails"], strict=True)
+        if is_email(email) != valid
+    ]
     assert not differences, f"{len(differences)} differences:\n  " + "\n  ".join(differences[:40])
     assert 0 < sum(answers["validEmails"]) < len(inputs["emails"])

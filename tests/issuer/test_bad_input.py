@@ -39,8 +39,11 @@ def test_validation_messages_match_zod(issuer):
         "[body.email] Invalid input: expected string, received undefined; "
         "[body.password] Invalid input: expected string, received undefined"
     )
-    response = issuer.client.post("/sign-in/email", content=b'{"email": ' + b"[" * 5000 + b"]" * 5000 + b', "password": "x"}',
-                                  headers={"content-type": "application/json"})
+    response = issuer.client.post(
+        "/sign-in/email",
+        content=b'{"email": ' + b"[" * 5000 + b"]" * 5000 + b', "password": "x"}',
+        headers={"content-type": "application/json"},
+    )
     assert response.json()["message"] == "[body.email] Invalid input: expected string, received array"
 
 
@@ -86,9 +89,13 @@ def test_post_on_get_session_is_405_with_its_own_code(issuer):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-                         max_leaves=12))
+@given(
+    body=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=12,
+    )
+)
 def test_arbitrary_json_never_causes_a_server_error(issuer, body):
     for path in ("/sign-in/email", "/sign-up/email", "/sign-out"):
         issuer.client.cookies.clear()

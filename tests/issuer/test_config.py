@@ -47,7 +47,9 @@ def test_config_rejects_what_better_auth_rejects():
     with pytest.raises(ValueError, match="secret"):
         IssuerConfig(secret="")
     with pytest.raises(ValueError, match="definePayload"):
-        IssuerConfig.from_options({"plugins": {"jwt": {"jwt": {"definePayload": "nope"}}}}, base_url=None, secret="s" * 32)
+        IssuerConfig.from_options(
+            {"plugins": {"jwt": {"jwt": {"definePayload": "nope"}}}}, base_url=None, secret="s" * 32
+        )
 
 
 def test_base_url_is_normalised_to_its_origin():

@@ -82,7 +82,9 @@ def test_control_endpoints_reject_bad_input(taught):
     for beyond in (1e300, -1e300, 300_000 * 365 * 86400):  # past year 9999 or before 1970: refused
         assert taught.client.post(f"{base}/clock/shift", json={"seconds": beyond}, headers=headers).status_code == 400
     assert taught.client.get("/ok").status_code == 200
-    assert taught.client.post(f"{base}/tokens", json={"email": "nobody@example.com"}, headers=headers).status_code == 400
+    assert (
+        taught.client.post(f"{base}/tokens", json={"email": "nobody@example.com"}, headers=headers).status_code == 400
+    )
     assert taught.client.post(f"{base}/tokens", content=b"{bad", headers=json_type).status_code == 400
     # Nesting deeper than Python's parser goes is bad input too, never a 500.
     deep = b'{"claims": {"x": ' + b"[" * 20_000 + b"]" * 20_000 + b"}}"

@@ -64,7 +64,9 @@ def test_tampered_cache_cookie_is_replaced(start_issuer, strategy):
     value = session_data(response)
     tampered = value[:-4] + ("AAAA" if value[-4:] != "AAAA" else "BBBB")
     token_cookie = response.headers["set-cookie"].split(";")[0]
-    response = issuer.fresh().client.get("/get-session", headers={"Cookie": f"{token_cookie}; better-auth.session_data={tampered}"})
+    response = issuer.fresh().client.get(
+        "/get-session", headers={"Cookie": f"{token_cookie}; better-auth.session_data={tampered}"}
+    )
     assert response.json()["user"]["email"] == "ada@example.com"  # answered from storage instead
     expired, fresh = response.headers.get_list("set-cookie")
     assert expired == "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"

@@ -36,7 +36,16 @@ def test_sign_up_returns_token_user_and_signed_cookie(issuer):
     assert response.status_code == 200, response.text
     body = response.json()
     assert list(body) == ["token", "user"]
-    assert list(body["user"]) == ["name", "email", "emailVerified", "createdAt", "updatedAt", "role", "interestArea", "id"]
+    assert list(body["user"]) == [
+        "name",
+        "email",
+        "emailVerified",
+        "createdAt",
+        "updatedAt",
+        "role",
+        "interestArea",
+        "id",
+    ]
     assert body["user"]["email"] == "new.user@example.com"  # Better Auth lower-cases emails
     assert body["user"]["role"] == "user"
     assert ID.match(body["token"]) and ID.match(body["user"]["id"]) and ISO.match(body["user"]["createdAt"])
@@ -50,7 +59,8 @@ def test_sign_up_returns_token_user_and_signed_cookie(issuer):
 
 def test_role_cannot_be_chosen_at_sign_up(issuer):
     response = issuer.client.post(
-        "/sign-up/email", json={"email": "mallory@example.com", "password": "password1234", "name": "M", "role": "admin"}
+        "/sign-up/email",
+        json={"email": "mallory@example.com", "password": "password1234", "name": "M", "role": "admin"},
     )
     assert response.json()["user"]["role"] == "user"
 
@@ -157,9 +167,13 @@ def test_cookie_value_is_percent_decoded_before_checking(issuer):
 
 def test_wrong_password_and_unknown_user_look_the_same(issuer):
     wrong = issuer.client.post("/sign-in/email", json={"email": "ada@example.com", "password": "nope-nope-nope"})
-    unknown = issuer.client.post("/sign-in/email", json={"email": "who@example.com", "password": issuer.config.demo_password})
+    unknown = issuer.client.post(
+        "/sign-in/email", json={"email": "who@example.com", "password": issuer.config.demo_password}
+    )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {"message": "Invalid email or password", "code": "INVALID_EMAIL_OR_PASSWORD"}
+    assert (
+        wrong.json() == unknown.json() == {"message": "Invalid email or password", "code": "INVALID_EMAIL_OR_PASSWORD"}
+    )
 
 
 def test_duplicate_email_is_422(issuer):

@@ -19,7 +19,10 @@ VECTOR_SECRET = "vector-secret-0123456789-0123456789"
 
 
 def test_cookie_signature_matches_better_auth():
-    assert hmac_signature("AbCdEfGhIjKlMnOpQrStUvWxYz012345", VECTOR_SECRET) == "EErZY+JpD2oqEHfDmNSOmGuGvt9W9DV5DlZa3kVlKhY="
+    assert (
+        hmac_signature("AbCdEfGhIjKlMnOpQrStUvWxYz012345", VECTOR_SECRET)
+        == "EErZY+JpD2oqEHfDmNSOmGuGvt9W9DV5DlZa3kVlKhY="
+    )
 
 
 def test_verify_signed_rejects_tampering():

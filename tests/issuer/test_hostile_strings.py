@@ -112,7 +112,10 @@ def test_routes_match_the_raw_path_with_dot_segments_resolved(issuer, path, stat
 
 
 def test_stringify_and_utf8_write_what_javascript_writes():
-    assert javascript.stringify({"a": "\ud800", "b": "é\u2028", "c": "\x1b"}) == '{"a":"\\ud800","b":"é\u2028","c":"\\u001b"}'
+    assert (
+        javascript.stringify({"a": "\ud800", "b": "é\u2028", "c": "\x1b"})
+        == '{"a":"\\ud800","b":"é\u2028","c":"\\u001b"}'
+    )
     assert javascript.stringify(["\ud83d\ude00"]) == '["\U0001f600"]'  # a pair is one character
     assert javascript.utf8("a\ud800b") == "a\ufffdb".encode()
     assert javascript.utf8("\ud83d\ude00") == "\U0001f600".encode()

@@ -124,11 +124,16 @@ def test_cookie_cache_respellings_are_refused(local, issuer, secret):
     signing_input = f"{b64url({'alg': 'HS256'})}.{b64url(payload)}"
     signature = b64url(hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest())  # 43: 2 unused bits
     cookie = "better-auth.session_data={}"
-    assert api.get("/api/session/cached", headers={"Cookie": cookie.format(f"{signing_input}.{signature}")}).status_code == 200
+    assert (
+        api.get("/api/session/cached", headers={"Cookie": cookie.format(f"{signing_input}.{signature}")}).status_code
+        == 200
+    )
     variants = respellings(signature)
     assert len(variants) == 3
     for variant in variants:
-        refused(api.get("/api/session/cached", headers={"Cookie": cookie.format(f"{signing_input}.{variant}")}), "signature")
+        refused(
+            api.get("/api/session/cached", headers={"Cookie": cookie.format(f"{signing_input}.{variant}")}), "signature"
+        )
 
 
 def test_session_cookie_respellings_are_refused(local, issuer, secret):
@@ -166,7 +171,9 @@ def test_session_cookie_respellings_are_refused_without_the_secret_too(api, back
     token, signature = value.split(".")
     validator = backend[0].state.session_validator
     calls = validator.calls
-    assert api.get("/api/session/me", headers={"Authorization": f"Bearer {value}"}).json()["reason"] == "invalid_session"
+    assert (
+        api.get("/api/session/me", headers={"Authorization": f"Bearer {value}"}).json()["reason"] == "invalid_session"
+    )
     assert validator.calls == calls + 1
     for variant in respellings(signature, B64, urlsafe=False) + [signature.rstrip("=")]:
         response = api.get("/api/session/me", headers={"Authorization": f"Bearer {token}.{variant}"})

@@ -45,7 +45,11 @@ async def storm(url: str, tokens: list[str], connections: int = 50) -> list[tupl
                 token = queue.pop()
                 writer.write(f"GET /api/me HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
                 body = await reader.readexactly(length)
                 results.append((int(head.split()[1]), json.loads(body)))
         finally:

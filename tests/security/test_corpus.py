@@ -8,8 +8,8 @@ a 4xx with the RFC 6750 challenge — never a 5xx. The backend is configured as 
 from __future__ import annotations
 
 import base64
-import urllib.parse
 import json
+import urllib.parse
 
 import httpx
 import pytest

@@ -42,8 +42,13 @@ not_an_instant = st.one_of(
     st.floats(max_value=-1e-9, allow_infinity=False).map(repr),
     st.sampled_from(["true", "false", "null", "[]", "{}", '"1767258900"', '"Infinity"', "[1767258900]"]),
     st.text(max_size=20).map(json.dumps),
-    st.recursive(st.integers(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-                 max_leaves=5).filter(lambda v: not isinstance(v, int)).map(json.dumps),
+    st.recursive(
+        st.integers(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=5,
+    )
+    .filter(lambda v: not isinstance(v, int))
+    .map(json.dumps),
 )
 # JSON text of an expiresAt (ISO 8601 in Better Auth's answers) that is no usable instant.
 not_an_iso_instant = st.one_of(
@@ -119,7 +124,10 @@ def test_control_a_plain_token_is_accepted(api, issuer):
 @example(claim="iat", value="-" + "1" * 400, genuine=True)
 def test_access_jwt_time_claims(api, issuer, claim, value, genuine):
     token = signed_ed25519(issuer, with_value(issuer.claims(), claim, value), genuine=genuine)
-    refused(api.get("/api/me", headers={"Authorization": f"Bearer {token}"}), "invalid_claim" if genuine else "bad_signature")
+    refused(
+        api.get("/api/me", headers={"Authorization": f"Bearer {token}"}),
+        "invalid_claim" if genuine else "bad_signature",
+    )
 
 
 @pytest.mark.parametrize("value", ISSUE_EXAMPLES)
@@ -152,14 +160,19 @@ def test_control_a_plain_cookie_cache_is_accepted(session_api, issuer, secret):
 
 
 @HYPOTHESIS
-@given(where=st.sampled_from(["exp", "iat", "nbf", "session.expiresAt"]), value=not_an_iso_instant, genuine=st.booleans())
+@given(
+    where=st.sampled_from(["exp", "iat", "nbf", "session.expiresAt"]), value=not_an_iso_instant, genuine=st.booleans()
+)
 @example(where="exp", value="1" + "0" * 400, genuine=True)
 @example(where="exp", value="1e400", genuine=True)
 @example(where="session.expiresAt", value='"+275760-09-13T00:00:00.000Z"', genuine=True)
 @example(where="session.expiresAt", value="1" + "0" * 400, genuine=True)
 def test_cookie_cache_time_values(session_api, issuer, secret, where, value, genuine):
     token = signed_hs256(secret, with_value(cache_payload(issuer), where, value), genuine=genuine)
-    refused(session_api.get("/api/session/cached", headers=cookie_cache(token)), "invalid_claim" if genuine else "bad_signature")
+    refused(
+        session_api.get("/api/session/cached", headers=cookie_cache(token)),
+        "invalid_claim" if genuine else "bad_signature",
+    )
 
 
 # --- the session get-session returns -----------------------------------------------------------------
