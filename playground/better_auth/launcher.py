@@ -38,8 +38,7 @@ MINIMUM_NODE = 20
 INSTALL_NODE = (
     f"install Node.js {MINIMUM_NODE} or newer (https://nodejs.org; Debian 12's nodejs is 18, too old: with any npm, "
     f"`npm install --prefix ~/.local/node{MINIMUM_NODE} node@{MINIMUM_NODE}` and put "
-    f"~/.local/node{MINIMUM_NODE}/node_modules/node/bin first on PATH, as .ci/run does), "
-    "then run `make test` or `npm ci --prefix playground/better_auth`"
+    f"~/.local/node{MINIMUM_NODE}/node_modules/node/bin first on PATH, as .ci/run does)"
 )
 INSTALL_MODULES = "run `make test` or `npm ci --prefix playground/better_auth` to install better-auth from the lockfile"
 #: A checkout has the Makefile two folders up; an installed copy (pip install of the workbook)
@@ -72,14 +71,15 @@ def node_available() -> str | None:
     """``None`` when the real Better Auth can run here, else the reason it cannot (for skip messages)."""
     node = shutil.which("node")
     if node is None:
-        return f"node is not on PATH: {INSTALL_NODE}"
+        return f"node is not on PATH: {INSTALL_NODE}, then {install_modules_hint()}"
     try:
         version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
     except (OSError, subprocess.SubprocessError) as exc:
-        return f"`node --version` failed ({exc}): {INSTALL_NODE}"
+        return f"`node --version` failed ({exc}): {INSTALL_NODE}, then {install_modules_hint()}"
     major = version.lstrip("v").split(".")[0]
     if not major.isdigit() or int(major) < MINIMUM_NODE:
-        return f"node {version or '(unknown version)'} is too old for better-auth 1.7: {INSTALL_NODE}"
+        return (f"node {version or '(unknown version)'} is too old for better-auth 1.7: {INSTALL_NODE}, "
+                f"then {install_modules_hint()}")
     modules = project_dir() / "node_modules"
     if not (modules / "better-auth" / "package.json").is_file():
         return f"{modules} has no better-auth: {install_modules_hint()}"
