@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.lessons import attack_exercises, cors, cors_lab, integration, websockets
+from playground.lessons import attack_exercises, cors, cors_lab, exercise_checks, integration, websockets
 
 NOT_OK = "Response to preflight request doesn't pass access control check: It does not have HTTP ok status."
 EVIL = "https://evil.example"
@@ -25,6 +25,22 @@ EVIL = "https://evil.example"
      [((401, "unknown_kid"), (401, "bad_signature")), ((200, None), (401, "unknown_kid"))]),
     (attack_exercises.check_wrong_hmac_key, ("bad HS256 signature",), [("unknown alg 'HS256'",)]),
     (attack_exercises.check_crit, ((401, "unsupported_critical_header"),), [((401, "bad_signature"),)]),
+    (exercise_checks.check_two_alg_names, (True,), [(False,)]),
+    (exercise_checks.check_bridge_other_audience, (401,), [(403,), (200,)]),
+    (exercise_checks.check_secure_cookie_call, (200, "https://auth.example.com", 401),
+     [(401, "https://auth.example.com", 401), (200, "http://127.0.0.1:1", 401), (200, "https://auth.example.com", 200)]),
+    (exercise_checks.check_decoded_cookie, ("ada@example.com",), [(None,)]),
+    (exercise_checks.check_exp_boundary, ("ada@example.com", "expired"), [("ada@example.com", "accepted"), (None, "expired")]),
+    (exercise_checks.check_cooldown_zero, ("k2", "k2"), [("k1", "k2")]),
+    (exercise_checks.check_leeway_two_minutes, (401, "expired"), [(200, None)]),
+    (exercise_checks.check_tampered_cookie, ("bad_signature",), [("malformed",)]),
+    (exercise_checks.check_no_negative_cache, (2,), [(1,)]),
+    (exercise_checks.check_compact_members, (["session", "signature", "expiresAt"],), [(["session", "user"],)]),
+    (exercise_checks.check_short_cache, (None,), [({"user": {}},)]),
+    (exercise_checks.check_forwarded_cookies, (True, False), [(False, False), (True, True)]),
+    (exercise_checks.check_late_replica, ((200, None), (200, None)), [((401, "unknown_kid"), (200, None))]),
+    (exercise_checks.check_double_bearer, ("malformed",), [("bad_signature",)]),
+    (exercise_checks.check_aud_list, (200,), [(401,)]),
 ], ids=lambda value: getattr(value, "__name__", None))
 def test_right_passes_and_wrong_gets_a_hint(check, right, wrongs):
     verdict = check(*right)
