@@ -35,7 +35,9 @@ def bearer_credentials(connection: HTTPConnection) -> str | None:
         return None
     scheme, _, credentials = authorization.strip().partition(" ")
     if scheme.lower() != "bearer":
-        raise MissingCredentialsError(Reason.UNSUPPORTED_SCHEME, "this API accepts only 'Authorization: Bearer <token>'")
+        raise MissingCredentialsError(
+            Reason.UNSUPPORTED_SCHEME, "this API accepts only 'Authorization: Bearer <token>'"
+        )
     credentials = credentials.strip()
     if not credentials:
         raise MissingCredentialsError(Reason.MISSING_TOKEN, "the Bearer credentials are empty")

@@ -143,4 +143,6 @@ def auth_error_response(error: AuthError) -> JSONResponse:
         detail = PUBLIC_UNAVAILABLE_DETAIL
     # no-store: an auth failure for one token must not be served from a cache for another.
     headers["Cache-Control"] = "no-store"
-    return JSONResponse({"detail": detail, "reason": error.reason.value}, status_code=error.status_code, headers=headers)
+    return JSONResponse(
+        {"detail": detail, "reason": error.reason.value}, status_code=error.status_code, headers=headers
+    )

@@ -93,7 +93,9 @@ def extract_session_credential(connection: HTTPConnection, cookie_names: tuple[s
         value = connection.cookies.get(name)
         if value:
             return SessionCredential(value, cookie_name=name)
-    raise MissingCredentialsError(Reason.MISSING_TOKEN, "send the Better Auth session cookie or 'Authorization: Bearer <session token>'")
+    raise MissingCredentialsError(
+        Reason.MISSING_TOKEN, "send the Better Auth session cookie or 'Authorization: Bearer <session token>'"
+    )
 
 
 def sign_session_token(token: str, secret: str) -> str:
@@ -240,7 +242,9 @@ class SessionValidator:
                 verify_session_cookie(credential.value, self._secret)
         body = await self._get_session(credential)
         if not _is_session(body):
-            raise InvalidTokenError(Reason.INVALID_SESSION, "Better Auth does not know this session (signed out or expired)")
+            raise InvalidTokenError(
+                Reason.INVALID_SESSION, "Better Auth does not know this session (signed out or expired)"
+            )
         now = self._clock.now()
         expires_at = _check_session_expiry(body["session"], now, self._leeway, source="get-session's session")
         session = Session(user=User.from_session_user(body["user"]), session=body["session"])
@@ -276,7 +280,9 @@ class SessionValidator:
         try:
             return json.loads(body)
         except (UnicodeDecodeError, ValueError, RecursionError):
-            raise UpstreamUnavailableError(Reason.SESSION_SERVICE_UNAVAILABLE, "get-session did not return JSON") from None
+            raise UpstreamUnavailableError(
+                Reason.SESSION_SERVICE_UNAVAILABLE, "get-session did not return JSON"
+            ) from None
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -292,7 +298,11 @@ def _looks_like_jwt(value: str) -> bool:
 
 def _is_session(body: Any) -> bool:
     """get-session's answer for a live session: ``{"session": {...}, "user": {"id": ..., ...}}`` (else ``null``)."""
-    if not isinstance(body, dict) or not isinstance(body.get("session"), dict) or not isinstance(body.get("user"), dict):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("session"), dict)
+        or not isinstance(body.get("user"), dict)
+    ):
         return False
     user_id = body["user"].get("id")
     return isinstance(user_id, str) and bool(user_id)

@@ -96,7 +96,9 @@ class BackendSettings(BaseSettings):
     jwks_min_refetch_interval: float = Field(
         default=5.0, ge=0, description="At most one JWKS fetch per this many seconds (unknown-kid storms)."
     )
-    http_timeout: float = Field(default=3.0, gt=0, le=60, description="Deadline for each whole call to Better Auth (s).")
+    http_timeout: float = Field(
+        default=3.0, gt=0, le=60, description="Deadline for each whole call to Better Auth (s)."
+    )
     max_token_bytes: int = Field(default=8192, ge=512, le=65536, description="Longer tokens are rejected unread.")
     token_cache_size: int = Field(default=10_000, ge=0, description="Verified-token cache entries (0: off).")
     session_cache_ttl: float = Field(default=10.0, ge=0, le=300, description="get-session result cache (s).")
@@ -117,7 +119,9 @@ class BackendSettings(BaseSettings):
         try:
             origin_of(value)
         except ValueError as exc:
-            raise ValueError(f"BETTER_AUTH_URL: {exc}; set it to Better Auth's base URL, e.g. http://127.0.0.1:3000") from None
+            raise ValueError(
+                f"BETTER_AUTH_URL: {exc}; set it to Better Auth's base URL, e.g. http://127.0.0.1:3000"
+            ) from None
         if urlsplit(value).query or urlsplit(value).fragment:
             raise ValueError("BETTER_AUTH_URL must not contain a query string or fragment")
         return value.rstrip("/")

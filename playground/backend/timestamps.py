@@ -13,7 +13,7 @@ and far beyond any real expiry): anything outside it is refused, so no value can
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 #: 9999-12-31T23:59:59Z, the last second ``datetime`` can represent.
@@ -39,7 +39,7 @@ def iso_instant(value: Any) -> float | None:
     try:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         seconds = moment.timestamp()
     except (ValueError, OverflowError, OSError):
         return None

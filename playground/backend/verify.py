@@ -133,7 +133,9 @@ def _b64url_json(segment: str, part: str) -> dict[str, Any]:
         # UTF-8 only (RFC 7515 section 5.2): json.loads(bytes) would also take UTF-16 and a BOM.
         value = _STRICT_JSON.decode(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode("utf-8"))
     except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not valid UTF-8 JSON (RFC 8259, unique names)") from None
+        raise InvalidTokenError(
+            Reason.MALFORMED, f"the {part} is not valid UTF-8 JSON (RFC 8259, unique names)"
+        ) from None
     if not isinstance(value, dict):
         raise InvalidTokenError(Reason.MALFORMED, f"the {part} is not a JSON object")
     return value
@@ -195,7 +197,9 @@ def header_problems(decoded: DecodedToken, algorithms: list[str]) -> list[Invali
             )
     if "crit" in header:
         problems.append(
-            InvalidTokenError(Reason.UNSUPPORTED_CRITICAL_HEADER, "the token has 'crit' extensions this API does not implement")
+            InvalidTokenError(
+                Reason.UNSUPPORTED_CRITICAL_HEADER, "the token has 'crit' extensions this API does not implement"
+            )
         )
     alg = header.get("alg")
     if alg not in algorithms:
@@ -237,10 +241,14 @@ def claim_problems(
     if exp is not None and now >= exp + leeway:
         problems.append(InvalidTokenError(Reason.EXPIRED, f"the token expired {now - exp:.0f} s ago"))
     if nbf is not None and nbf > now + leeway:
-        problems.append(InvalidTokenError(Reason.NOT_YET_VALID, f"the token is not valid for another {nbf - now:.0f} s"))
+        problems.append(
+            InvalidTokenError(Reason.NOT_YET_VALID, f"the token is not valid for another {nbf - now:.0f} s")
+        )
     if iat is not None and iat > now + leeway:
         problems.append(
-            InvalidTokenError(Reason.ISSUED_IN_FUTURE, f"the token was issued {iat - now:.0f} s in the future (clock skew?)")
+            InvalidTokenError(
+                Reason.ISSUED_IN_FUTURE, f"the token was issued {iat - now:.0f} s in the future (clock skew?)"
+            )
         )
     if "iss" in claims and claims["iss"] != issuer:
         problems.append(InvalidTokenError(Reason.WRONG_ISSUER, f"the issuer is not {issuer}"))

@@ -48,7 +48,9 @@ def origin_check(issuer: Issuer, exchange: Exchange) -> None:
 
 def form_csrf(issuer: Issuer, exchange: Exchange) -> None:
     """``formCsrfMiddleware``: sign-in and sign-up only, after their schema."""
-    origins.validate_form_csrf(exchange.headers, issuer.trusted_origins(exchange), request_origin=exchange.request_origin)
+    origins.validate_form_csrf(
+        exchange.headers, issuer.trusted_origins(exchange), request_origin=exchange.request_origin
+    )
 
 
 async def ok(issuer: Issuer, exchange: Exchange) -> Any:

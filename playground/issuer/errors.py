@@ -7,8 +7,6 @@ against one server works against the other.
 
 from __future__ import annotations
 
-import json
-
 from starlette.responses import Response
 
 from playground.issuer.javascript import stringify
@@ -25,7 +23,9 @@ MESSAGES = {
     "MISSING_OR_NULL_ORIGIN": "Missing or null Origin",
     "UNAUTHORIZED": "Unauthorized",
     "BAD_REQUEST": "Invalid JSON in request body",
-    "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED": "POST method requires deferSessionRefresh to be enabled in session config",
+    "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED": (
+        "POST method requires deferSessionRefresh to be enabled in session config"
+    ),
     "INVALID_REDIRECT_URL": "Invalid redirectURL",
     "INVALID_ERROR_CALLBACK_URL": "Invalid errorCallbackURL",
     "INVALID_NEW_USER_CALLBACK_URL": "Invalid newUserCallbackURL",

@@ -10,7 +10,6 @@ connection.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any

@@ -88,7 +88,12 @@ def generate(alg: str, material: Randomness | None = None) -> tuple[dict, dict]:
         )
         raw = private.private_bytes_raw()
         x = b64url_encode(private.public_key().public_bytes_raw())
-        return {"crv": "Ed25519", "x": x, "kty": "OKP"}, {"crv": "Ed25519", "d": b64url_encode(raw), "x": x, "kty": "OKP"}
+        return {"crv": "Ed25519", "x": x, "kty": "OKP"}, {
+            "crv": "Ed25519",
+            "d": b64url_encode(raw),
+            "x": x,
+            "kty": "OKP",
+        }
     if alg in CURVES:
         curve, crv = CURVES[alg]
         if material:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class Journal:
 
 def iso(epoch: float) -> str:
     """JavaScript's ``Date.toISOString()``: UTC, milliseconds, ``Z``."""
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def epoch(iso_text: str) -> float:

@@ -8,7 +8,8 @@ controls at the same paths, guarded the same way:
 
 * ``GET  /__playground/state`` → ``{"now": epoch seconds, "keys": [JWKS entries incl. expired]}``
 * ``POST /__playground/clock/shift`` ``{"seconds": 900}`` → the new state
-* ``POST /__playground/keys/rotate`` ``{}`` (or ``{"keepOld": false}``: old keys leave ``/jwks`` now) → ``{"kid": new kid}``
+* ``POST /__playground/keys/rotate`` ``{}`` (or ``{"keepOld": false}``: old keys leave ``/jwks`` now)
+  → ``{"kid": new kid}``
 * ``POST /__playground/tokens`` ``{"email": ..., "claims": {...}, "drop": ["aud"], "algorithm": "jwks"|"HS256"|"none"}``
   → ``{"token": ...}``
 

@@ -8,7 +8,6 @@ no ``typ``, which PyJWT would add by default.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
