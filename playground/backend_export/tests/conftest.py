@@ -18,10 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import jwt
 import pytest
+from better_auth_backend import BackendSettings, create_app
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
-
-from better_auth_backend import BackendSettings, create_app
 
 #: The instant the tests' clock is frozen at: 2026-01-01T09:00:00Z.
 NOW = 1_767_258_000.0
@@ -119,7 +118,9 @@ class AppClient:
 @pytest.fixture
 def client(better_auth):
     """The backend, configured for the fake Better Auth by its URL alone."""
-    app_client = AppClient(create_app(BackendSettings(better_auth_url=better_auth.url, http_timeout=2), clock=FrozenClock()))
+    app_client = AppClient(
+        create_app(BackendSettings(better_auth_url=better_auth.url, http_timeout=2), clock=FrozenClock())
+    )
     yield app_client
     app_client.close()
 

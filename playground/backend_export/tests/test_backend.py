@@ -9,11 +9,10 @@ import json
 from typing import Annotated
 
 import pytest
+from better_auth_backend import BackendSettings, CurrentUser, User, create_app, require_role
 from conftest import NOW, AppClient, FrozenClock, bearer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
-
-from better_auth_backend import BackendSettings, CurrentUser, User, create_app, require_role
 
 CHALLENGE = 'Bearer error="invalid_token", error_description='
 
@@ -90,10 +89,14 @@ def test_an_unknown_kid_and_an_injected_jwk_are_refused(client, better_auth):
     rejected(client.get("/api/me", headers=bearer(better_auth.mint(header={"kid": "k" * 32}))), "unknown_kid")
     attacker = Ed25519PrivateKey.generate()
     jwk = {"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}
-    rejected(client.get("/api/me", headers=bearer(better_auth.mint(key=attacker, header={"jwk": jwk}))), "forbidden_header")
+    rejected(
+        client.get("/api/me", headers=bearer(better_auth.mint(key=attacker, header={"jwk": jwk}))), "forbidden_header"
+    )
 
 
-@pytest.mark.parametrize("role, status", [("admin", 200), ("user,admin", 200), ("user, admin", 403), ("admin\n", 403), ("user", 403)])
+@pytest.mark.parametrize(
+    "role, status", [("admin", 200), ("user,admin", 200), ("user, admin", 403), ("admin\n", 403), ("user", 403)]
+)
 def test_roles_match_as_better_auth_matches_them(client, better_auth, role, status):
     response = client.get("/api/admin/stats", headers=bearer(better_auth.mint(role=role)))
     assert response.status_code == status, response.text
