@@ -46,7 +46,7 @@ class User(BaseModel):
     def roles(self) -> frozenset[str]:
         """The roles exactly as Better Auth's admin plugin sees them.
 
-        ``better-auth/dist/plugins/admin/has-permission.mjs`` (1.7.24) does
+        ``better-auth/dist/plugins/admin/has-permission.mjs`` (1.7.25 to 1.7.29) does
         ``(input.role || input.options?.defaultRole || "user").split(",")`` and looks each piece up
         as it is: no trimming, case-sensitive. So "user,admin" has admin, while "user, admin",
         "admin\\n" and " admin" do not (those pieces name no role); an empty or null role is the
