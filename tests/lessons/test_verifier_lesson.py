@@ -105,14 +105,15 @@ def test_the_exercise_checks_say_right_or_give_a_hint():
         return solution.jwt.decode(token, await keys.get(kid), algorithms=solution.ALGORITHMS, audience=issuer,
                                    leeway=solution.LEEWAY, options={"require": ["exp", "iat", "iss", "aud", "sub"]})
 
-    assert check_issuer_exercise(without_issuer, {"wrong-issuer", "issuer-trailing-slash"}).startswith("RIGHT")
-    assert "you predicted" in check_issuer_exercise(without_issuer, {"wrong-issuer"})
-    assert "drop issuer=" in check_issuer_exercise(solution.verify_token, {"wrong-issuer"})
+    assert check_issuer_exercise(without_issuer, {"wrong-issuer", "issuer-trailing-slash"})
+    wrong = check_issuer_exercise(without_issuer, {"wrong-issuer"})
+    assert not wrong and "you predicted" in str(wrong)
+    assert "drop issuer=" in str(check_issuer_exercise(solution.verify_token, {"wrong-issuer"}))
     truth = {"user,admin": True, "user, admin": False, "admin\n": False}
-    assert check_roles_exercise(truth, "role-matching-like-better-auth").startswith("RIGHT")
-    assert "no strip" in check_roles_exercise({**truth, "user, admin": True}, "role-matching-like-better-auth")
-    assert "no case" in check_roles_exercise(truth, "roles")
-    assert "does not send" in check_roles_exercise(truth, "forged-role")
+    assert check_roles_exercise(truth, "role-matching-like-better-auth")
+    assert "no strip" in str(check_roles_exercise({**truth, "user, admin": True}, "role-matching-like-better-auth"))
+    assert "no case" in str(check_roles_exercise(truth, "roles"))
+    assert "does not send" in str(check_roles_exercise(truth, "forged-role"))
 
 
 def test_fastapi_parses_the_body_before_the_dependency_authenticates():

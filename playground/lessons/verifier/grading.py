@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from playground import check
 from playground.check.engine import SetupProblem
+from playground.lessons.checks import Verdict, verdict
 from playground.servers import ServerThread
 
 from . import solution
@@ -201,35 +202,37 @@ async def _withdrawn_key_probe(key_set_class: type) -> tuple[bool, str]:
 ISSUER_CASES = ("wrong-issuer", "missing-issuer", "issuer-trailing-slash")
 
 
-def check_issuer_exercise(verify_without_issuer: Any, predicted: set[str]) -> str:
+def check_issuer_exercise(verify_without_issuer: Any, predicted: set[str]) -> Verdict:
     """Exercise 1: grade the learner's ``verify_token`` without ``issuer=`` on the three issuer
     cases, and compare what failed (advisories included) with ``predicted``."""
     report = grade(Parts.of(solution).fix(verify_token=verify_without_issuer), only=ISSUER_CASES)
     failed = {r.case.id for r in report.results if r.case.id in ISSUER_CASES and r.status in ("failed", "advisory")}
     if "missing-issuer" in failed:
-        return ("NOT YET: your variant lets a token without iss in: keep options={'require': [..., 'iss']}; the "
-                "exercise drops only issuer=")
-    if not failed:
-        return "NOT YET: your variant still checks the issuer: drop issuer= from jwt.decode"
-    if set(predicted) == failed:
-        return f"RIGHT: {', '.join(sorted(failed))} fail; missing-issuer passes, because require still lists iss"
-    return (f"NOT YET: you predicted {sorted(predicted)}, the checker failed {sorted(failed)}. hint: require "
-            "refuses a token *without* iss; only issuer= compares its value, trailing slash included")
+        hint = "your variant lets a token without iss in: keep options={'require': [..., 'iss']}; drop only issuer="
+    elif not failed:
+        hint = "your variant still checks the issuer: drop issuer= from jwt.decode"
+    else:
+        hint = (f"you predicted {sorted(predicted)}, the checker failed another set: require refuses a token "
+                "*without* iss; only issuer= compares its value, trailing slash included")
+    return verdict("03b exercise 1", bool(failed) and "missing-issuer" not in failed and set(predicted) == failed,
+                   why=f"{', '.join(sorted(failed))} fail; missing-issuer passes, because require still lists iss",
+                   hint=hint)
 
 
-def check_roles_exercise(answers: dict[str, bool], catching_case: str) -> str:
+def check_roles_exercise(answers: dict[str, bool], catching_case: str) -> Verdict:
     """Exercise 2: the learner's predictions of ``User.has_role("admin")`` for each role string,
     and the checker case that would catch a trimming rule."""
     truth = {role: solution.User(id="u", role=role).has_role("admin") for role in answers}
     wrong = sorted(role for role, answer in answers.items() if answer != truth[role])
     if wrong:
-        return (f"NOT YET: {', '.join(map(repr, wrong))}: has_role splits on ',' and compares each piece as it is "
-                "(no strip), like Better Auth's admin plugin")
-    if catching_case not in {case.id for case in check.CASES}:
-        return f"NOT YET: {catching_case!r} is no case of the checker; list them with check.CASE_IDS"
-    if catching_case != "role-matching-like-better-auth":
-        return f"NOT YET: {catching_case} does not send 'user, admin'; look for the identity case about role matching"
-    return "RIGHT: a trimming has_role grants admin to 'user, admin', which Better Auth refuses"
+        hint = (f"{', '.join(map(repr, wrong))}: has_role splits on ',' and compares each piece as it is (no strip), "
+                "like Better Auth's admin plugin")
+    elif catching_case not in {case.id for case in check.CASES}:
+        hint = f"{catching_case!r} is no case of the checker; list them with check.CASE_IDS"
+    else:
+        hint = f"{catching_case} does not send 'user, admin'; look for the identity case about role matching"
+    return verdict("03b exercise 2", not wrong and catching_case == "role-matching-like-better-auth",
+                   why="a trimming has_role grants admin to 'user, admin', which Better Auth refuses", hint=hint)
 
 
 __all__ = ["ISSUER_CASES", "MET_BY_LESSON_03", "PART_CASES", "PartResult", "brief", "check_issuer_exercise",
