@@ -9,6 +9,7 @@ while GitHub, VS Code and JupyterLab show nothing under the question.
     python scripts/notebooks.py strip-solutions notebooks/01_jwt_anatomy.ipynb ...
     python scripts/notebooks.py learner-copy [--out build/learner] [NOTEBOOKS...]
     python scripts/notebooks.py set-kernelspec notebooks/*.ipynb
+    python scripts/notebooks.py learner-branch [--repo .] [--branch learner]
 
 ``strip-solutions`` is idempotent and rewrites a file only when something changes.
 ``learner-copy`` is generated (fastbook's ``clean/`` copy): every output and execution count is
@@ -18,6 +19,10 @@ works, so running it again never overwrites their work: a manifest keeps the has
 notebook it wrote; a notebook whose bytes still match is replaced by the new version, a changed
 one is kept and the new version is written beside it as ``NAME.latest.ipynb``; new lessons are
 added, and a lesson the workbook no longer has is removed only when the learner never touched it.
+
+``learner-branch`` commits a fresh learner copy as the only content of a branch (``learner``), for
+a hub's nbgitpuller link; it touches neither the working tree nor the index, and adds a commit
+only when the copy changed. nbgitpuller then keeps what each participant changed in their home.
 
 Every notebook names the kernel ``make setup`` registers (``KERNELSPEC``): a notebook that names
 none opens on JupyterLab's "Select Kernel" dialog. ``set-kernelspec`` writes it into notebooks.
@@ -29,7 +34,10 @@ import argparse
 import copy
 import hashlib
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -183,6 +191,47 @@ def _command_learner_copy(paths: Sequence[Path], out: Path, *, complete: bool) -
     return 0
 
 
+def publish_learner_branch(paths: Sequence[Path], repo: Path, branch: str) -> str | None:
+    """Commit the learner copy of ``paths`` as branch ``branch`` of ``repo``; the new commit, or
+    ``None`` when the branch already holds exactly this copy."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder, index = Path(scratch) / "learner", Path(scratch) / "index"
+        update_learner_copy(paths, folder, complete=True)
+        (folder / MANIFEST_NAME).unlink()  # a participant's manifest is made in their own copy
+
+        identity = subprocess.run(["git", "-C", str(repo), "config", "user.email"], capture_output=True, text=True)
+        # A fresh CI machine has no git identity; the commit then names the script.
+        author = {} if identity.stdout.strip() else {
+            f"GIT_{who}_{part}": value for who in ("AUTHOR", "COMMITTER")
+            for part, value in (("NAME", "learner-branch"), ("EMAIL", "learner-branch@localhost"))}
+
+        def git(*args: str) -> str:
+            environment = {**os.environ, **author, "GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(folder)}
+            return subprocess.run(["git", "-C", str(repo), *args], env=environment, check=True,
+                                  capture_output=True, text=True).stdout.strip()
+
+        git("add", "--all", ".")
+        tree = git("write-tree")
+        ref = f"refs/heads/{branch}"
+        parent = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", ref],
+                                capture_output=True, text=True).stdout.strip()
+        if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
+            return None
+        source = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip() or "a working tree"
+        commit = git("commit-tree", tree, *(["-p", parent] if parent else []),
+                     "-m", f"learner copy of the workbook at {source} (scripts/notebooks.py learner-branch)")
+        git("update-ref", ref, commit)
+        return commit
+
+
+def _command_learner_branch(paths: Sequence[Path], repo: Path, branch: str) -> int:
+    commit = publish_learner_branch(paths, repo, branch)
+    print(f"branch {branch}: " + (f"commit {commit[:12]}, push it for the nbgitpuller link"
+                                  if commit else "already holds this learner copy"))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="notebooks.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                          help="default: every notebook in notebooks/")
     kernelspec = commands.add_parser("set-kernelspec", help="name the workbook's kernel in each notebook")
     kernelspec.add_argument("notebooks", nargs="+", type=Path)
+    branch = commands.add_parser("learner-branch", help="commit the learner copy as a branch (nbgitpuller)")
+    branch.add_argument("--repo", type=Path, default=ROOT, help="the git repository (default: this one)")
+    branch.add_argument("--branch", default="learner")
+    branch.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
     args = parser.parse_args(argv)
 
     missing = [path for path in args.notebooks if not path.is_file()]
@@ -203,6 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _command_strip_solutions(args.notebooks)
     if args.command == "set-kernelspec":
         return _command_set_kernelspec(args.notebooks)
+    if args.command == "learner-branch":
+        return _command_learner_branch(args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb")), args.repo, args.branch)
     return _command_learner_copy(args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb")), args.out,
                                  complete=not args.notebooks)
 
