@@ -17,6 +17,9 @@ PYTHON_STAMP := $(VENV)/.installed
 NODE_STAMP   := $(NODE_PROJECT)/node_modules/.installed
 FRONTEND_MODULES := $(FRONTEND)/node_modules/.installed
 FRONTEND_BUILD   := $(FRONTEND)/dist/main.js
+# configurable-http-proxy for the real-JupyterHub test (tests/workshop/test_hub.py)
+HUB_PROXY        := tests/workshop/proxy
+HUB_PROXY_STAMP  := $(HUB_PROXY)/node_modules/.installed
 
 .PHONY: lab learner test test-fast serve bench setup clean refresh-notebooks learner-copy lock lint
 
@@ -72,7 +75,7 @@ BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
-setup: $(PYTHON_STAMP) $(KERNEL_CONFIG) $(NODE_STAMP) $(FRONTEND_BUILD)
+setup: $(PYTHON_STAMP) $(KERNEL_CONFIG) $(NODE_STAMP) $(FRONTEND_BUILD) $(HUB_PROXY_STAMP)
 
 # Kernels run with the venv's Python read <sys.prefix>/etc/ipython: this loads the notebook guard
 # (playground/notebook_guard.py) in every kernel of the workbook, whoever starts it.
@@ -116,6 +119,14 @@ $(NODE_STAMP): $(NODE_PROJECT)/package-lock.json
 		echo "Node.js not found: tests against the real better-auth will be skipped."; \
 		echo "Install Node 20+ (Debian 12 ships 18; as .ci/run does: npm install --prefix ~/.local/node20 node@20,"; \
 		echo "then put ~/.local/node20/node_modules/node/bin first on PATH) and run make again."; \
+	fi
+
+# The real-JupyterHub test's proxy; without npm that test fails and says so (PLAYGROUND_SKIP_HUB=1
+# opts out of it on a laptop: `make test PLAYGROUND_SKIP_HUB=1`, never in CI).
+$(HUB_PROXY_STAMP): $(HUB_PROXY)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(HUB_PROXY) --no-audit --no-fund --loglevel=error && \
+		touch $@; \
 	fi
 
 # The browser page: the real better-auth client bundled with esbuild into playground/frontend/dist.
