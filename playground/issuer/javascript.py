@@ -8,8 +8,10 @@ does, or the embedded issuer answers 500 where the real one answers 200:
 * ``stringify``: ``JSON.stringify`` (ES2019, "well-formed"): compact, non-ASCII written as is, a
   lone surrogate written as its ``\\uXXXX`` escape (lower-case hex). Responses, JWT payloads and
   cookie-cache payloads are built with it, so their bytes (and the signatures over them) match.
-* ``utf8``: ``TextEncoder.encode``: UTF-8, each lone surrogate replaced by U+FFFD (what scrypt
-  hashes when a password holds one).
+* ``usv_string``: WebIDL's ``USVString`` conversion, each lone surrogate replaced by U+FFFD: what
+  ``new URL(...)`` parses (a ``callbackURL`` holding one is a URL with U+FFFD in it, not an error).
+* ``utf8``: ``TextEncoder.encode``: UTF-8 of the ``USVString`` (what scrypt hashes when a password
+  holds a lone surrogate).
 """
 
 from __future__ import annotations
@@ -34,8 +36,13 @@ def stringify(value: Any) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", _paired(text))
 
 
+def usv_string(text: str) -> str:
+    """``text`` as a ``USVString``: lone surrogates become U+FFFD, pairs one character."""
+    if not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", _paired(text))
+
+
 def utf8(text: str) -> bytes:
     """``new TextEncoder().encode(text)``."""
-    if not _LONE_SURROGATE.search(text):
-        return text.encode()
-    return _LONE_SURROGATE.sub("\ufffd", _paired(text)).encode()
+    return usv_string(text).encode()

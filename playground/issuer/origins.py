@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from ada_url import URL
 
 from playground.issuer.errors import AuthError
+from playground.issuer.javascript import usv_string
 
 _CONTROL_CHARACTER = re.compile("[\u0000-\u001f\u007f-\u009f]")
 _ENCODED_PATH_SEPARATOR = re.compile(r"%2[fF]|%5[cC]")
@@ -40,6 +41,7 @@ REDIRECT_FIELDS = (
 
 
 def _parse(url: str, base: str | None = None) -> URL | None:
+    url = usv_string(url)  # as new URL() receives a JavaScript string (ada would refuse the bytes)
     try:
         return URL(url, base) if base is not None else URL(url)
     except (ValueError, TypeError):

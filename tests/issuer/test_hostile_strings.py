@@ -119,3 +119,14 @@ def test_stringify_and_utf8_write_what_javascript_writes():
     assert javascript.stringify(["\ud83d\ude00"]) == '["\U0001f600"]'  # a pair is one character
     assert javascript.utf8("a\ud800b") == "a\ufffdb".encode()
     assert javascript.utf8("\ud83d\ude00") == "\U0001f600".encode()
+
+
+def test_a_callback_url_with_a_lone_surrogate_is_parsed_as_new_url_parses_it(issuer):
+    """new URL() takes a USVString: "/a\\ud800" is the path "/a\\ufffd", a safe relative URL, so
+    Better Auth lets it through (and Node then cannot send it as a Location: an empty 500)."""
+    from playground.issuer.origins import is_safe_relative_url
+
+    assert is_safe_relative_url("/a\ud800") and is_safe_relative_url("/a\ufffd")
+    body = {"email": "ada@example.com", "password": issuer.config.demo_password, "callbackURL": "/a\ud800"}
+    response = post_json(issuer.client, "/sign-in/email", body)
+    assert (response.status_code, response.content) == (500, b"")
