@@ -10,7 +10,9 @@
 //                           activeOrganizationId: the claim before and after setActive.
 //   MODE=secondary-storage  secondaryStorage whose delete fails (a cache that cannot evict):
 //                           what revoke-sessions answers, and whether the session still works.
-//   MODE=all                all three, one process.
+//   MODE=tables             Better Auth's user and session rows after a sign-in on two devices and
+//                           a sign-out on one, with both devices' cookies.
+//   MODE=all                every mode, one process.
 import { readFileSync } from "node:fs";
 
 import { createAuth, emptyTables } from "../better_auth/auth.config.mjs";
@@ -159,7 +161,23 @@ async function secondaryStorageRevocation() {
   return result;
 }
 
-const modes = { "allowed-hosts": allowedHosts, organization: organizations, "secondary-storage": secondaryStorageRevocation };
+// Better Auth's own tables after Ada signs in on two devices and signs out on one: the rows a
+// shared-store reader would see (the memory adapter's arrays, dates as ISO strings), and the
+// session cookies of both devices.
+async function tables() {
+  const base = "http://127.0.0.1:3000";
+  const db = emptyTables();
+  const auth = createAuth({ db, baseURL: base });
+  const laptop = await signUp(auth, base);
+  const phone = await signUpOrIn(auth, base);
+  const laptopCookie = laptop.header;
+  const signedOut = await call(auth, base, "POST", "/sign-out", { body: {}, cookie: laptop.header });
+  if (signedOut.status !== 200) throw new Error(`sign-out: ${signedOut.status}`);
+  return { user: db.user, session: db.session, laptopCookie, phoneCookie: phone.header };
+}
+
+const modes = { "allowed-hosts": allowedHosts, organization: organizations, "secondary-storage": secondaryStorageRevocation,
+  tables };
 // MODE=all: every mode in one Node process (one start-up instead of three), keyed by mode.
 async function all() {
   const results = {};

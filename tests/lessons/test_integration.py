@@ -8,20 +8,26 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+import httpx
+
 import pytest
 
 from playground.backend import BackendSettings, InvalidTokenError, JWKSKeySource, TokenVerifier
 from playground.backend.verify import decode_unverified
 from playground.clock import Clock
 from playground.lessons.integration import jwks_server, run_real_better_auth
+from playground.lessons.shared_store import copy_to_sqlite, delete_session_row, mode_a_app
 
 pytestmark = pytest.mark.node
 CANONICAL, PREVIEW = "https://auth.example.com", "https://pr-42.preview.example.dev"
 
 
+SECRET = secrets.token_urlsafe(32)
+
+
 @pytest.fixture(scope="module")
 def seen():
-    return run_real_better_auth("all", secret=secrets.token_urlsafe(32), demo_password=secrets.token_urlsafe(12))
+    return run_real_better_auth("all", secret=SECRET, demo_password=secrets.token_urlsafe(12))
 
 
 def _verdicts(minted: dict) -> dict[str, str]:
@@ -73,3 +79,22 @@ def test_a_failed_eviction_makes_revoke_sessions_fail_closed(seen):
         assert result["revokeStatus"] == 500, setup
         assert result["revokeBody"]["code"] == "INTERNAL_SERVER_ERROR"
         assert result["laptopAfter"] is None and result["phoneAfter"] is None, setup
+
+
+def test_the_bridge_mode_a_reads_better_auths_rows_and_sees_sign_out_at_once(seen):
+    tables = seen["tables"]
+    assert {row["userId"] for row in tables["session"]} == {tables["user"][0]["id"]}  # one row left: the phone's
+    engine = copy_to_sqlite(tables)
+    app = mode_a_app(engine, secret=SECRET, origin="http://127.0.0.1:3000")
+
+    async def me(cookie: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client:
+            return await client.get("/api/me", headers={"cookie": cookie})
+
+    phone = asyncio.run(me(tables["phoneCookie"]))
+    assert phone.status_code == 200 and phone.json()["email"] == "ada@example.com"
+    assert asyncio.run(me(tables["laptopCookie"])).status_code == 401  # signed out: its row is gone
+    forged = tables["phoneCookie"].replace("%3D", "A%3D")
+    assert asyncio.run(me(forged)).status_code == 401  # a changed signature is refused before any lookup
+    delete_session_row(engine, tables["phoneCookie"].split("=", 1)[1].split(".")[0])
+    assert asyncio.run(me(tables["phoneCookie"])).status_code == 401
