@@ -26,6 +26,7 @@ INPUTS = [
     "playground/frontend/package-lock.json",
     "playground/frontend/src/main.js",
     "playground/frontend/src/index.html",
+    "tests/workshop/proxy/package-lock.json",
 ]
 # What a finished setup leaves behind (the stamps among them: .installed, dist/main.js).
 OUTPUTS = [
@@ -36,6 +37,7 @@ OUTPUTS = [
     "playground/better_auth/node_modules/.installed",
     "playground/frontend/node_modules/.installed",
     "playground/frontend/dist/main.js",
+    "tests/workshop/proxy/node_modules/.installed",
 ]
 
 
@@ -97,6 +99,13 @@ def test_deleting_the_frontends_node_modules_reinstalls_and_rebuilds(checkout):
     assert "npm ci --prefix playground/frontend" in commands
     assert "npm run build --prefix playground/frontend" in commands
     assert "npm ci --prefix playground/better_auth" not in commands
+
+
+def test_deleting_the_hub_proxys_node_modules_reinstalls_them(checkout):
+    shutil.rmtree(checkout / "tests/workshop/proxy/node_modules")
+    commands = would_run(checkout)
+    assert "npm ci --prefix tests/workshop/proxy" in commands
+    assert "pip install" not in commands and "npm ci --prefix playground" not in commands
 
 
 def test_deleting_the_built_page_rebuilds_it_without_reinstalling(checkout):
