@@ -507,6 +507,14 @@ FORMS = {
     "sign-in, invalid UTF-8": ("sign-in/email", "email=%FF%40example.com&password=PW"),
     "sign-in, only separators": ("sign-in/email", "&&&"),
     "sign-in, bare =": ("sign-in/email", "="),
+    # Percent-escapes that decode to no valid UTF-8: an encoded surrogate, an overlong form, a stray
+    # continuation byte, a truncated sequence (URLSearchParams and Python both write U+FFFD).
+    "sign-up, encoded surrogate in name": ("sign-up/email", "name=%ED%A0%80&email=EMAIL&password=PW"),
+    "sign-up, overlong slash in name": ("sign-up/email", "name=%C0%AF&email=EMAIL&password=PW"),
+    "sign-up, stray continuation byte": ("sign-up/email", "name=a%80b&email=EMAIL&password=PW"),
+    "sign-up, truncated sequence": ("sign-up/email", "name=%E2%82&email=EMAIL&password=PW"),
+    "sign-up, escaped control characters": ("sign-up/email", "name=%00%1B%0D%0A&email=EMAIL&password=PW"),
+    "sign-up, raw UTF-8 and +": ("sign-up/email", "name=caf\u00e9+%2B+x&email=EMAIL&password=PW"),
 }
 
 
@@ -515,7 +523,12 @@ def test_form_bodies(pool):
     def send(target, client, case):
         path, form = case
         form = form.replace("EMAIL", quote(unique_email())).replace("PW", quote(target.demo_password))
-        return observe_post(target, client, path, form.encode(), content_type="application/x-www-form-urlencoded")
+        response = client.post(f"{AUTH}/{path}", content=form.encode(),
+                               headers={"content-type": "application/x-www-form-urlencoded"})
+        observed = observe.normalise(observe.exchange(response), target.base_url)
+        if path == "sign-up/email" and response.status_code == 200:
+            observed["name as stored"] = response.json()["user"]["name"]  # how the escapes decoded
+        return observed
 
     conforms(pool, "default", lambda t: run_table(t, FORMS, send))
 
@@ -729,6 +742,40 @@ def test_a_lone_surrogate_in_the_password(pool):
                 attempt = json.dumps({"email": email, "password": password})
                 observed[f"sign-in, {name}"] = client.post(f"{AUTH}/sign-in/email", content=attempt,
                                                            headers={"content-type": "application/json"}).status_code
+        return observed
+
+    conforms(pool, "default", scenario)
+
+
+RECORDED_HEADER_BYTES = {
+    "latin-1 bytes": b"caf\xe9 \xff", "utf-8 bytes": "\u00e9\U0001f600".encode(), "tab": b"a\tb",
+    "quotes and backslashes": b'"a\\b"', "long": b"x" * 4000, "empty": b"",
+}
+
+
+def test_hostile_bytes_in_the_headers_a_session_records(pool):
+    """A session stores the request's User-Agent (and, when trusted, its IP headers) as the server
+    decoded them (Node: latin-1), and get-session writes them back as JSON: the same string from
+    both servers, never a 500."""
+
+    def scenario(target):
+        observed = {}
+        login = json.dumps(sign_in_body(target)).encode()
+        origin = (target.base_url or target.url).encode()
+        for name, raw in RECORDED_HEADER_BYTES.items():
+            for header in ("user-agent", "x-forwarded-for"):
+                headers = [("content-type", b"application/json"), ("origin", origin), (header, raw)]
+                signed_in = raw_exchange(target, "POST", f"{AUTH}/sign-in/email", headers=headers, body=login)
+                observed[f"{header} {name}: sign-in"] = signed_in["status"]
+                with target.client(origin=False) as client:
+                    answer = client.post(f"{AUTH}/sign-in/email", content=login, headers=[
+                        ("content-type", "application/json"), ("origin", origin.decode()), (header, raw)])
+                    session = client.get(f"{AUTH}/get-session").json()["session"]
+                observed[f"{header} {name}: recorded"] = (
+                    answer.status_code,
+                    session["userAgent"],
+                    session["ipAddress"],
+                )
         return observed
 
     conforms(pool, "default", scenario)
