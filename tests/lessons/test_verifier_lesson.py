@@ -53,6 +53,12 @@ def test_every_case_check_part_names_exists_and_the_met_ones_too():
     assert named <= set(check.CASE_IDS) and MET_BY_LESSON_03 <= set(check.CASE_IDS)
 
 
+def test_every_case_not_met_yet_names_the_lesson_that_teaches_it():
+    later = [case for case in check.CASES if case.id not in MET_BY_LESSON_03]
+    assert later and all(grading.lesson_of(case) for case in later)
+    assert all(grading.lesson_of(case) is None for case in check.CASES if case.id in MET_BY_LESSON_03)
+
+
 def test_check_part_says_right_for_the_solutions_key_set_and_runs_the_max_age_probe():
     verdict = check_part("KeySet", solution.KeySet)
     assert verdict.right, str(verdict)

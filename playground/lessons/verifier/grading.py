@@ -6,7 +6,8 @@
   probe the checker cannot run in a lesson's seconds: a key the issuer withdrew must stop being
   trusted once the set is older than ``solution.MAX_KEY_AGE`` (the clock is moved forward).
 * ``brief(report)``: a report showing only the cases about what lessons 00–03 (and this one)
-  taught (``MET_BY_LESSON_03``), plus one line counting the others; ``show_all=True`` lists them.
+  taught (``MET_BY_LESSON_03``), plus one line counting the others; ``show_all=True`` lists them,
+  each with the lesson that teaches it (``lesson_of``), so no name comes unexplained.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ PART_CASES: dict[str, tuple[str, ...]] = {
     "is_owner": ("other-users-profile", "forged-sub-on-profile", "other-users-resource-any-method"),
 }
 
-#: Cases about what lessons 00–03 and this lesson teach: signatures and algorithms (01, 03), the
-#: claims and their exact match (03), the 401 and its challenge (03), the owner rule and write
-#: routes (here). The others (CORS, key rotation, cookies, attacks) belong to later lessons.
+#: Cases about what lessons 00–03 and this lesson teach: signatures, algorithms and the one spelling
+#: of a token (01, 03), the claims and their exact match (03), the 401 and its challenge, tokens in
+#: URLs (03), the owner rule and write routes (here). The others (CORS, key rotation, cookies, attacks) belong to later lessons.
 MET_BY_LESSON_03 = frozenset({
     "valid-token-accepted", "public-route-open", "own-profile-allowed", "admin-allowed-for-admin",
     "no-token", "hs256-with-secret", "tampered-payload", "stripped-signature", "unknown-kid",
@@ -61,16 +62,33 @@ MET_BY_LESSON_03 = frozenset({
     "wrong-audience", "missing-audience", "skew-within-leeway", "skew-beyond-leeway", "leeway-at-most-5-minutes",
     "missing-iat", "missing-sub", "sub-not-a-non-empty-string", "malformed-tokens", "authorization-scheme",
     "www-authenticate-missing-token", "www-authenticate-invalid-token", "other-users-profile",
-    "other-users-resource-any-method", "no-credentials-every-method", "no-server-errors",
+    "other-users-resource-any-method", "no-credentials-every-method", "no-server-errors", "token-in-query",
+    "non-canonical-base64url",
 })
 
+#: Where the workbook teaches what a later case checks (by the case's group, then a few exceptions),
+#: so a name the learner has not met yet comes with the lesson that explains it.
+LESSON_OF_GROUP = {"baseline": "03", "signature": "09", "claims": "06", "credentials": "07", "sessions": "07",
+                   "keys": "06", "identity": "04", "ownership": "04", "methods": "04", "cors": "05",
+                   "robustness": "09", "rfc6750": "03"}
+LESSON_OF_CASE = {"oversized-token": "10", "insufficient-scope-403": "04", "key-source-from-token": "09",
+                  "exp-enormous": "09", "time-claims-odd-types": "09"}
+
 MARKS = {"passed": "✓", "failed": "✗", "advisory": "!", "allowed": "~", "not-run": "·", "not-judged": "?"}
+
+
+def lesson_of(case: check.Case) -> str | None:
+    """The lesson that teaches what ``case`` checks, for a case not met by lesson 03b (else None)."""
+    if case.id in MET_BY_LESSON_03:
+        return None
+    return LESSON_OF_CASE.get(case.id, LESSON_OF_GROUP.get(case.group))
 
 
 def _lines(results: list[check.CaseResult]) -> list[str]:
     out = []
     for result in results:
-        weight = " [advisory]" if result.case.weight == "advisory" else ""
+        later = lesson_of(result.case)
+        weight = (" [advisory]" if result.case.weight == "advisory" else "") + (f" (lesson {later})" if later else "")
         if result.status == "passed":
             out.append(f"✓ {result.case.id}{weight}: {result.case.title}")
             continue
@@ -235,5 +253,5 @@ def check_roles_exercise(answers: dict[str, bool], catching_case: str) -> Verdic
                    why="a trimming has_role grants admin to 'user, admin', which Better Auth refuses", hint=hint)
 
 
-__all__ = ["ISSUER_CASES", "MET_BY_LESSON_03", "PART_CASES", "PartResult", "brief", "check_issuer_exercise",
-           "check_part", "check_roles_exercise", "grade_whole"]
+__all__ = ["ISSUER_CASES", "LESSON_OF_CASE", "LESSON_OF_GROUP", "MET_BY_LESSON_03", "PART_CASES", "PartResult", "brief",
+           "check_issuer_exercise", "check_part", "check_roles_exercise", "grade_whole", "lesson_of"]
