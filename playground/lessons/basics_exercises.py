@@ -43,6 +43,10 @@ def _signed_in(pg, email: str, **extra: Any) -> tuple[httpx.Response, str]:
         return answer, client.get("/api/auth/token").json()["token"]
 
 
+def _answered(answer: httpx.Response) -> dict[str, Any]:
+    return {"status": answer.status_code, "reason": _reason(answer)}
+
+
 def _reason(answer: httpx.Response) -> str | None:
     try:
         return answer.json().get("reason")
@@ -165,7 +169,7 @@ def check_second_device(pg, *, same_claims: bool, session_claim: str | None) -> 
 def check_token_in_url(pg, token: str, *, status: int, reason: str) -> Verdict:
     """03 #1: the token as ?access_token= instead of the header."""
     answer = pg.api.get("/api/me", params={"access_token": token})
-    return _verdict("03 exercise 1", {"status": status, "reason": reason}, {"status": answer.status_code, "reason": _reason(answer)},
+    return _verdict("03 exercise 1", {"status": status, "reason": reason}, _answered(answer),
                     why="refused on purpose (RFC 6750 §5.3): URLs end up in logs, browser history and Referer headers",
                     hint="send it and read the JSON body's reason")
 
@@ -197,7 +201,7 @@ def check_leeway_expired(*, leeway_30_accepts: bool, backend_reason: str | None,
 def check_admin_reads_other(pg, ada_jwt: str, grace_id: str, *, status: int, reason: str) -> Verdict:
     """04 #1: an admin asks for another user's profile."""
     answer = pg.api.get(f"/api/users/{grace_id}/profile", headers=_bearer(ada_jwt))
-    return _verdict("04 exercise 1", {"status": status, "reason": reason}, {"status": answer.status_code, "reason": _reason(answer)},
+    return _verdict("04 exercise 1", {"status": status, "reason": reason}, _answered(answer),
                     why="require_user_match checks ownership only: an admin override would be a rule of its own",
                     hint="which dependency guards /api/users/{user_id}/profile, and does it look at roles?")
 
@@ -207,7 +211,7 @@ def check_expired_admin(pg, *, status: int, reason: str) -> Verdict:
     now = int(pg.api_clock.now())
     stale = pg.controls.mint_token("grace@example.com", claims={"iat": now - 960, "exp": now - 60})
     answer = pg.api.get("/api/admin/stats", headers=_bearer(stale))
-    return _verdict("04 exercise 2", {"status": status, "reason": reason}, {"status": answer.status_code, "reason": _reason(answer)},
+    return _verdict("04 exercise 2", {"status": status, "reason": reason}, _answered(answer),
                     why="authentication comes first: an expired token is no identity, so there is no role to refuse",
                     hint="require_role depends on get_current_user: which of the two runs first?")
 
@@ -305,7 +309,7 @@ def check_forged_host_token(pg, *, status: int, reason: str) -> Verdict:
     forged = pg.controls.mint_token("grace@example.com",
                                     claims={"iss": "http://attacker.example", "aud": "http://attacker.example"})
     answer = pg.api.get("/api/me", headers=_bearer(forged))
-    return _verdict("10 exercise 1", {"status": status, "reason": reason}, {"status": answer.status_code, "reason": _reason(answer)},
+    return _verdict("10 exercise 1", {"status": status, "reason": reason}, _answered(answer),
                     why="the signature is good, but the backend pins iss (checked before aud) to BETTER_AUTH_URL: a "
                         "token minted through a forged Host is someone else's",
                     hint="the key is the issuer's own; which claim checks come after the signature?")

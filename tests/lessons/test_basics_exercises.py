@@ -52,10 +52,12 @@ def test_lesson_01(pg):
 
 
 def test_lesson_02(pg):
-    _right_then_wrong(exercises.check_remember_me(pg, max_age=False, extra_cookie="better-auth.dont_remember"),
-                      exercises.check_remember_me(pg, max_age=True, extra_cookie="better-auth.dont_remember"), "max_age")
-    signed_token = pg.auth.post("/api/auth/sign-in/email", headers={"origin": pg.auth_url},
-                                json={"email": "ada@example.com", "password": pg.demo_password}).headers["set-auth-token"]
+    extra = "better-auth.dont_remember"
+    _right_then_wrong(exercises.check_remember_me(pg, max_age=False, extra_cookie=extra),
+                      exercises.check_remember_me(pg, max_age=True, extra_cookie=extra), "max_age")
+    signed_in = pg.auth.post("/api/auth/sign-in/email", headers={"origin": pg.auth_url},
+                             json={"email": "ada@example.com", "password": pg.demo_password})
+    signed_token = signed_in.headers["set-auth-token"]
     _right_then_wrong(exercises.check_mobile_bearer(pg, signed_token, status=200, jwt_accepted=True),
                       exercises.check_mobile_bearer(pg, signed_token, status=401, jwt_accepted=True), "status")
     _right_then_wrong(exercises.check_second_device(pg, same_claims=True, session_claim=None),

@@ -139,7 +139,7 @@ def test_the_notebooks_hidden_answers_are_solution_py():
     answers = [cell.source for cell in notebook.cells if "solution" in cell.metadata.get("tags", [])]
     for part in PART_CASES:
         source = inspect.getsource(getattr(solution, part)).rstrip()
-        assert any(answer.endswith("\n" + source) for answer in answers), f"the notebook's {part} differs from solution.py"
+        assert any(answer.endswith("\n" + source) for answer in answers), f"the notebook's {part} is not solution.py's"
 
 
 def test_solution_roles_split_on_commas_without_trimming():

@@ -7,9 +7,10 @@ app it returns is the FastAPI app wrapped in ``CORSMiddleware`` (lesson 05: wrap
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field
@@ -52,7 +53,10 @@ class Note(BaseModel):
     text: str = Field(min_length=1, max_length=1000)
 
 
-def create_app(parts: Parts = Parts.of(solution)) -> CORSMiddleware:
+SOLUTION = Parts.of(solution)
+
+
+def create_app(parts: Parts = SOLUTION) -> CORSMiddleware:
     issuer = os.environ["BETTER_AUTH_URL"].rstrip("/")
     keys = parts.KeySet(f"{issuer}/api/auth/jwks")
     CurrentUser = Annotated[User, Depends(parts.authenticate(keys, issuer, parts.verify_token))]

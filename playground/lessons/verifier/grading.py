@@ -54,7 +54,8 @@ PART_CASES: dict[str, tuple[str, ...]] = {
 
 #: Cases about what lessons 00–03 and this lesson teach: signatures, algorithms and the one spelling
 #: of a token (01, 03), the claims and their exact match (03), the 401 and its challenge, tokens in
-#: URLs (03), the owner rule and write routes (here). The others (CORS, key rotation, cookies, attacks) belong to later lessons.
+#: URLs (03), the owner rule and write routes (here). The others (CORS, key rotation, cookies,
+#: attacks) belong to later lessons.
 MET_BY_LESSON_03 = frozenset({
     "valid-token-accepted", "public-route-open", "own-profile-allowed", "admin-allowed-for-admin",
     "no-token", "hs256-with-secret", "tampered-payload", "stripped-signature", "unknown-kid",
