@@ -779,3 +779,23 @@ def test_hostile_bytes_in_the_headers_a_session_records(pool):
         return observed
 
     conforms(pool, "default", scenario)
+
+
+_PATH_SEGMENTS = st.sampled_from([
+    "api", "auth", "ok", "get-session", "jwks", "token", "sign-in", "email", "", ".", "..", "%2e", "%2E", ".%2e",
+    "%2e%2e", "%6Fk", "%61uth", "ok%2F", "%2F", "%5C", "\\", "a\\b", ";x", "%00", "%20", "%C3%A9", "OK",
+])
+_ROUTE_PATHS = st.one_of(
+    st.lists(_PATH_SEGMENTS, min_size=1, max_size=6).map(lambda parts: "/" + "/".join(parts)),
+    st.lists(_PATH_SEGMENTS, max_size=3).map(lambda parts: "/api/auth/" + "/".join(parts)),
+)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(path=_ROUTE_PATHS)
+def test_generated_route_paths(pool, path):
+    """Paths built from route names, dot segments in all their spellings, encoded and raw
+    separators: the router answers each the same on both servers."""
+    conforms(pool, "default", lambda target: {method: raw_exchange(target, method, path, body=b"{}", headers=[
+        ("content-type", b"application/json"), ("origin", (target.base_url or target.url).encode())])
+        for method in ("GET", "POST")}, what=f"{path!r}")
