@@ -50,3 +50,68 @@ def footprint(pid: int) -> Footprint:
         except (FileNotFoundError, ProcessLookupError):
             continue  # ended while we read
     return Footprint(count, round(pss / 1024, 1), round(rss / 1024, 1), round(ticks / CLOCK_TICKS, 1))
+
+
+SIGN_IN = """
+import playground
+pg = playground.start({issuer!r}, fresh=True)
+assert pg.auth.post("/api/auth/sign-in/email", json={{"email": "grace@example.com", "password": pg.demo_password}},
+                    headers={{"origin": pg.auth_url}}).status_code == 200
+token = pg.auth.get("/api/auth/token").json()["token"]
+assert pg.api.get("/api/me", headers={{"authorization": f"Bearer {{token}}"}}).status_code == 200
+"""
+BROWSER = """
+from playground.frontend import browser
+result = browser.run_in_browser(pg.frontend_url, email="grace@example.com", password=pg.demo_password)
+assert not result.error, result
+"""
+
+
+def measure_one_participant() -> dict[str, dict]:
+    """One workbook kernel, grown as a participant's lessons grow it: idle, the embedded playground
+    signed in, the real Better Auth (Node) beside it, then a Chromium page run (its peak)."""
+    import threading
+
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        pid = manager.provisioner.process.pid
+
+        def run(code: str) -> None:
+            reply = client.execute_interactive(code, timeout=300, output_hook=lambda message: None)
+            assert reply["content"]["status"] == "ok", reply["content"]
+
+        stages = {"kernel (idle)": footprint(pid)}
+        run(SIGN_IN.format(issuer="embedded"))
+        stages["kernel + embedded playground, signed in"] = footprint(pid)
+        run(SIGN_IN.format(issuer="better-auth"))
+        stages["kernel + real Better Auth (Node), signed in"] = footprint(pid)
+        peak, done = [footprint(pid)], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                peak.append(footprint(pid))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            run(BROWSER)
+        finally:
+            done.set()
+            sampler.join()
+        stages["+ a Chromium page run (peak)"] = max(peak, key=lambda f: f.pss_mib)
+        return {stage: value.as_dict() for stage, value in stages.items()}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(measure_one_participant(), indent=1))
