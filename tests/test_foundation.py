@@ -109,7 +109,8 @@ def prose_words(path: Path) -> int:
 def test_prose_words_leave_out_fenced_blocks(tmp_path):
     lesson = tmp_path / "lesson.ipynb"
     lesson.write_text(json.dumps({"cells": [
-        {"cell_type": "markdown", "source": ["One two\n", "```mermaid\n", "flowchart LR\n", "  A --> B\n", "```\n", "three"]},
+        {"cell_type": "markdown",
+         "source": ["One two\n", "```mermaid\n", "flowchart LR\n", "  A --> B\n", "```\n", "three"]},
         {"cell_type": "code", "source": ["not counted = 1"]},
         {"cell_type": "markdown", "source": "four `five`"}]}))
     assert prose_words(lesson) == 5

@@ -199,4 +199,5 @@ def check_referer_sign_out(status: int) -> Verdict:
 
 
 __all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "check_preflights",
-           "check_referer_sign_out", "check_wildcard", "cors_headers", "echo_app", "preflight", "unsafe_request_headers"]
+           "check_referer_sign_out", "check_wildcard", "cors_headers", "echo_app", "preflight",
+           "unsafe_request_headers"]

@@ -81,7 +81,8 @@ def verify_compact_cache(value: str, secret: str, *, clock: Clock) -> dict[str, 
     data, expires_at, signature = outer.get("session"), outer.get("expiresAt"), outer.get("signature")
     if not isinstance(data, dict) or not isinstance(expires_at, int) or not isinstance(signature, str):
         raise InvalidTokenError(Reason.MALFORMED, "a compact cookie cache is {session, expiresAt, signature}")
-    expected = b64url_encode(hmac.new(secret.encode(), _js_json({**data, "expiresAt": expires_at}), hashlib.sha256).digest())
+    signed = _js_json({**data, "expiresAt": expires_at})
+    expected = b64url_encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache's HMAC does not match BETTER_AUTH_SECRET")
     if clock.now() * 1000 >= expires_at:
@@ -112,7 +113,8 @@ def decrypt_jwe_cache(value: str, secret: str, *, clock: Clock) -> dict[str, Any
     key = jwe_key(secret)
     iv, ciphertext, tag = _unb64url(iv_b64), _unb64url(ciphertext_b64), _unb64url(tag_b64)
     aad = header_b64.encode("ascii")
-    expected = hmac.new(key[:32], aad + iv + ciphertext + (len(aad) * 8).to_bytes(8, "big"), hashlib.sha512).digest()[:32]
+    mac_input = aad + iv + ciphertext + (len(aad) * 8).to_bytes(8, "big")
+    expected = hmac.new(key[:32], mac_input, hashlib.sha512).digest()[:32]
     if len(iv) != 16 or not hmac.compare_digest(expected, tag):
         raise InvalidTokenError(Reason.BAD_SIGNATURE, "the cookie cache was not encrypted with BETTER_AUTH_SECRET")
     decryptor = Cipher(algorithms.AES(key[32:]), modes.CBC(iv)).decryptor()

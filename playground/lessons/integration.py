@@ -33,7 +33,8 @@ def run_real_better_auth(mode: str, *, secret: str, demo_password: str) -> dict[
     reason = node_available()  # Node >= 20 and better-auth installed
     if reason is not None:
         raise RuntimeError(f"this cell needs the real better-auth: {reason}")
-    environment = {k: v for k, v in os.environ.items() if k not in ("BETTER_AUTH_SECRET", "AUTH_SECRET", "BETTER_AUTH_URL")}
+    inherited = ("BETTER_AUTH_SECRET", "AUTH_SECRET", "BETTER_AUTH_URL")  # this run sets its own
+    environment = {k: v for k, v in os.environ.items() if k not in inherited}
     completed = subprocess.run(
         [shutil.which("node"), str(SCRIPT)], capture_output=True, text=True, timeout=120, cwd=SCRIPT.parent,
         env={**environment, "MODE": mode, "BETTER_AUTH_SECRET": secret, "DEMO_PASSWORD": demo_password})

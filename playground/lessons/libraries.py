@@ -127,7 +127,6 @@ def bridge_jwt_app(auth_url: str):
     README's quickstart wires it: ``JwtVerifier(base_url=...)`` pins ``iss``, ``aud`` and the JWKS
     URL to ``auth_url``; ``/api/public`` answers without authentication."""
     from fastapi import Depends, FastAPI
-
     from fastapi_better_auth import BetterAuth, JwtVerifier, Session, User
 
     auth = BetterAuth(verifiers=[JwtVerifier(base_url=auth_url)])

@@ -19,8 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from playground.frontend.browser import (BrowserMissingError, Recorder, chromium_missing, fill, launch, open_page,
-                                         read_fields, run_step)
+from playground.frontend.browser import (
+    BrowserMissingError,
+    Recorder,
+    chromium_missing,
+    fill,
+    launch,
+    open_page,
+    read_fields,
+    run_step,
+)
 from playground.lessons.cors_lab import Lab
 
 

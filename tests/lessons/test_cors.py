@@ -91,7 +91,8 @@ def test_browser_check_rules_from_the_fetch_standard():
                "access-control-allow-methods": "*"}
     assert browser_check(_response(literal), origin=PAGE, credentials=False,
                          preflight_for=("PUT", ["x-custom"])) is None
-    assert browser_check(_response(literal), origin=PAGE, credentials=False, preflight_for=("GET", ["authorization"])) == (
+    assert browser_check(_response(literal), origin=PAGE, credentials=False,
+                         preflight_for=("GET", ["authorization"])) == (
         "Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response.")
     ok = {"access-control-allow-origin": PAGE, "access-control-allow-credentials": "true",
           "access-control-allow-methods": "GET"}

@@ -9,7 +9,6 @@ import asyncio
 import secrets
 
 import httpx
-
 import pytest
 
 from playground.backend import BackendSettings, InvalidTokenError, JWKSKeySource, TokenVerifier

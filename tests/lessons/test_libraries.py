@@ -7,11 +7,11 @@ from __future__ import annotations
 import importlib
 import re
 
+import fastapi_better_auth
 import httpx
 import jwt
 import pytest
 
-import fastapi_better_auth
 from playground.auth_server import start_auth_server
 from playground.lessons import libraries
 from playground.lessons.attack_lab import attacker_key, ed25519, forge, split, tamper
@@ -165,4 +165,4 @@ def test_tables_have_one_row_per_entry_and_say_refused_plainly():
     assert table.splitlines()[2:] == ["| PyJWT | ✓ accepted | `sub-1` |", "| python-jose | ✗ refused | `JWKError: x` |"]
     modes = libraries.modes_table().splitlines()
     assert len(modes) == 2 + len(libraries.BRIDGE_MODES)
-    assert all(f"`{m.bridge_class}`" in line for m, line in zip(libraries.BRIDGE_MODES, modes[2:]))
+    assert all(f"`{m.bridge_class}`" in line for m, line in zip(libraries.BRIDGE_MODES, modes[2:], strict=True))
