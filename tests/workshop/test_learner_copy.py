@@ -157,3 +157,23 @@ def test_set_kernelspec_names_the_kernel_in_a_notebook_without_metadata(tmp_path
     assert first.returncode == 0 and first.stdout == f"kernelspec set: {path}\n", first.stderr
     assert again.returncode == 0 and again.stdout == ""  # idempotent
     assert nbformat.read(path, as_version=4).metadata.kernelspec == notebooks_script.KERNELSPEC
+
+
+def test_learner_branch_commits_the_copy_once_and_again_only_when_a_lesson_changes(tmp_path):
+    lessons, repo = tmp_path / "notebooks", tmp_path / "published.git"
+    _write(lessons, "01_first.ipynb", "first lesson")
+    subprocess.run(["git", "init", "--quiet", "--bare", str(repo)], check=True)
+    git = ["git", "-C", str(repo)]
+
+    first = notebooks_script.publish_learner_branch(sorted(lessons.glob("*.ipynb")), repo, "learner")
+    again = notebooks_script.publish_learner_branch(sorted(lessons.glob("*.ipynb")), repo, "learner")
+    _write(lessons, "02_second.ipynb", "second lesson")
+    third = notebooks_script.publish_learner_branch(sorted(lessons.glob("*.ipynb")), repo, "learner")
+
+    assert first and again is None and third
+    files = subprocess.run([*git, "ls-tree", "--name-only", "learner"], capture_output=True, text=True).stdout
+    assert files.split() == ["01_first.ipynb", "02_second.ipynb"]  # no manifest: each home makes its own
+    parent = subprocess.run([*git, "rev-parse", "learner^"], capture_output=True, text=True).stdout.strip()
+    assert parent == first
+    published = subprocess.run([*git, "show", "learner:01_first.ipynb"], capture_output=True, text=True).stdout
+    assert nbformat.reads(published, as_version=4).metadata.kernelspec == notebooks_script.KERNELSPEC
