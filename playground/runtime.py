@@ -34,8 +34,13 @@ def shared_host() -> bool:
     Then the playground is never deterministic: its demo keys are derived from a public label and
     its session tokens from a fixed seed, so another participant could sign tokens this backend
     accepts and replay this issuer's sessions (the bearer plugin takes a bare session token).
+    ``PLAYGROUND_SHARED_HOST=0`` says otherwise, e.g. to compare the stored lesson outputs (nbval)
+    from a hub's terminal, accepting that guessable playground for the time of the run.
     """
-    return bool(os.environ.get(HUB_PREFIX_VARIABLE)) or os.environ.get(SHARED_HOST_VARIABLE) == "1"
+    marked = os.environ.get(SHARED_HOST_VARIABLE)
+    if marked in ("0", "1"):
+        return marked == "1"
+    return bool(os.environ.get(HUB_PREFIX_VARIABLE))
 
 
 def browser_url(url: str) -> str:

@@ -50,6 +50,7 @@ def test_browser_urls_go_through_the_hubs_proxy_only_under_a_hub(monkeypatch):
     ({runtime.HUB_PREFIX_VARIABLE: "/user/ada/"}, True),
     ({runtime.SHARED_HOST_VARIABLE: "1"}, True),
     ({runtime.SHARED_HOST_VARIABLE: "0"}, False),
+    ({runtime.HUB_PREFIX_VARIABLE: "/user/ada/", runtime.SHARED_HOST_VARIABLE: "0"}, False),
 ])
 def test_a_hub_marks_the_host_shared(monkeypatch, variables, shared):
     for name in (runtime.HUB_PREFIX_VARIABLE, runtime.SHARED_HOST_VARIABLE):
