@@ -17,7 +17,8 @@ class Verdict:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.exercise}: {'✓ right' if self.right else 'not yet'} - {self.message}"
+        # The wording of lessons 00-04b's checks (playground.lessons.exercises): RIGHT, or NOT YET.
+        return f"{'RIGHT' if self.right else 'NOT YET'} ({self.exercise}): {self.message}"
 
     __repr__ = __str__
 

@@ -47,7 +47,7 @@ EVIL = "https://evil.example"
 ], ids=lambda value: getattr(value, "__name__", None))
 def test_right_passes_and_wrong_gets_a_hint(check, right, wrongs):
     verdict = check(*right)
-    assert verdict and "✓ right" in str(verdict)
+    assert verdict and str(verdict).startswith("RIGHT (")
     for wrong in wrongs:
         verdict = check(*wrong)
-        assert not verdict and "not yet - hint: " in str(verdict)
+        assert not verdict and str(verdict).startswith("NOT YET (") and "): hint: " in str(verdict)
