@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from playground.auth_server import start_auth_server
 from playground.backend import BackendSettings, create_app
@@ -62,3 +62,25 @@ def test_chromium_buys_a_ticket_over_cors_and_opens_the_socket_once(setup, conte
     opened = page.evaluate(WHOAMI, [f"{ws}/ws/ticket?ticket={ticket}", None])
     assert opened["me"]["email"] == "grace@example.com" and opened["protocol"] == ""
     assert page.evaluate(WHOAMI, [f"{ws}/ws/ticket?ticket={ticket}", None]) == {"error": "the WebSocket failed"}
+
+
+def test_chromium_fails_the_socket_when_the_server_selects_no_offered_subprotocol(context):
+    # Why /ws/subprotocol answers with Sec-WebSocket-Protocol: bearer (and never the token).
+    async def accept_without_subprotocol(websocket):
+        await websocket.accept()
+        await websocket.send_text("hello")
+
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse("<p>page</p>")),
+                            WebSocketRoute("/ws", accept_without_subprotocol)])
+    server = ServerThread(app, name="no subprotocol", lifespan="off").start()
+    try:
+        page = context.new_page()
+        console = []
+        page.on("console", lambda message: console.append(message.text))
+        page.goto(server.url + "/")
+        ws = server.url.replace("http://", "ws://") + "/ws"
+        assert page.evaluate(WHOAMI, [ws, ["bearer", "x.y.z"]]) == {"error": "the WebSocket failed"}
+        assert any("Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received" in line
+                   for line in console)
+    finally:
+        server.stop()
