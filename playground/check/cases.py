@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from playground.jose import b64url_encode, ed25519, forge, forge_raw, hmac_signer, hs256, public_jwk, split, tamper
 from playground.lessons.attack_lab import WORDLIST, attacker_jwks_app, attacker_key
+from playground.issuer.config import DEFAULT_SECRET
 from playground.servers import ServerThread
 
 from .case import Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted, not_applicable
@@ -33,6 +34,17 @@ ISSUER_OPTIONS = {"session": {"cookieCache": {"enabled": True, "strategy": "jwt"
 FOREIGN_ORIGIN = "https://evil.example"
 #: How long a rotated-in key may take to be accepted (a JWKS refetch rate limit), in seconds.
 ROTATION_WINDOW = 6.0
+#: How far beyond the declared leeway ``expired``'s token lies: an undeclared leeway of more fails.
+EXPIRED_MARGIN = 10
+#: Secrets that public repositories commit (Better Auth's own public default first): an app that
+#: verifies HS256 with one of them accepts anyone's tokens. Tried by weak-hmac-secret, and by
+#: hs256-with-secret when the app was not given the checker's {secret}.
+COMMITTED_SECRETS = (DEFAULT_SECRET, "better-auth-secret-123456789", "better-auth-secret", "your-secret-key",
+                     "your-secret-key-here", "your-256-bit-secret", "a-string-secret-at-least-256-bits-long",
+                     "secret", "changeme", "change-me", "supersecret", "my-secret", "development-secret")
+#: Look-alikes of the frontend's origin a loose CORS pattern admits ({scheme}, {host}, {port}: the frontend's).
+LOOK_ALIKE_ORIGINS = ("{scheme}://{host}.evil.example{port}", "{scheme}://evil{host}{port}",
+                      "{scheme}://evil-{host}{port}", "{other_scheme}://{host}{port}", "{scheme}://{host}:8443")
 
 
 def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: str,
@@ -148,12 +160,24 @@ def alg_confusion(ctx: Context) -> Outcome:
       expect="401: Better Auth's jwt plugin signs with the keys at /api/auth/jwks (EdDSA by default), never the secret",
       fix="verify with the issuer's JWKS and algorithms=['EdDSA']; the secret signs cookies, not access tokens")
 def hs256_with_secret(ctx: Context) -> Outcome:
-    return _reject_all(ctx, {
+    tokens = {
         "an HS256 token signed with BETTER_AUTH_SECRET": ctx.mint(algorithm="HS256"),
         # An app that verifies the tutorial way rarely checks iss/aud either.
         "an HS256 token signed with BETTER_AUTH_SECRET, without iss and aud": ctx.mint(algorithm="HS256",
                                                                                       drop=("iss", "aud")),
-    })
+    }
+    if ctx.secret_shared:
+        return _reject_all(ctx, tokens)
+    # The app holds a secret of its own: the checker's proves little, so try those committed to repositories.
+    claims = ctx.claims(role="admin")
+    for secret in COMMITTED_SECRETS:
+        tokens[f"HS256 signed with the committed secret {secret!r}"] = forge({"alg": "HS256", "typ": "JWT"}, claims,
+                                                                            hs256(secret.encode()))
+    outcome = _reject_all(ctx, tokens)
+    note = ("the app was not given {secret} (--env BETTER_AUTH_SECRET={secret}): HS256 with the checker's secret "
+            "proves little, so the secrets public repositories commit were tried too")
+    outcome.detail = f"{outcome.detail}; {note}" if outcome.detail else note
+    return outcome
 
 
 @case("weak-hmac-secret", group="signature", weight="required",
@@ -161,8 +185,9 @@ def hs256_with_secret(ctx: Context) -> Outcome:
       expect="401 for each: no HMAC secret is trusted at all",
       fix="verify with the issuer's JWKS; an HMAC secret from a wordlist is cracked offline in seconds")
 def weak_hmac_secret(ctx: Context) -> Outcome:
+    words = dict.fromkeys((*WORDLIST, *COMMITTED_SECRETS))
     return _reject_all(ctx, {f"HS256 signed with {word!r}": forge({"alg": "HS256", "kid": ctx.kid}, ctx.claims(role="admin"),
-                                                                   hs256(word.encode())) for word in WORDLIST})
+                                                                  hs256(word.encode())) for word in words})
 
 
 @case("tampered-payload", group="signature", weight="required",
@@ -278,12 +303,14 @@ def kid_traversal(ctx: Context) -> Outcome:
 
 
 @case("expired", group="claims", weight="required",
-      title="an expired token is refused", expect="401 expired",
-      fix="let jwt.decode check exp (never options={'verify_exp': False}); keep leeway small")
+      title=f"a token expired {EXPIRED_MARGIN} s beyond the declared leeway is refused",
+      expect="401 expired: the app's leeway is the one declared with --leeway (0 unless given)",
+      fix="let jwt.decode check exp (never options={'verify_exp': False}); keep leeway small and declare it "
+          "with --leeway")
 def expired(ctx: Context) -> Outcome:
-    now = ctx.now()
-    exp = now - int(ctx.leeway) - 3600
-    return _reject_all(ctx, {"a token that expired an hour ago": ctx.mint(claims={"iat": exp - 900, "exp": exp})})
+    exp = ctx.now() - int(ctx.leeway) - EXPIRED_MARGIN
+    return _reject_all(ctx, {f"a token that expired leeway + {EXPIRED_MARGIN} s ago":
+                            ctx.mint(claims={"iat": exp - 900, "exp": exp})})
 
 
 @case("expires-now", group="claims", weight="advisory",
@@ -337,6 +364,17 @@ def wrong_audience(ctx: Context) -> Outcome:
       fix="require aud: options={'require': [..., 'aud']} together with audience=")
 def missing_audience(ctx: Context) -> Outcome:
     return _reject_all(ctx, {"a token without aud": ctx.mint(drop=("aud",))})
+
+
+@case("issuer-exact-match", group="claims", weight="required",
+      title="an iss that merely starts with, extends or re-cases the issuer is another issuer",
+      expect="401 for the issuer + '.evil.example', + '/x', + '0', and in upper case: iss is compared exactly",
+      fix="jwt.decode(..., issuer=...) compares exactly; never startswith(), lower() or a regex")
+def issuer_exact_match(ctx: Context) -> Outcome:
+    origin = ctx.issuer.origin
+    return _reject_all(ctx, {f"iss = {label}": ctx.mint(claims={"iss": value}) for label, value in (
+        ("the issuer + '.evil.example'", origin + ".evil.example"), ("the issuer + '/x'", origin + "/x"),
+        ("the issuer + '0'", origin + "0"), ("the issuer in upper case", origin.upper()))})
 
 
 @case("issuer-trailing-slash", group="claims", weight="advisory",
@@ -526,20 +564,28 @@ def forged_role(ctx: Context) -> Outcome:
     return _reject_all(ctx, {"grace's token edited to role admin": tamper(ctx.grace.access_token, role="admin")}, ctx.admin)
 
 
-@case("role-matching-like-better-auth", group="identity", weight="advisory", needs=("admin",),
-      title="roles match the way Better Auth's admin plugin matches them (split on ',' with no trimming)",
-      expect="403 for 'admin\\n', ' admin', 'user, admin', 'Admin'; 2xx for 'user,admin'",
-      fix="roles = role.split(','); allowed = 'admin' in roles — no strip(), no lower()")
+#: Roles that are not "admin" to Better Auth's admin plugin (it splits on "," and compares exactly),
+#: each admitted by one loose match: substring, prefix/suffix, case folding, trimming, other separators.
+NOT_ADMIN_ROLES = ("superadmin", "administrator", "not-admin", "admins", "Admin", "ADMIN", " admin", "admin ",
+                   "admin\n", "user, admin", "user;admin", "user admin")
+
+
+@case("role-matching-like-better-auth", group="identity", weight="required", needs=("admin",),
+      title="roles match the way Better Auth's admin plugin matches them (split on ',', compared exactly)",
+      expect="403 for 'superadmin', 'administrator', 'not-admin', 'Admin', ' admin', 'user, admin', …",
+      fix="roles = role.split(','); allowed = 'admin' in roles — no substring test, no strip(), no lower()")
 def role_matching(ctx: Context) -> Outcome:
-    refused = {f"grace's token with role {value!r}": ctx.mint(GRACE, claims={"role": value})
-               for value in ("admin\n", " admin", "user, admin", "Admin")}
-    outcome = _reject_all(ctx, refused, ctx.admin)
-    if not outcome.passed:
-        return outcome
-    accepted = ctx.send(ctx.admin, token=ctx.mint(GRACE, claims={"role": "user,admin"}),
-                        describe="grace's token with role 'user,admin'")
-    result = all_accepted([accepted])
-    return Outcome(result.passed, [*outcome.exchanges, accepted], result.detail)
+    return _reject_all(ctx, {f"grace's token with role {value!r}": ctx.mint(GRACE, claims={"role": value})
+                            for value in NOT_ADMIN_ROLES}, ctx.admin)
+
+
+@case("role-list-accepted", group="identity", weight="advisory", needs=("admin",),
+      title="a role list that holds admin ('user,admin', as the admin plugin stores several roles) is accepted",
+      expect="2xx for 'user,admin'",
+      fix="roles = role.split(','); allowed = 'admin' in roles")
+def role_list_accepted(ctx: Context) -> Outcome:
+    return all_accepted([ctx.send(ctx.admin, token=ctx.mint(GRACE, claims={"role": "user,admin"}),
+                                  describe="grace's token with role 'user,admin'")])
 
 
 # --- RFC 6750: say why -------------------------------------------------------------------------
@@ -584,6 +630,16 @@ def insufficient_scope(ctx: Context) -> Outcome:
 # --- CORS, from the frontend's origin and a foreign one ---------------------------------------------
 
 
+def look_alikes(frontend: str) -> list[str]:
+    """Origins a loose pattern (a regex without anchors or dots escaped, a prefix test) confuses with ``frontend``."""
+    url = httpx.URL(frontend)
+    port = f":{url.port}" if url.port else ""
+    other = "https" if url.scheme == "http" else "http"
+    return [template.format(scheme=url.scheme, other_scheme=other, host=url.host, port=port)
+            for template in LOOK_ALIKE_ORIGINS if template.format(scheme=url.scheme, other_scheme=other,
+                                                                  host=url.host, port=port) != frontend]
+
+
 def _preflight(ctx: Context, origin: str, describe: str):
     return ctx.send(ctx.protected, method="OPTIONS", describe=describe, headers={
         "origin": origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization"})
@@ -609,7 +665,15 @@ def cors_preflight_frontend(ctx: Context) -> Outcome:
       expect="no Access-Control-Allow-Origin for https://evil.example together with Allow-Credentials: true",
       fix="list origins exactly; never allow_origins=['*'] (or a reflecting regex) with allow_credentials=True")
 def cors_foreign_credentials(ctx: Context) -> Outcome:
-    exchanges = [_preflight(ctx, FOREIGN_ORIGIN, f"a preflight from {FOREIGN_ORIGIN}"),
+    exchanges = []
+    for origin in look_alikes(ctx.frontend_origin):
+        exchanges.append(_preflight(ctx, origin, f"a preflight from {origin}"))
+        exchange = exchanges[-1]
+        if exchange.headers.get("access-control-allow-origin") == origin and \
+                exchange.headers.get("access-control-allow-credentials", "").lower() == "true":
+            return Outcome(False, exchanges, f"the look-alike origin {origin} is allowed with credentials",
+                           culprit=exchange)
+    exchanges += [_preflight(ctx, FOREIGN_ORIGIN, f"a preflight from {FOREIGN_ORIGIN}"),
                  ctx.send(ctx.protected, token=ctx.ada.access_token, describe=f"ada's token from {FOREIGN_ORIGIN}",
                           headers={"origin": FOREIGN_ORIGIN})]
     for exchange in exchanges:
@@ -750,10 +814,19 @@ def _respell_last_char(token: str) -> str | None:
       title="no request of this run got a 5xx", expect="every answer below 500",
       fix="a 500 is a crash: catch the error where the input is parsed and answer 4xx")
 def no_server_errors(ctx: Context) -> Outcome:
-    crashed = [e for e in ctx.exchanges if e.status >= 500]
+    from .cases_keys import outage_exchanges  # (cases_keys registers its cases from this module)
+
+    during_outage = {id(e) for e in outage_exchanges(ctx)}  # a 503 then is the outage's, reported there
+    crashed = [e for e in ctx.exchanges if e.status >= 500 and id(e) not in during_outage]
     if crashed:
         return Outcome(False, crashed, f"{len(crashed)} request(s) got a 5xx, first: {crashed[0].sent} ({crashed[0].got})")
     return Outcome(True, [])
 
 
+# Cases in their own modules register here, before no-server-errors, which reads every answer.
+from . import cases_identity, cases_keys, cases_time  # noqa: E402,F401
+
+# Report order: each group where it first appears, a family's cases inside their group, no-server-errors last.
+_GROUPS = list(dict.fromkeys(c.group for c in CASES))
+CASES.sort(key=lambda c: (c.id == "no-server-errors", _GROUPS.index(c.group)))
 CASE_IDS = tuple(c.id for c in CASES)

@@ -75,6 +75,9 @@ class Identity:
 
 
 class Context:
+    #: Set by the engine: whether the app was given the issuer's secret ({secret} in --env).
+    secret_shared = True
+
     def __init__(self, issuer: AuthServer, client: httpx.Client, *, protected: str, owner: str | None,
                  admin: str | None, public: str | None, frontend_origin: str | None, leeway: float,
                  external: bool = False, credential: str = "jwt", owner_flow: str | None = None,

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from playground.auth_server import REAL, start_auth_server
+from playground.auth_server import REAL
 from playground.clock import Clock
 from playground.servers import PlaygroundStartError
 
@@ -22,6 +22,7 @@ from .case import NO_ANSWER, Case, Outcome
 from .cases import CASE_IDS, CASES, ISSUER_OPTIONS
 from .config import CheckConfig, UsageError, fill_placeholders
 from .context import Context, TargetUnreachableError
+from .gate import start_gated_issuer
 from .report import CaseResult, CheckReport
 from .target import environment, import_app, serve
 
@@ -57,8 +58,9 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
                          "(start it with BETTER_AUTH_URL=http://127.0.0.1:PORT)")
     try:
         deterministic = {"deterministic": True, "clock": Clock.system()} if config.deterministic else {}
-        issuer = start_auth_server(config.issuer, port=config.auth_port, teaching_controls=True,
-                                   options=ISSUER_OPTIONS, **deterministic)
+        # Behind the checker's gate (gate.py): the outage and amplification cases need it.
+        issuer = start_gated_issuer(config.issuer, port=config.auth_port, teaching_controls=True,
+                                    options=ISSUER_OPTIONS, **deterministic)
     except PlaygroundStartError as exc:
         raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
     try:
@@ -94,6 +96,7 @@ def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
             ctx = Context(issuer, client, protected=config.protected, owner=config.owner, admin=config.admin,
                           public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway,
                           external=config.api_url is not None)
+            ctx.secret_shared = config.api_url is None and any("{secret}" in v for v in config.env.values())
         except httpx.HTTPError as exc:
             raise UsageError(f"signing in to the {issuer.label} at {issuer.origin} failed: {exc}") from None
         try:

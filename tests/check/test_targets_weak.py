@@ -25,16 +25,19 @@ def test_a_careful_pyjwt_app_passes_every_required_case():
 FORGERY_CASES = {
     "alg-none", "alg-confusion-hs256-public-key", "hs256-with-secret", "weak-hmac-secret", "tampered-payload",
     "stripped-signature", "unknown-kid", "attacker-key-known-kid", "other-algorithm-foreign-key", "embedded-jwk",
-    "jku-injection", "kid-path-traversal", "forged-sub-on-profile", "forged-role",
+    "jku-injection", "kid-path-traversal", "forged-sub-on-profile", "forged-role", "key-source-from-token",
+    "jwks-fetch-amplification",
 }
+#: The naive verifiers that download the JWKS for every token: a flood of made-up kids is a flood of fetches.
+FETCH_PER_TOKEN = {"jwks-fetch-amplification"}
 EXPECTED = {
     # Reads claims without checking any signature: every forgery passes, and so does any token
     # with a well-formed payload, however broken its header (malformed-tokens) or size.
     "decode_without_verifying": FORGERY_CASES | {"malformed-tokens", "oversized-token"},
     # alg from the header: "none" skips the check, HS256 keys the HMAC with the public JWK's x.
-    "alg_from_header": {"alg-none", "alg-confusion-hs256-public-key"},
-    "trusts_jwk_header": {"embedded-jwk"},
-    "trusts_jku_header": {"jku-injection"},
+    "alg_from_header": {"alg-none", "alg-confusion-hs256-public-key"} | FETCH_PER_TOKEN,
+    "trusts_jwk_header": {"embedded-jwk"} | FETCH_PER_TOKEN,
+    "trusts_jku_header": {"jku-injection"} | FETCH_PER_TOKEN,
     "kid_as_file_path": {"kid-path-traversal"},
     "hs256_shared_secret": {"weak-hmac-secret"},
 }

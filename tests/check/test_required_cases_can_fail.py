@@ -1,0 +1,51 @@
+"""Every required case can fail: for each one a target with one realistic hole fails it.
+
+A checker that says "passed" to an app with a hole is worse than none. ``targets/holes.py`` (the
+signature, claims, identity, time, key and CORS cases) and ``targets/holes_routes.py`` (the route
+and session cases) hold, for every case whose weight is ``required``, an app with that one hole;
+graded on that case alone, it must fail it, while the careful app passes every required case
+(``test_targets_weak.py``). ``scripts/mutate_checker.py`` proves the converse: a case made to
+always pass turns some test here red.
+"""
+
+from __future__ import annotations
+
+import pytest
+from targets import holes
+from targets_common import ENV, ROUTES
+
+from playground import check
+
+try:  # the route and session cases' holes come with those cases (cases_routes.py, cases_sessions.py)
+    from targets import holes_routes
+except ImportError:
+    holes_routes = None
+
+
+def _all_holes() -> dict[str, tuple]:
+    merged: dict[str, tuple] = dict(holes.HOLES)
+    if holes_routes is not None:
+        for source in (holes_routes.HOLES, holes_routes.SESSION_HOLES):
+            for case_id, entry in source.items():
+                merged[case_id] = entry if isinstance(entry, tuple) else (entry, {})
+    return merged
+
+
+HOLES = _all_holes()
+REQUIRED_IDS = sorted(c.id for c in check.CASES if c.weight == "required")
+
+
+def test_every_required_case_has_a_target_that_fails_it():
+    assert sorted(set(REQUIRED_IDS) - set(HOLES)) == [], "required cases without a hole target"
+    assert sorted(set(HOLES) - set(REQUIRED_IDS)) == [], "hole targets for cases that are not required"
+
+
+@pytest.mark.parametrize("case_id", sorted(holes.HOLES))
+def test_each_hole_fails_its_case(case_id):
+    factory, settings = holes.HOLES[case_id]
+    config = {**ROUTES, "env": ENV, "only": (case_id,), **settings}
+    report = check.run(app_factory=factory, **config)
+    assert case_id in report.failed_ids(), str(report)
+    assert report.exit_code == 1
+    # No other required case that ran failed (with only=, the ones listed there).
+    assert report.failed_ids() <= {case_id, *config["only"]}, str(report)
