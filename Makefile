@@ -1,5 +1,5 @@
 # Two commands: `make lab` opens the workbook, `make test` runs every test.
-# Also: `make test-fast` (package tests only, under a minute), `make serve` (the playground outside
+# Also: `make test-fast` (package tests only, 3 CPU-minutes), `make serve` (the playground outside
 # Jupyter), `make bench` (every benchmark; rewrites the README's table).
 # Setup steps leave stamps and re-run only when their inputs change. Each stamp lives inside what
 # it stands for: deleting .venv, a node_modules or the built page deletes its stamp, and the next
