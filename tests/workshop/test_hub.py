@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -45,8 +46,7 @@ FOOTPRINT_FILE = ROOT / "build" / "workshop" / "hub-footprint.json"
 def learner_repo(tmp_path_factory) -> Path:
     """The published learner copy: a bare repository whose ``learner`` branch nbgitpuller pulls."""
     repo = tmp_path_factory.mktemp("published") / "workbook.git"
-    repo.mkdir()
-    os.system(f"git init --quiet --bare {repo}")
+    subprocess.run(["git", "init", "--quiet", "--bare", str(repo)], check=True)
     lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks_script.publish_learner_branch(lessons, repo, "learner") is not None
     return repo
