@@ -8,6 +8,8 @@ local bare repository) into their home and opens lesson 00; a second tab opens t
 Run All in all six notebooks, the kernels running at the same time; each lesson must run every
 cell without an error and print every checkpoint the answered lesson prints. Then one participant
 tries another's playground through their own jupyter-server-proxy and the hub: nothing answers.
+Last, the workbook publishes an updated lesson and a participant follows the link again: the update
+arrives, and the lesson they ran and saved stays as they left it.
 Memory and CPU per participant are written to build/workshop/hub-footprint.json (docs/workshop.md).
 
 It takes a few minutes, so a laptop may opt out with ``PLAYGROUND_SKIP_HUB=1`` (a skip, which
@@ -143,7 +145,7 @@ def _errors(notebook: nbformat.NotebookNode) -> list[str]:
 
 
 @pytest.mark.timeout(900)
-def test_three_participants_pull_the_learner_copy_and_run_lessons_at_the_same_time(hub, learner_repo):
+def test_three_participants_pull_the_learner_copy_and_run_lessons_at_the_same_time(hub, learner_repo, tmp_path):
     from playwright.sync_api import sync_playwright
 
     before = {name: footprint(hub.server_pid(name)) for name in PARTICIPANTS}
@@ -163,6 +165,8 @@ def test_three_participants_pull_the_learner_copy_and_run_lessons_at_the_same_ti
             elapsed = time.monotonic() - started
             after = {name: footprint(hub.server_pid(name)) for name in PARTICIPANTS}
             _check_isolation(hub, contexts, results)
+            _check_a_second_pull_keeps_the_participants_work(hub, contexts[PARTICIPANTS[0]], learner_repo,
+                                                             tmp_path)
         finally:
             browser.close()
 
@@ -225,6 +229,28 @@ def _check_isolation(hub: Hub, contexts: dict, results: dict) -> None:
     assert foreign.status in (302, 403), foreign.status
     if foreign.status == 302:
         assert "/hub/" in foreign.headers["location"], foreign.headers
+
+
+def _check_a_second_pull_keeps_the_participants_work(hub: Hub, context, repo: Path, scratch: Path) -> None:
+    """The workbook updates lesson 01 and publishes again; the participant clicks the link again."""
+    name = PARTICIPANTS[0]
+    home = hub.home(name) / TARGET
+    worked_in = (home / LESSONS[0]).read_bytes()  # run and saved: the participant's own now
+    lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    updated = nbformat.read(ROOT / "notebooks" / "01_jwt_anatomy.ipynb", as_version=4)
+    updated.cells.insert(0, nbformat.v4.new_markdown_cell("A note added after the workshop began."))
+    scratch.mkdir(exist_ok=True)
+    nbformat.write(updated, scratch / "01_jwt_anatomy.ipynb")
+    lessons = [scratch / "01_jwt_anatomy.ipynb" if p.name == "01_jwt_anatomy.ipynb" else p for p in lessons]
+    assert notebooks_script.publish_learner_branch(lessons, repo, "learner") is not None
+
+    page = context.new_page()
+    page.goto(_pull_link(hub, repo, "01_jwt_anatomy.ipynb"), timeout=180_000)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=180_000)
+    page.close()
+    assert (home / LESSONS[0]).read_bytes() == worked_in
+    first = nbformat.read(home / "01_jwt_anatomy.ipynb", as_version=4).cells[0]
+    assert first.source == "A note added after the workshop began."
 
 
 def _record(before: dict, after: dict, elapsed: float) -> None:
