@@ -40,24 +40,32 @@ def _speaks_as(exchange: Exchange, user: Identity) -> bool:
 
 def _probe(ctx: Context, place: str, variants: dict[str, dict[str, object]]) -> Outcome:
     """For each variant (label -> request options carrying grace's identity): no token must not be
-    served; ada's token must not be served as grace; grace's resource must not be served to ada."""
-    exchanges: list[Exchange] = []
+    served; ada's token must not be served as grace; grace's resource must not be served to ada.
+    Each comparison is with the same request without grace's identity: an app that serves anyone
+    anyway fails no-token or other-users-profile, not this case."""
+    exchanges: list[Exchange] = [ctx.send(ctx.protected, describe="no token, nothing else")]
+    anonymous_served = is_accepted(exchanges[0])
+    if ctx.owner is not None:
+        exchanges.append(ctx.send(ctx.owner_path(ctx.grace.id), token=ctx.ada.access_token,
+                                  describe="ada's token on grace's path, nothing else"))
+    others_served = ctx.owner is None or is_accepted(exchanges[-1])
 
     def verdict(exchange: Exchange, why: str) -> Outcome:
         return Outcome(False, exchanges, f"{why}: the app took the user from {place}", culprit=exchange)
 
     for label, options in variants.items():
-        anonymous = ctx.send(options.get("path", ctx.protected), headers=options.get("headers"),
-                             describe=f"no token, {label}")
-        exchanges.append(anonymous)
-        if is_accepted(anonymous):
-            return verdict(anonymous, f"served {anonymous.path} without a token, given {label}")
+        if not anonymous_served:
+            anonymous = ctx.send(options.get("path", ctx.protected), headers=options.get("headers"),
+                                 describe=f"no token, {label}")
+            exchanges.append(anonymous)
+            if is_accepted(anonymous):
+                return verdict(anonymous, f"served {anonymous.path} without a token, given {label}")
         as_ada = ctx.send(options.get("path", ctx.protected), token=ctx.ada.access_token,
                           headers=options.get("headers"), describe=f"ada's token, {label}")
         exchanges.append(as_ada)
         if _speaks_as(as_ada, ctx.grace):
             return verdict(as_ada, f"answered ada's token as grace, given {label}")
-        if ctx.owner is not None:
+        if not others_served:
             path = ctx.owner_path(ctx.grace.id)
             query = options.get("query")
             on_grace = ctx.send(f"{path}?{query}" if query else path, token=ctx.ada.access_token,
