@@ -6,6 +6,8 @@ same machine that knows A's ports but not A's per-run controls token: B gets 401
 teaching control, cannot replay A's sessions or sign tokens A's backend accepts (even with the
 workbook's public demo keys and a session token from B's own deterministic playground), cannot take
 A's ports, and finds the token in no world-readable place. A's own client holds the token and works.
+The same as a second OS user (``nobody``, as a hub's other participant would be): 401 from every
+control, and A's processes' environments (where the real Better Auth's token is) unreadable.
 """
 
 from __future__ import annotations
@@ -182,5 +184,49 @@ def test_the_controls_token_is_in_no_world_readable_place(issuer):
             assert token not in Path(f"/proc/{pid}/cmdline").read_bytes(), pid
             assert os.stat(f"/proc/{pid}/environ").st_mode & 0o077 == 0, pid
         assert all(answer.status_code == 401 for answer in _stranger_calls(a.info["auth_url"]).values())
+    finally:
+        a.stop()
+
+
+# A second OS user: what another participant on a hub (TLJH gives each one a user) can try.
+STRANGER = r"""
+import json, sys, urllib.error, urllib.request
+
+auth_url, controls, pids = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+statuses = []
+for method, path, body in controls:
+    request = urllib.request.Request(auth_url + path, method=method, headers={"content-type": "application/json"},
+                                     data=None if body is None else json.dumps(body).encode())
+    try:
+        statuses.append(urllib.request.urlopen(request, timeout=30).status)
+    except urllib.error.HTTPError as error:
+        statuses.append(error.code)
+readable = {}
+for pid in pids:
+    try:
+        readable[pid] = bool(open(f"/proc/{pid}/environ", "rb").read() or True)
+    except PermissionError:
+        readable[pid] = False
+print(json.dumps({"statuses": statuses, "environ_readable": readable}))
+"""
+#: Debian's own Python (stdlib only): the stranger may not read this user's venv.
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.mark.parametrize("issuer", ["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
+def test_a_second_os_user_gets_nothing_from_the_participants_playground(issuer):
+    if os.getuid() != 0:
+        pytest.skip("running a process as another OS user needs root (CI runs as root)")
+    a = Participant(shared_host=True, issuer=issuer)
+    try:
+        tree = _process_tree(a.process.pid)
+        controls = [[c.method, c.path, c.body] for c in CONTROLS]
+        stranger = subprocess.run([SYSTEM_PYTHON, "-c", STRANGER, a.info["auth_url"], json.dumps(controls),
+                                   json.dumps(tree)], user="nobody", group="nogroup", capture_output=True,
+                                  text=True, timeout=60, cwd="/")
+        assert stranger.returncode == 0, stranger.stderr
+        seen = json.loads(stranger.stdout)
+        assert seen["statuses"] == [401] * len(CONTROLS)
+        assert seen["environ_readable"] == {str(pid): False for pid in tree}  # the real Better Auth's token is there
     finally:
         a.stop()
