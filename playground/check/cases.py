@@ -18,9 +18,9 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from playground.issuer.config import DEFAULT_SECRET
 from playground.jose import b64url_encode, ed25519, forge, forge_raw, hmac_signer, hs256, public_jwk, split, tamper
 from playground.lessons.attack_lab import WORDLIST, attacker_jwks_app, attacker_key
-from playground.issuer.config import DEFAULT_SECRET
 from playground.servers import ServerThread
 
 from .case import Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted, not_applicable
@@ -186,7 +186,8 @@ def hs256_with_secret(ctx: Context) -> Outcome:
       fix="verify with the issuer's JWKS; an HMAC secret from a wordlist is cracked offline in seconds")
 def weak_hmac_secret(ctx: Context) -> Outcome:
     words = dict.fromkeys((*WORDLIST, *COMMITTED_SECRETS))
-    return _reject_all(ctx, {f"HS256 signed with {word!r}": forge({"alg": "HS256", "kid": ctx.kid}, ctx.claims(role="admin"),
+    claims = ctx.claims(role="admin")
+    return _reject_all(ctx, {f"HS256 signed with {word!r}": forge({"alg": "HS256", "kid": ctx.kid}, claims,
                                                                   hs256(word.encode())) for word in words})
 
 

@@ -4,7 +4,8 @@ A checker that says "passed" to an app with a hole is worse than none. ``targets
 signature, claims, identity, time, key and CORS cases) and ``targets/holes_routes.py`` (the route
 and session cases) hold, for every case whose weight is ``required``, an app with that one hole;
 graded on that case alone, it must fail it (and the holes of the classes issue 16 names: that case
-and no other required one), while the careful app passes every required case (``test_targets_weak.py``). ``scripts/mutate_checker.py`` proves the converse: a case made to
+and no other required one), while the careful app passes every required case
+(``test_targets_weak.py``). ``scripts/mutate_checker.py`` proves the converse: a case made to
 always pass turns some test here red.
 """
 
