@@ -17,7 +17,7 @@ from playground.issuer.errors import AuthError, validation_error
 SIGN_UP = (("name", str, True), ("email", str, True), ("password", str, True),
            ("image", str, False), ("callbackURL", str, False), ("rememberMe", bool, False))
 SIGN_IN = (("email", str, True), ("password", str, True), ("callbackURL", str, False), ("rememberMe", bool, False))
-# better-auth/dist/api/routes/sign-out.mjs (1.7.25): all optional, the whole body too.
+# better-auth/dist/api/routes/sign-out.mjs (1.7.25, unchanged through 1.7.29): all optional, the whole body too.
 SIGN_OUT = (("callbackURL", str, False), ("disableRedirect", bool, False), ("state", str, False))
 
 # zod 4's z.email() default pattern (zod/v4/core/regexes.js, the version better-auth installs).
