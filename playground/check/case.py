@@ -40,6 +40,13 @@ class Outcome:
     culprit: Exchange | None = None
 
     @property
+    def rate_limited(self) -> bool:
+        """No verdict: a 429 decided it (or a case that passed met one on the way)."""
+        if not any(e.status == RATE_LIMITED for e in self.exchanges):
+            return False
+        return self.passed or self.culprit is None or self.culprit.status == RATE_LIMITED
+
+    @property
     def server_error(self) -> Exchange | None:
         """A 5xx, or no answer at all: any input that crashes or hangs the app."""
         return next((e for e in self.exchanges if e.status >= 500 or e.status == NO_ANSWER), None)
@@ -55,10 +62,16 @@ class Case:
     fix: str  # what to change when it fails
     run: Callable[[Context], Outcome] = field(repr=False, compare=False)
     needs: tuple[Need, ...] = ()
+    #: The --credential kinds the case grades (``context.CREDENTIALS``); under another it does not apply.
+    credentials: tuple[str, ...] = ("jwt",)
 
 
-#: ``Exchange.status`` of a request the app never answered (it hung past the checker's timeout).
+#: ``Exchange.status`` of a request the app never answered (it hung past the checker's timeout,
+#: or its process died: then the body starts with ``APP_DIED``).
 NO_ANSWER = 0
+APP_DIED = "no answer: the app crashed"
+#: Too Many Requests: the app (or a proxy) is rate limiting; the answer is no verdict either way.
+RATE_LIMITED = 429
 
 
 def is_accepted(exchange: Exchange) -> bool:
@@ -68,13 +81,16 @@ def is_accepted(exchange: Exchange) -> bool:
 
 
 def is_rejected(exchange: Exchange) -> bool:
-    """A 3xx or 4xx: the request was not served, whatever the exact status (exact wording is advisory)."""
-    return 300 <= exchange.status < 500
+    """A 3xx or 4xx: the request was not served, whatever the exact status (exact wording is advisory).
+    A 429 is not a refusal: the app did not judge the request at all."""
+    return 300 <= exchange.status < 500 and exchange.status != RATE_LIMITED
 
 
 def _verdict(exchange: Exchange) -> str:
     if exchange.status == NO_ANSWER:
-        return "hung on"
+        return "crashed on" if exchange.body.startswith(APP_DIED) else "hung on"
+    if exchange.status == RATE_LIMITED:
+        return "was rate limited (429) on"
     return "crashed on" if exchange.status >= 500 else "accepted"
 
 
@@ -90,7 +106,8 @@ def all_accepted(exchanges: Iterable[Exchange]) -> Outcome:
     exchanges = list(exchanges)
     for exchange in exchanges:
         if not is_accepted(exchange):
-            verb = "hung on" if exchange.status == NO_ANSWER else "crashed on" if exchange.status >= 500 else "refused"
+            verb = _verdict(exchange) if exchange.status in (NO_ANSWER, RATE_LIMITED) or exchange.status >= 500 \
+                else "refused"
             return Outcome(False, exchanges, f"{verb} {exchange.sent} ({exchange.got})", culprit=exchange)
     return Outcome(True, exchanges)
 

@@ -24,7 +24,7 @@ from playground.lessons.attack_lab import WORDLIST, attacker_jwks_app, attacker_
 from playground.servers import ServerThread
 
 from .case import Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted, not_applicable
-from .context import ADA, GRACE, Context, Exchange
+from .context import ADA, CREDENTIALS, GRACE, Context, Exchange
 
 CASES: list[Case] = []
 
@@ -48,9 +48,10 @@ LOOK_ALIKE_ORIGINS = ("{scheme}://{host}.evil.example{port}", "{scheme}://evil{h
 
 
 def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: str,
-         needs: tuple[Need, ...] = ()) -> Callable[[Callable[[Context], Outcome]], Callable[[Context], Outcome]]:
+         needs: tuple[Need, ...] = (), credentials: tuple[str, ...] = ("jwt",),
+         ) -> Callable[[Callable[[Context], Outcome]], Callable[[Context], Outcome]]:
     def register(run: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
-        CASES.append(Case(id, group, weight, title, expect, fix, run, needs))
+        CASES.append(Case(id, group, weight, title, expect, fix, run, needs, credentials))
         return run
 
     return register
@@ -63,15 +64,16 @@ def _reject_all(ctx: Context, tokens: dict[str, str], path: str | None = None) -
 # --- baseline: is the target set up to be graded? ---------------------------------------------
 
 
-@case("valid-token-accepted", group="baseline", weight="baseline",
+@case("valid-token-accepted", group="baseline", weight="baseline", credentials=CREDENTIALS,
       title="a real token from /api/auth/token is accepted on the protected route",
       expect="2xx: the app trusts the playground issuer (its JWKS, iss and aud)",
       fix="configure the app with the issuer the checker started: --env BETTER_AUTH_URL={issuer}")
 def valid_token_accepted(ctx: Context) -> Outcome:
     # A server that was already running may hold an earlier run's key set: a correct one refetches
     # on the unknown kid, perhaps after a rate-limit window.
+    describe = "ada's token from /api/auth/token" if ctx.credential == "jwt" else ctx.credential_label(ctx.ada)
     return _accepted_within(ROTATION_WINDOW if ctx.external else 0, lambda: ctx.send(
-        ctx.protected, token=ctx.ada.access_token, describe="ada's token from /api/auth/token"))
+        ctx.protected, as_user=ctx.ada, describe=describe))
 
 
 def _accepted_within(seconds: float, send: Callable[[], Exchange]) -> Outcome:
@@ -85,34 +87,34 @@ def _accepted_within(seconds: float, send: Callable[[], Exchange]) -> Outcome:
         time.sleep(0.5)
 
 
-@case("public-route-open", group="baseline", weight="baseline", needs=("public",),
+@case("public-route-open", group="baseline", weight="baseline", needs=("public",), credentials=CREDENTIALS,
       title="the public route answers without credentials", expect="2xx without an Authorization header",
       fix="check --public: it must name a route that needs no login")
 def public_route_open(ctx: Context) -> Outcome:
     return all_accepted([ctx.send(ctx.public, describe="no credentials")])
 
 
-@case("own-profile-allowed", group="baseline", weight="required", needs=("owner",),
+@case("own-profile-allowed", group="baseline", weight="required", needs=("owner",), credentials=CREDENTIALS,
       title="a user reaches their own resource",
       expect="2xx for the token whose sub is the {user_id} of the path",
       fix="compare the token's sub (Better Auth's user id) with the path's user id, as strings")
 def own_profile_allowed(ctx: Context) -> Outcome:
-    return all_accepted([ctx.send(ctx.owner_path(ctx.ada.id), token=ctx.ada.access_token,
-                                  describe="ada's token on ada's own path")])
+    return all_accepted([ctx.send(ctx.owner_path(ctx.ada.id), as_user=ctx.ada,
+                                  describe=f"{ctx.credential_label(ctx.ada)} on ada's own path")])
 
 
-@case("admin-allowed-for-admin", group="baseline", weight="required", needs=("admin",),
+@case("admin-allowed-for-admin", group="baseline", weight="required", needs=("admin",), credentials=CREDENTIALS,
       title="a user whose role is admin reaches the admin route",
       expect="2xx for ada (role 'admin' in the token)",
       fix="read the role from the token's 'role' claim (Better Auth's admin plugin field)")
 def admin_allowed(ctx: Context) -> Outcome:
-    return all_accepted([ctx.send(ctx.admin, token=ctx.ada.access_token, describe="ada's token (role admin)")])
+    return all_accepted([ctx.send(ctx.admin, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (role admin)")])
 
 
 # --- who may sign -----------------------------------------------------------------------------
 
 
-@case("no-token", group="signature", weight="required",
+@case("no-token", group="signature", weight="required", credentials=CREDENTIALS,
       title="a request without credentials is refused", expect="401",
       fix="protect the route with a dependency that requires a verified token")
 def no_token(ctx: Context) -> Outcome:
@@ -372,7 +374,7 @@ def missing_audience(ctx: Context) -> Outcome:
       expect="401 for the issuer + '.evil.example', + '/x', + '0', and in upper case: iss is compared exactly",
       fix="jwt.decode(..., issuer=...) compares exactly; never startswith(), lower() or a regex")
 def issuer_exact_match(ctx: Context) -> Outcome:
-    origin = ctx.issuer.origin
+    origin = ctx.token_issuer
     return _reject_all(ctx, {f"iss = {label}": ctx.mint(claims={"iss": value}) for label, value in (
         ("the issuer + '.evil.example'", origin + ".evil.example"), ("the issuer + '/x'", origin + "/x"),
         ("the issuer + '0'", origin + "0"), ("the issuer in upper case", origin.upper()))})
@@ -382,14 +384,14 @@ def issuer_exact_match(ctx: Context) -> Outcome:
       title="iss with a trailing slash is another issuer", expect="401: iss is compared exactly",
       fix="compare iss exactly with the configured origin (no normalising, no prefix match)")
 def issuer_trailing_slash(ctx: Context) -> Outcome:
-    return _reject_all(ctx, {"iss = the issuer + '/'": ctx.mint(claims={"iss": ctx.issuer.origin + "/"})})
+    return _reject_all(ctx, {"iss = the issuer + '/'": ctx.mint(claims={"iss": ctx.token_issuer + "/"})})
 
 
 @case("audience-list-with-ours", group="claims", weight="advisory",
       title="an aud list that contains our audience is accepted (RFC 7519 §4.1.3)", expect="2xx",
       fix="accept aud as a string or a list that contains the expected audience")
 def audience_list(ctx: Context) -> Outcome:
-    token = ctx.mint(claims={"aud": ["https://another-api.example", ctx.issuer.origin]})
+    token = ctx.mint(claims={"aud": ["https://another-api.example", ctx.token_audience]})
     return all_accepted([ctx.send(ctx.protected, token=token, describe="aud = [another API, ours]")])
 
 
@@ -533,11 +535,12 @@ def token_in_query(ctx: Context) -> Outcome:
 # --- identity: the right user, the right role -------------------------------------------------
 
 
-@case("other-users-profile", group="identity", weight="required", needs=("owner",),
+@case("other-users-profile", group="identity", weight="required", needs=("owner",), credentials=CREDENTIALS,
       title="another user's id in the path is refused", expect="403 (or 404 where other users' resources are hidden)",
       fix="compare the token's sub with {user_id}; refuse when they differ")
 def other_users_profile(ctx: Context) -> Outcome:
-    exchange = ctx.send(ctx.owner_path(ctx.grace.id), token=ctx.ada.access_token, describe="ada's token on grace's path")
+    exchange = ctx.send(ctx.owner_path(ctx.grace.id), as_user=ctx.ada,
+                        describe=f"{ctx.credential_label(ctx.ada)} on grace's path")
     if is_accepted(exchange):
         return Outcome(False, [exchange], "served grace's resource to ada", culprit=exchange)
     return all_rejected([exchange])  # 403 or 404 is right; another 4xx is a wrong status, not a hole
@@ -551,11 +554,11 @@ def forged_sub(ctx: Context) -> Outcome:
     return _reject_all(ctx, {"ada's token edited to sub = grace": token}, ctx.owner_path(ctx.grace.id))
 
 
-@case("non-admin-denied", group="identity", weight="required", needs=("admin",),
+@case("non-admin-denied", group="identity", weight="required", needs=("admin",), credentials=CREDENTIALS,
       title="a user without the admin role is refused on the admin route", expect="403",
       fix="require the role from the verified token's role claim")
 def non_admin_denied(ctx: Context) -> Outcome:
-    return _reject_all(ctx, {"grace's token (role user)": ctx.grace.access_token}, ctx.admin)
+    return all_rejected([ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{ctx.credential_label(ctx.grace)} (role user)")])
 
 
 @case("forged-role", group="identity", weight="required", needs=("admin",),
@@ -592,7 +595,7 @@ def role_list_accepted(ctx: Context) -> Outcome:
 # --- RFC 6750: say why -------------------------------------------------------------------------
 
 
-@case("www-authenticate-missing-token", group="rfc6750", weight="advisory",
+@case("www-authenticate-missing-token", group="rfc6750", weight="advisory", credentials=("jwt", "bearer-session"),
       title="a request without credentials gets 401 and a Bearer challenge",
       expect="401 with 'WWW-Authenticate: Bearer' (RFC 6750 §3)",
       fix="raise HTTPException(401, headers={'WWW-Authenticate': 'Bearer'})")
@@ -643,10 +646,11 @@ def look_alikes(frontend: str) -> list[str]:
 
 def _preflight(ctx: Context, origin: str, describe: str):
     return ctx.send(ctx.protected, method="OPTIONS", describe=describe, headers={
-        "origin": origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization"})
+        "origin": origin, "access-control-request-method": ctx.protected_method,
+        "access-control-request-headers": "authorization"})
 
 
-@case("cors-preflight-frontend", group="cors", weight="advisory", needs=("frontend",),
+@case("cors-preflight-frontend", group="cors", weight="advisory", needs=("frontend",), credentials=CREDENTIALS,
       title="the browser's preflight from the frontend origin, asking for Authorization, is allowed",
       expect="2xx, Access-Control-Allow-Origin = the frontend, Authorization in Access-Control-Allow-Headers",
       fix="CORSMiddleware(allow_origins=[frontend], allow_headers=['Authorization', 'Content-Type'], ...)")
@@ -662,6 +666,7 @@ def cors_preflight_frontend(ctx: Context) -> Outcome:
 
 
 @case("cors-foreign-origin-with-credentials", group="cors", weight="required", needs=("frontend",),
+      credentials=CREDENTIALS,
       title="a foreign origin is never allowed to read responses with credentials",
       expect="no Access-Control-Allow-Origin for https://evil.example together with Allow-Credentials: true",
       fix="list origins exactly; never allow_origins=['*'] (or a reflecting regex) with allow_credentials=True")
@@ -675,7 +680,7 @@ def cors_foreign_credentials(ctx: Context) -> Outcome:
             return Outcome(False, exchanges, f"the look-alike origin {origin} is allowed with credentials",
                            culprit=exchange)
     exchanges += [_preflight(ctx, FOREIGN_ORIGIN, f"a preflight from {FOREIGN_ORIGIN}"),
-                 ctx.send(ctx.protected, token=ctx.ada.access_token, describe=f"ada's token from {FOREIGN_ORIGIN}",
+                 ctx.send(ctx.protected, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} from {FOREIGN_ORIGIN}",
                           headers={"origin": FOREIGN_ORIGIN})]
     for exchange in exchanges:
         if exchange.headers.get("access-control-allow-origin") == FOREIGN_ORIGIN and \
@@ -684,7 +689,7 @@ def cors_foreign_credentials(ctx: Context) -> Outcome:
     return Outcome(True, exchanges)
 
 
-@case("cors-foreign-origin-refused", group="cors", weight="advisory", needs=("frontend",),
+@case("cors-foreign-origin-refused", group="cors", weight="advisory", needs=("frontend",), credentials=CREDENTIALS,
       title="a foreign origin gets no CORS allowance at all", expect="no Access-Control-Allow-Origin for it",
       fix="allow only your frontend's origins")
 def cors_foreign(ctx: Context) -> Outcome:
@@ -695,7 +700,7 @@ def cors_foreign(ctx: Context) -> Outcome:
     return Outcome(True, [exchange])
 
 
-@case("cors-401-readable", group="cors", weight="advisory", needs=("frontend",),
+@case("cors-401-readable", group="cors", weight="advisory", needs=("frontend",), credentials=CREDENTIALS,
       title="a 401 sent to the frontend carries CORS headers (the page can read why)",
       expect="401 with Access-Control-Allow-Origin = the frontend",
       fix="put CORSMiddleware outermost so error responses carry it too")
@@ -811,7 +816,7 @@ def _respell_last_char(token: str) -> str | None:
     return token[:-1] + _ALPHABET[_ALPHABET.index(token[-1]) ^ 1]
 
 
-@case("no-server-errors", group="robustness", weight="required",
+@case("no-server-errors", group="robustness", weight="required", credentials=CREDENTIALS,
       title="no request of this run got a 5xx", expect="every answer below 500",
       fix="a 500 is a crash: catch the error where the input is parsed and answer 4xx")
 def no_server_errors(ctx: Context) -> Outcome:
@@ -825,7 +830,7 @@ def no_server_errors(ctx: Context) -> Outcome:
 
 
 # Cases in their own modules register here, before no-server-errors, which reads every answer.
-from . import cases_identity, cases_keys, cases_time  # noqa: E402,F401
+from . import cases_identity, cases_keys, cases_routes, cases_sessions, cases_time  # noqa: E402,F401
 
 # Report order: each group where it first appears, a family's cases inside their group, no-server-errors last.
 _GROUPS = list(dict.fromkeys(c.group for c in CASES))

@@ -11,18 +11,33 @@ from rich.markup import escape
 from .cases import CASE_IDS
 from .config import CheckConfig, UsageError, load_toml, parse_env
 from .engine import SetupProblem, run
-from .report import CheckReport
+from .report import CheckReport, write_setup_junit
 
 EPILOG = """\
-exit codes: 0 every required case passed; 1 a case failed; 2 a usage or setup problem
-(the app does not import, a route is not found, the app does not trust the playground issuer,
-a port is taken).
+exit codes: 0 every required case passed; 1 a case failed (also when the app does not trust
+the playground issuer: the cases that need no valid token still run); 2 a usage or setup problem
+and nothing failed (the app does not import, a route is not found, the app does not trust the
+playground issuer, a port is taken).
 
---env values may use {issuer} (the issuer's origin: also iss and aud), {jwks} (its JWKS URL)
-and {secret} (its BETTER_AUTH_SECRET). Example:
+--app module:attr runs in a child process (its output goes to --app-log); WSGI apps (Flask,
+Django) are served through a2wsgi.
+
+--env values may use {issuer} (the issuer's origin: also iss and aud), {jwks} (its JWKS URL),
+{secret} (its BETTER_AUTH_SECRET), {jwks_json} (its public key set) and {jwks_file} (a file
+holding it). Example:
 
   python -m playground check --app myapp.main:app --env BETTER_AUTH_URL={issuer} \\
       --protected /api/me --owner '/api/users/{user_id}/profile' --admin /api/admin/stats
+
+Without --protected, the routes come from the app's OpenAPI document (/openapi.json,
+/schema/openapi.json, /api/openapi.json): every method of every protected route is graded,
+paths holding a user id are owner routes, and POST /x next to GET /x/{id} is an ownership
+flow. An ownership flow by hand:
+
+  --owner 'POST /api/tasks -> /api/tasks/{id}'
+
+creates a task as ada (with the smallest body its schema allows), takes "id" from the JSON
+answer, then grace's GET, PUT, PATCH and DELETE of /api/tasks/<id> must be refused.
 """
 
 STYLES = {"✓": "green", "✗": "bold red", "!": "yellow", "~": "cyan", "-": "dim"}
@@ -40,11 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="set before the app is imported; repeatable")
     routes = parser.add_argument_group("routes")
-    routes.add_argument("--protected", help="a route any signed-in user may call (required)")
-    routes.add_argument("--owner", help="a route only the user {user_id} may call, e.g. /api/users/{user_id}")
+    routes.add_argument("--protected", help="a route any signed-in user may call (default: from the app's OpenAPI); "
+                                            "'POST /api/chat' for a route that is only a write")
+    routes.add_argument("--owner", help="a route only the user {user_id} may call, e.g. /api/users/{user_id}; "
+                                        "or a flow: 'POST /api/tasks -> /api/tasks/{id}'")
     routes.add_argument("--admin", help="a route only users whose role is admin may call")
     routes.add_argument("--public", help="a route that needs no login")
     routes.add_argument("--frontend-origin", help="the browser page's origin: turns on the CORS cases")
+    routes.add_argument("--no-discover", dest="discover", action="store_false", default=None,
+                        help="do not read the app's OpenAPI document: only the routes given here")
+    credential = parser.add_argument_group("credential and issuer")
+    credential.add_argument("--credential", choices=("jwt", "cookie", "bearer-session"),
+                            help="what the app authenticates with: jwt (default; Authorization: Bearer <JWT>), "
+                                 "cookie (Better Auth's session cookies), bearer-session (the session token as Bearer)")
+    credential.add_argument("--cookie-cache", choices=("compact", "jwt", "jwe"),
+                            help="the session cookie cache strategy of your Better Auth (default jwt)")
+    credential.add_argument("--jwt-issuer", help="the jwt plugin's jwt.issuer, when your app expects its own iss")
+    credential.add_argument("--jwt-audience", help="the jwt plugin's jwt.audience, when your app expects its own aud")
+    credential.add_argument("--issuer-host", choices=("127.0.0.1", "localhost"),
+                            help="the host in the issuer's URL ({issuer}); localhost for apps that insist on it")
     parser.add_argument("--issuer", choices=("embedded", "better-auth"),
                         help="embedded (default, or $PLAYGROUND_ISSUER) or the real Better Auth (Node)")
     parser.add_argument("--auth-port", type=int, help="the issuer's port (default: a free one)")
@@ -58,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run only this case (and the baseline); repeatable")
     parser.add_argument("--strict", action="store_true", default=None, help="advisory cases set the exit code too")
     parser.add_argument("--junit-xml", metavar="PATH", help="one testcase per case, for CI")
+    parser.add_argument("--app-log", metavar="PATH",
+                        help="the --app's own output goes here (default: a temporary file, named on failure)")
     parser.add_argument("--config", metavar="FILE.toml", help="the same settings from a TOML file")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     return parser
@@ -83,12 +114,15 @@ def main(argv: list[str] | None = None) -> int:
         errors.print("interrupted: the issuer and the app were stopped")
         return 130
     except SetupProblem as problem:
+        # The cases that could run are reported (and fail the run) even so.
         _print(console, problem.report)
         if config is not None and config.junit_xml:
             problem.report.write_junit(config.junit_xml)
         errors.print(f"error: {escape(str(problem))}", style="bold red")
-        return 2
+        return problem.exit_code
     except UsageError as exc:
+        if config is not None and config.junit_xml:
+            write_setup_junit(config.junit_xml, str(exc))
         errors.print(f"error: {escape(str(exc))}", style="bold red")
         return 2
     _print(console, report)
@@ -104,7 +138,9 @@ def _config(args: argparse.Namespace) -> CheckConfig:
         "admin": args.admin, "public": args.public, "frontend_origin": args.frontend_origin,
         "issuer": args.issuer, "auth_port": args.auth_port, "leeway": args.leeway, "timeout": args.timeout,
         "start_timeout": args.start_timeout, "strict": args.strict,
-        "junit_xml": args.junit_xml,
+        "junit_xml": args.junit_xml, "app_log": args.app_log, "discover": args.discover,
+        "credential": args.credential, "cookie_cache": args.cookie_cache, "jwt_issuer": args.jwt_issuer,
+        "jwt_audience": args.jwt_audience, "issuer_host": args.issuer_host,
     }
     settings.update({key: value for key, value in overrides.items() if value is not None})
     if args.env:
@@ -113,8 +149,9 @@ def _config(args: argparse.Namespace) -> CheckConfig:
         settings["allow"] = tuple(settings.get("allow", ())) + tuple(args.allow)
     if args.only:
         settings["only"] = tuple(settings.get("only", ())) + tuple(args.only)
-    if not settings.get("protected"):
-        raise UsageError("--protected is required: a route any signed-in user may call, e.g. --protected /api/me")
+    if not settings.get("protected") and settings.get("discover") is False:
+        raise UsageError("--no-discover needs --protected: a route any signed-in user may call, "
+                         "e.g. --protected /api/me")
     for option in ("allow", "only"):
         unknown = sorted(set(settings.get(option, ())) - set(CASE_IDS))
         if unknown:

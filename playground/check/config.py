@@ -20,7 +20,7 @@ import httpx
 from playground.auth_server import ISSUERS
 
 #: The placeholders an ``--env`` value may use, filled in once the issuer runs.
-PLACEHOLDERS = ("issuer", "jwks", "secret")
+PLACEHOLDERS = ("issuer", "jwks", "secret", "jwks_file", "jwks_json")
 
 
 class UsageError(Exception):
@@ -29,7 +29,8 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class CheckConfig:
-    protected: str
+    #: The route any signed-in user may call; None: taken from the app's OpenAPI document.
+    protected: str | None = None
     app: Any = None  # "module:attr", or an ASGI app object (Python API)
     #: Python API: a function that builds the app, called once ``env`` is set (apps read it when built).
     app_factory: Callable[[], Any] | None = None
@@ -58,16 +59,69 @@ class CheckConfig:
     deterministic: bool = False
     strict: bool = False
     junit_xml: str | None = None
+    #: ``jwt`` (Authorization: Bearer <access token>), ``cookie`` (the session cookies) or
+    #: ``bearer-session`` (the session token as Bearer): the credential the app authenticates with.
+    credential: str = "jwt"
+    #: The issuer's ``session.cookieCache.strategy`` (how ``better-auth.session_data`` is encoded).
+    cookie_cache: str = "jwt"
+    #: Read the app's OpenAPI document for its methods, protected routes, owner routes and flows.
+    discover: bool = True
+    #: The jwt plugin's ``jwt.issuer`` / ``jwt.audience`` when the app pins its own ``iss`` / ``aud``.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    #: The host in the issuer's URL (``{issuer}``): ``localhost`` for apps that insist on it.
+    issuer_host: str = "127.0.0.1"
+    #: ``--app module:attr`` only: where the app's own output (stdout, stderr, tracebacks) goes;
+    #: by default a temporary file, named in the report when something failed.
+    app_log: str | None = None
+
+    @property
+    def owner_flow(self) -> str | None:
+        """``--owner 'POST /api/tasks -> /api/tasks/{id}'``: a resource one user creates."""
+        return self.owner if isinstance(self.owner, str) and "->" in self.owner else None
+
+    @property
+    def owner_route(self) -> str | None:
+        """``--owner /api/users/{user_id}/...``: a route of one user."""
+        return None if self.owner_flow else self.owner
 
     def __post_init__(self) -> None:
         if sum(target is not None for target in (self.app, self.app_factory, self.api_url)) != 1:
             raise UsageError("give exactly one target: --app module:attr (imported here) or --api-url URL (already running)")
+        from .discovery import parse_flow
+
+        owner_flow = isinstance(self.owner, str) and "->" in self.owner
         for name in ("protected", "owner", "admin", "public"):
             route = getattr(self, name)
+            if name == "owner" and owner_flow:
+                continue
+            if name == "protected" and isinstance(route, str):
+                from .context import split_route
+
+                route = split_route(route)[1]
             if route is not None and (not isinstance(route, str) or not route.startswith("/")):
                 raise UsageError(f"--{name} must be a path starting with '/', not {route!r}")
-        if self.owner is not None and "{user_id}" not in self.owner:
-            raise UsageError("--owner must contain {user_id}, e.g. '/api/users/{user_id}/profile'")
+        if owner_flow and parse_flow(self.owner) is None:
+            raise UsageError(f"--owner flow {self.owner!r}: write 'POST /api/tasks -> /api/tasks/{{id}}' (create, then "
+                             "the item path with one {name} taken from the creation's JSON answer)")
+        if self.owner is not None and not owner_flow and "{user_id}" not in self.owner:
+            raise UsageError("--owner must contain {user_id}, e.g. '/api/users/{user_id}/profile', or be a flow: "
+                             "'POST /api/tasks -> /api/tasks/{id}'")
+        from .context import CREDENTIALS
+        from .credentials import COOKIE_CACHE_STRATEGIES
+
+        if self.credential not in CREDENTIALS:
+            raise UsageError(f"--credential must be one of {', '.join(CREDENTIALS)}, not {self.credential!r}")
+        if self.cookie_cache not in COOKIE_CACHE_STRATEGIES:
+            raise UsageError(f"--cookie-cache must be one of {', '.join(COOKIE_CACHE_STRATEGIES)}, "
+                             f"not {self.cookie_cache!r}")
+        for name in ("jwt_issuer", "jwt_audience"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise UsageError(f"--{name.replace('_', '-')} must be a non-empty string, not {value!r}")
+        if not isinstance(self.issuer_host, str) or self.issuer_host not in ("127.0.0.1", "localhost"):
+            raise UsageError(f"--issuer-host must be 127.0.0.1 or localhost (the issuer listens on loopback only), "
+                             f"not {self.issuer_host!r}")
         if self.issuer not in ISSUERS:
             raise UsageError(f"--issuer must be one of {', '.join(ISSUERS)}, not {self.issuer!r}")
         if self.api_url is not None and not _is_http_url(self.api_url):
@@ -78,6 +132,12 @@ class CheckConfig:
             folder = Path(self.junit_xml).resolve().parent
             if not folder.is_dir() or not os.access(folder, os.W_OK):
                 raise UsageError(f"--junit-xml {self.junit_xml}: {folder} is not a writable directory")
+        if self.app_log is not None:
+            if not isinstance(self.app_log, str) or not self.app_log:
+                raise UsageError(f"--app-log must be a file path, not {self.app_log!r}")
+            folder = Path(self.app_log).resolve().parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK):
+                raise UsageError(f"--app-log {self.app_log}: {folder} is not a writable directory")
         if self.frontend_origin is not None and not str(self.frontend_origin).startswith(("http://", "https://")):
             raise UsageError(f"--frontend-origin must be an origin such as http://localhost:5173, not {self.frontend_origin!r}")
         if not 0 <= self.auth_port <= 65535:
@@ -107,7 +167,8 @@ TOML_TYPES: dict[str, type | tuple[type, ...]] = {
     "protected": str, "app": str, "factory": bool, "api_url": str, "owner": str, "admin": str, "public": str,
     "frontend_origin": str, "env": dict, "issuer": str, "auth_port": int, "leeway": (int, float),
     "timeout": (int, float), "start_timeout": (int, float),
-    "allow": list, "only": list, "strict": bool, "junit_xml": str,
+    "allow": list, "only": list, "strict": bool, "junit_xml": str, "credential": str, "cookie_cache": str,
+    "discover": bool, "jwt_issuer": str, "jwt_audience": str, "issuer_host": str, "app_log": str,
 }
 
 

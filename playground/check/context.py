@@ -14,8 +14,10 @@ that user's credential in the run's kind.
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +26,12 @@ import httpx
 from playground.auth_server import AuthServer
 from playground.jose import split
 
-from .case import NO_ANSWER
+from .case import APP_DIED, NO_ANSWER
 
+#: The longest a 429's Retry-After is waited for; still 429 after that, its case is "not judged".
+MAX_RETRY_AFTER = 3.0
+#: Requests in a row without an answer after which the app is taken to have stopped answering.
+MAX_UNANSWERED = 3
 ADA, GRACE = "ada@example.com", "grace@example.com"  # the seeded demo users: ada is an admin
 #: The credentials a run can grade (``--credential``); ``jwt`` is the default.
 CREDENTIALS = ("jwt", "cookie", "bearer-session")
@@ -49,6 +55,8 @@ class Exchange:
     www_authenticate: str | None
     headers: httpx.Headers = field(repr=False)
     body: str = field(repr=False)
+    #: The whole answer (up to 64 KB): a created resource's id, a body compared before and after.
+    full_body: str = field(default="", repr=False)
 
     @property
     def got(self) -> str:
@@ -75,16 +83,23 @@ class Identity:
 
 
 class Context:
+    #: Set by the engine when the app runs in a child process: whether that process died (why),
+    #: starting it again. A request it never answered is then a crash of the case that sent it.
+    revive: Callable[[], str | None] | None = None
+    #: Requests in a row the app did not answer (reset by any answer).
+    unanswered = 0
     #: Set by the engine: whether the app was given the issuer's secret ({secret} in --env).
     secret_shared = True
 
     def __init__(self, issuer: AuthServer, client: httpx.Client, *, protected: str, owner: str | None,
                  admin: str | None, public: str | None, frontend_origin: str | None, leeway: float,
                  external: bool = False, credential: str = "jwt", owner_flow: str | None = None,
-                 discover: bool = True) -> None:
+                 discover: bool = True, cookie_cache: str = "jwt") -> None:
         self.issuer = issuer
         self.client = client
-        self.protected = protected
+        #: The protected route, and the method it is called with (``--protected 'POST /api/notes'``
+        #: for an app whose protected routes are all writes): every case's default request.
+        self.protected_method, self.protected = split_route(protected)
         self.owner = owner
         self.admin = admin
         self.public = public
@@ -94,11 +109,17 @@ class Context:
         self.external = external
         #: The credential this run grades (one of ``CREDENTIALS``).
         self.credential = credential
+        #: The issuer's session.cookieCache strategy: the encoding of better-auth.session_data.
+        self.cookie_cache = cookie_cache
         #: ``--owner 'POST /api/tasks -> /api/tasks/{id}'``: a resource one user creates (``routes.py``).
         self.owner_flow = owner_flow
         self.discover = discover
         self._routes: Any = None
+        #: Resources ada created for the ownership flows: label -> (path, exchanges, why not).
+        self.owned: dict[str, Any] = {}
         self.exchanges: list[Exchange] = []
+        #: Clients left behind by requests that never finished (see ``_request``).
+        self.abandoned: list[httpx.Client] = []
         self.ada = self._sign_in(ADA)
         self.grace = self._sign_in(GRACE)
         self._kid: str | None = None
@@ -125,12 +146,31 @@ class Context:
                 cookies={cookie.name: cookie.value for cookie in auth.cookies.jar},
             )
 
+    def signed_out_session(self, email: str = ADA) -> Identity:
+        """A new session of ``email`` that was then signed out (its cookies as they were before)."""
+        identity = self._sign_in(email)
+        cookie = "; ".join(f"{name}={value}" for name, value in identity.cookies.items())
+        httpx.post(f"{self.issuer.url}/api/auth/sign-out", json={}, timeout=30.0,
+                   headers={"origin": self.issuer.origin, "cookie": cookie}).raise_for_status()
+        return identity
+
     @property
     def kid(self) -> str:
         """The issuer's current signing key id (read from a real token's header)."""
         if self._kid is None:
             self._kid = split(self.ada.access_token)[0]["kid"]
         return self._kid
+
+    @property
+    def token_issuer(self) -> str:
+        """The ``iss`` of the issuer's real tokens: its origin, or the jwt plugin's ``jwt.issuer``."""
+        return split(self.ada.access_token)[1]["iss"]
+
+    @property
+    def token_audience(self) -> str:
+        """The ``aud`` of the issuer's real tokens (one string: the checker sets at most one audience)."""
+        audience = split(self.ada.access_token)[1]["aud"]
+        return audience[0] if isinstance(audience, list) else audience
 
     def rotated_kid(self, kid: str) -> None:
         """The issuer now signs with ``kid`` (after a rotation)."""
@@ -168,11 +208,17 @@ class Context:
         return {"cookie": f"{name}'s session cookies", "bearer-session": f"{name}'s session token as Bearer"}.get(
             self.credential, f"{name}'s token")
 
-    def send(self, path: str, *, token: str | None = None, describe: str = "", method: str = "GET",
+    def send(self, path: str, *, token: str | None = None, describe: str = "", method: str | None = None,
              headers: dict[str, str | bytes] | None = None, as_user: Identity | None = None,
              json: Any = NO_BODY) -> Exchange:
         """One request to the target, recorded. ``token``: a JWT as ``Authorization: Bearer``;
-        ``as_user``: that user's credential of this run's kind; ``json``: a JSON body."""
+        ``as_user``: that user's credential of this run's kind; ``json``: a JSON body. Without a
+        ``method``, the protected route is called with its own (and the smallest body its schema
+        allows), any other path with GET."""
+        if method is None:
+            method = self.protected_method if path == self.protected else "GET"
+            if path == self.protected and method in ("POST", "PUT", "PATCH") and json is NO_BODY:
+                json = self.routes.body(method, path)
         all_headers: dict[str, str | bytes] = {}
         if as_user is not None:
             all_headers.update(self.credential_headers(as_user))
@@ -182,25 +228,44 @@ class Context:
         body = {} if json is NO_BODY else {"json": json}
         for attempt in (1, 2):
             try:
-                response = self.client.request(method, path, headers=all_headers, **body)
+                response = self._request(method, path, headers=all_headers, **body)
                 break
             except httpx.LocalProtocolError as exc:  # the checker built a request HTTP cannot carry
                 raise ValueError(f"cannot send {describe!r}: {exc}") from None
             except httpx.TimeoutException:
-                # An input that hangs the app is a finding of the case that sent it, not a setup problem.
+                # An input that hangs the app is a finding of the case that sent it, not a setup problem;
+                # an app that answers nothing at all is not worth waiting for, request after request.
+                self.unanswered += 1
+                if self.unanswered >= MAX_UNANSWERED:
+                    raise TargetUnreachableError(f"the app stopped answering: {MAX_UNANSWERED} requests in a row got "
+                                                 f"no answer within {self.client.timeout.read:g} s") from None
                 return self._record(Exchange(method=method, path=path, sent=describe or "a request", status=NO_ANSWER,
                                              reason=None, www_authenticate=None, headers=httpx.Headers(),
                                              body=f"no answer within {self.client.timeout.read:g} s"))
             except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                died = self._died(method, path, describe)
+                if died is not None:
+                    return died
                 # A server closes a kept-alive connection after a crash (a 500): retry once on a new one.
                 if attempt == 2:
                     raise TargetUnreachableError(f"the app stopped answering: {method} {path}: "
                                                  f"{type(exc).__name__}: {exc}") from None
             except httpx.ConnectError:
+                died = self._died(method, path, describe)
+                if died is not None:
+                    return died
                 raise TargetUnreachableError(f"nothing answers at {self.client.base_url}: is the server running?") from None
             except httpx.TransportError as exc:
                 raise TargetUnreachableError(f"the app stopped answering: {method} {path}: "
                                              f"{type(exc).__name__}: {exc}") from None
+        if response.status_code == 429:
+            # Rate limited: not a verdict. Wait as asked (briefly) and try once more.
+            time.sleep(_retry_after(response.headers.get("retry-after")))
+            try:
+                response = self._request(method, path, headers=all_headers, **body)
+            except httpx.TransportError:
+                pass
+        self.unanswered = 0
         reason = None
         if response.headers.get("content-type", "").startswith("application/json"):
             try:
@@ -214,9 +279,47 @@ class Context:
             sent=describe or ("no credentials" if token is None and as_user is None else "a credential"),
             status=response.status_code, reason=reason,
             www_authenticate=response.headers.get("www-authenticate"),
-            headers=response.headers, body=response.text[:500],
+            headers=response.headers, body=response.text[:500], full_body=response.text[:65536],
         )
         return self._record(exchange)
+
+    def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """``client.request`` with a deadline on the whole answer: httpx's timeout bounds each read,
+        so a server that drips a byte at a time would never time out. A request still running at
+        the deadline is abandoned with its client (a fresh one takes over)."""
+        outcome: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                outcome["response"] = self.client.request(method, path, **options)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=call, name="checker request", daemon=True)
+        worker.start()
+        worker.join(self.client.timeout.read + 1.0)
+        if worker.is_alive():
+            stuck = self.client
+            self.client = httpx.Client(base_url=stuck.base_url, timeout=stuck.timeout, follow_redirects=False)
+            self.abandoned.append(stuck)
+            raise httpx.ReadTimeout(f"no complete answer within {stuck.timeout.read:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
+
+    def close(self) -> None:
+        """Close the clients this context made in place of stuck ones."""
+        for client in self.abandoned:  # one may still be stuck in its read: closed in the background
+            threading.Thread(target=client.close, daemon=True).start()
+        self.client.close()
+
+    def _died(self, method: str, path: str, describe: str) -> Exchange | None:
+        cause = self.revive() if self.revive is not None else None
+        if cause is None:
+            return None
+        return self._record(Exchange(method=method, path=path, sent=describe or "a request", status=NO_ANSWER,
+                                     reason=None, www_authenticate=None, headers=httpx.Headers(),
+                                     body=f"{APP_DIED}: {cause} (started again)"))
 
     def _record(self, exchange: Exchange) -> Exchange:
         self.exchanges.append(exchange)
@@ -235,6 +338,28 @@ class Context:
 
             self._routes = discover(self)
         return self._routes
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait before retrying a 429: its Retry-After in seconds, at most MAX_RETRY_AFTER."""
+    try:
+        seconds = float(value) if value is not None else 1.0
+    except ValueError:  # an HTTP date, or garbage: a second
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER) if seconds == seconds else 1.0
+
+
+ROUTE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def split_route(route: str | None) -> tuple[str, str | None]:
+    """``'POST /api/notes'`` -> ``('POST', '/api/notes')``; a bare path is called with GET."""
+    if route is None:
+        return "GET", None
+    method, _, path = route.strip().partition(" ")
+    if method.upper() in ROUTE_METHODS and path.strip().startswith("/"):
+        return method.upper(), path.strip()
+    return "GET", route
 
 
 def _shorten(text: str, limit: int) -> str:

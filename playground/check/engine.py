@@ -9,6 +9,10 @@ every case that applies. Nothing leaves loopback except requests to an explicit 
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -18,13 +22,16 @@ from playground.auth_server import REAL
 from playground.clock import Clock
 from playground.servers import PlaygroundStartError
 
-from .case import NO_ANSWER, Case, Outcome
-from .cases import CASE_IDS, CASES, ISSUER_OPTIONS
+from .case import APP_DIED, NO_ANSWER, Case, Outcome, is_rejected, not_applicable
+from .cases import CASE_IDS, CASES
 from .config import CheckConfig, UsageError, fill_placeholders
-from .context import Context, TargetUnreachableError
+from .context import Context, TargetUnreachableError, split_route
+from .credentials import issuer_options, jwks_placeholders
+from .diagnosis import not_configured, service_hint, why_refused
+from .discovery import choose_owner, choose_protected
 from .gate import start_gated_issuer
 from .report import CaseResult, CheckReport
-from .target import environment, import_app, serve
+from .target import app_process, environment, log_tail, serve
 
 
 class CaseCouldNotRun(Exception):
@@ -34,9 +41,16 @@ class CaseCouldNotRun(Exception):
 class SetupProblem(UsageError):
     """The target cannot be graded as configured (exit 2); ``report`` holds what was seen."""
 
-    def __init__(self, message: str, report: CheckReport) -> None:
+    def __init__(self, message: str, report: CheckReport, *, stopped: bool = False) -> None:
         super().__init__(message)
         self.report = report
+        #: The run stopped here (a route is not there, the app stopped answering): no verdict of it counts.
+        self.stopped = stopped
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a case that could run failed anyway, else 2."""
+        return 1 if self.report.failures and not self.stopped else 2
 
 
 def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
@@ -44,7 +58,11 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
 
     Takes a ``CheckConfig`` or its fields as keywords. Returns the ``CheckReport`` (``.exit_code``,
     ``.failures``, ``print(report)``). Raises ``UsageError`` (``SetupProblem`` when the target
-    does not trust the issuer or a route is missing), which the CLI turns into exit code 2.
+    does not trust the issuer or a route is missing: its ``report`` holds the cases that could
+    run without a valid token), which the CLI turns into exit code 2, or 1 when one of those failed.
+
+    ``app="module:attr"`` runs the app in a child process (see ``target.py``); an app object or
+    ``app_factory`` runs in a thread of this process, with ``env`` set in ``os.environ`` meanwhile.
     """
     config = config or CheckConfig(**settings)
     if config.deterministic and config.issuer == REAL:
@@ -60,84 +78,174 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
         deterministic = {"deterministic": True, "clock": Clock.system()} if config.deterministic else {}
         # Behind the checker's gate (gate.py): the outage and amplification cases need it.
         issuer = start_gated_issuer(config.issuer, port=config.auth_port, teaching_controls=True,
-                                    options=ISSUER_OPTIONS, **deterministic)
+                                    options=issuer_options(config), host=config.issuer_host, **deterministic)
     except PlaygroundStartError as exc:
         raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
     try:
-        values = {"issuer": issuer.origin, "jwks": issuer.jwks_url, "secret": issuer.secret}
-        with environment(fill_placeholders(config.env, values)):
-            if config.api_url is not None:
-                return _grade(config, issuer, config.api_url)
-            if config.app_factory is not None:
-                app = config.app_factory()
-            else:
-                app = (import_app(config.app, factory=config.factory, timeout=config.start_timeout)
-                       if isinstance(config.app, str) else config.app)
+        values = {"issuer": issuer.origin, "jwks": issuer.jwks_url, "secret": issuer.secret,
+                  **jwks_placeholders(issuer, config.env)}
+        env = fill_placeholders(config.env, values)
+        if config.api_url is not None:
+            return _graded(config, issuer, config.api_url)
+        if isinstance(config.app, str):
+            return _grade_in_child(config, issuer, env)
+        with environment(env):
+            app = config.app_factory() if config.app_factory is not None else config.app
             app_errors: list[str] = []
             with serve(app, app_errors, timeout=config.start_timeout) as url:
-                try:
-                    report = _grade(config, issuer, url)
-                except SetupProblem as problem:
-                    problem.report.app_errors = app_errors
-                    if app_errors:
-                        problem.args = (f"{problem.args[0]} The app's log: {app_errors[0]}",)
-                    raise
-                report.app_errors = app_errors
-                return report
+                return _graded(config, issuer, url, app_errors=lambda: app_errors)
     finally:
         issuer.stop()
 
 
-def _grade(config: CheckConfig, issuer, url: str) -> CheckReport:
+def _grade_in_child(config: CheckConfig, issuer, env: dict[str, str]) -> CheckReport:
+    log_path, temporary = config.app_log, config.app_log is None
+    if temporary:
+        handle, log_path = tempfile.mkstemp(prefix="playground-check-app-", suffix=".log")
+        os.close(handle)
+    keep_log = True
+    try:
+        with _explained(log_path), app_process(config.app, factory=config.factory, env=env,
+                                               start_timeout=config.start_timeout, log_path=log_path) as process:
+            report = _graded(config, issuer, process.url, app_errors=process.app_errors, revive=process.revive,
+                             app_log=log_path, log_tail=lambda: process.log_tail(20))
+            keep_log = not report.passed or bool(report.app_errors)
+            return report
+    finally:
+        if temporary and not keep_log:
+            os.unlink(log_path)
+
+
+@contextmanager
+def _explained(log_path: str) -> Iterator[None]:
+    """An app that could not start is explained by its log, when that names a missing service."""
+    try:
+        yield
+    except SetupProblem:
+        raise
+    except UsageError as exc:
+        raise UsageError(str(exc) + service_hint([], lambda: log_tail(log_path, 20))) from None
+
+
+def _graded(config: CheckConfig, issuer, url: str, *, app_errors: Callable[[], list[str]] = list,
+            revive: Callable[[], str | None] | None = None, app_log: str | None = None,
+            log_tail: Callable[[], list[str]] | None = None) -> CheckReport:
+    """``_grade``, with what the app logged attached to the report (or the setup problem's)."""
+    try:
+        report = _grade(config, issuer, url, revive)
+    except SetupProblem as problem:
+        problem.report.app_errors, problem.report.app_log = app_errors(), app_log
+        if problem.report.app_errors:
+            problem.args = (f"{problem.args[0]} The app's log: {problem.report.app_errors[0]}",)
+        problem.args = (problem.args[0] + service_hint(problem.report.app_errors, log_tail),)
+        problem.report.setup_problems[:] = [problem.args[0]]
+        raise
+    report.app_errors, report.app_log = app_errors(), app_log
+    return report
+
+
+def _grade(config: CheckConfig, issuer, url: str, revive: Callable[[], str | None] | None = None) -> CheckReport:
     report = CheckReport(config=config, issuer_label=issuer.label, issuer_url=issuer.origin,
                          target=config.api_url or (config.app if isinstance(config.app, str) else "the app"))
     with httpx.Client(base_url=url, timeout=config.timeout, follow_redirects=False) as client:
         try:
-            ctx = Context(issuer, client, protected=config.protected, owner=config.owner, admin=config.admin,
+            ctx = Context(issuer, client, protected=config.protected, owner=config.owner_route, admin=config.admin,
                           public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway,
-                          external=config.api_url is not None)
+                          external=config.api_url is not None, credential=config.credential,
+                          owner_flow=config.owner_flow, discover=config.discover, cookie_cache=config.cookie_cache)
+            ctx.revive = revive
             ctx.secret_shared = config.api_url is None and any("{secret}" in v for v in config.env.values())
         except httpx.HTTPError as exc:
             raise UsageError(f"signing in to the {issuer.label} at {issuer.origin} failed: {exc}") from None
+        token_accepted = True
         try:
+            if ctx.protected is None:
+                _discover_routes(ctx, config, report)
             for case in CASES:
                 if config.only and case.id not in config.only and case.weight != "baseline":
                     continue
-                result = _run_case(case, ctx, config)
+                result = _run_case(case, ctx, config, token_accepted)
                 report.results.append(result)
-                if case.weight == "baseline" and not result.outcome.passed:
-                    raise SetupProblem(_setup_message(case, result.outcome, ctx, config), report)
-                if result.outcome.server_error is None and not result.outcome.passed and \
-                        _is_missing_route(case, result.outcome):
-                    raise SetupProblem(_setup_message(case, result.outcome, ctx, config), report)
+                if result.outcome.passed or not result.outcome.applicable:
+                    continue
+                if result.outcome.server_error is None and _is_missing_route(case, result.outcome):
+                    # Every other verdict would be about a route that is not there.
+                    raise SetupProblem(_setup_message(case, result.outcome, ctx, config), report, stopped=True)
+                if case.weight == "baseline":
+                    token_accepted = token_accepted and case.id != "valid-token-accepted"
+                    report.setup_problems.append(_setup_message(case, result.outcome, ctx, config))
         except TargetUnreachableError as exc:
-            raise SetupProblem(str(exc), report) from None
+            raise SetupProblem(str(exc), report, stopped=True) from None
         except CaseCouldNotRun as exc:
             raise SetupProblem(str(exc), report) from None
+        finally:
+            ctx.close()
+    if report.setup_problems:
+        raise SetupProblem(" ".join(report.setup_problems), report)
     report.complete = True
     return report
 
 
-def _run_case(case: Case, ctx: Context, config: CheckConfig) -> CaseResult:
-    settings = {"owner": config.owner, "admin": config.admin, "public": config.public,
+def _discover_routes(ctx: Context, config: CheckConfig, report: CheckReport) -> None:
+    """No --protected: the app's OpenAPI document names its protected and owner routes."""
+    ctx.protected_method, ctx.protected = split_route(choose_protected(ctx))
+    if ctx.protected is None:
+        found = "no OpenAPI document" if ctx.routes.document is None else \
+            "no protected GET route without parameters in its OpenAPI document"
+        raise UsageError(f"give --protected (a route any signed-in user may call, e.g. --protected /api/me): "
+                         f"the app publishes {found}")
+    chosen = [f"--protected {ctx.protected}" if ctx.protected_method == "GET"
+              else f"--protected '{ctx.protected_method} {ctx.protected}'"]
+    if config.owner is None:
+        ctx.owner = choose_owner(ctx)
+        if ctx.owner is not None:
+            chosen.append(f"--owner {ctx.owner}")
+    report.target += f" ({', '.join(chosen)}: from {ctx.routes.source})"
+
+
+#: Cases whose verdict means something only once the app accepts a valid token: genuinely signed
+#: tokens with one claim changed (refusing them proves nothing when every token is refused), and
+#: those that expect a token to be served. They are not run when the baseline failed.
+NEEDS_VALID_TOKEN_GROUPS = {"claims", "keys"}
+NEEDS_VALID_TOKEN = {"own-profile-allowed", "admin-allowed-for-admin", "other-users-profile", "non-admin-denied",
+                     "role-matching-like-better-auth", "insufficient-scope-403", "non-canonical-base64url",
+                     "session-token-as-bearer", "other-users-resource-any-method",
+                     # Refusing a forged session means nothing while the real one is refused too.
+                     "session-token-forged-signature", "signed-out-session", "session-data-forged",
+                     "session-data-expired"}
+
+
+def _run_case(case: Case, ctx: Context, config: CheckConfig, token_accepted: bool = True) -> CaseResult:
+    settings = {"owner": ctx.owner, "admin": config.admin, "public": config.public,
                 "frontend": config.frontend_origin}
-    missing = [need for need in case.needs if settings[need] is None]
+    if config.credential not in case.credentials:
+        return CaseResult(case, not_applicable(f"not run: it grades --credential {' or '.join(case.credentials)}, "
+                                               f"not {config.credential}"), allowed=False)
+    missing = [need for need in case.needs if settings.get(need, "") is None]
     if missing:
         option = "--frontend-origin" if missing[0] == "frontend" else f"--{missing[0]}"
         return CaseResult(case, Outcome(True, [], f"not run: give {option} to check it", applicable=False),
                           allowed=False)
+    if not token_accepted and (case.group in NEEDS_VALID_TOKEN_GROUPS or case.id in NEEDS_VALID_TOKEN):
+        return CaseResult(case, not_applicable(NOT_JUDGED), allowed=False)
     try:
         outcome = case.run(ctx)
     except TargetUnreachableError:
         raise
     except Exception as exc:  # a case that cannot run is the checker's problem, never a verdict
         raise CaseCouldNotRun(f"case {case.id} could not run: {type(exc).__name__}: {exc}") from exc
+    if not token_accepted and not outcome.passed and outcome.culprit is not None and is_rejected(outcome.culprit):
+        # It failed because something was refused: so is every valid token here; no verdict.
+        outcome = not_applicable(NOT_JUDGED)
     return CaseResult(case, outcome, allowed=case.id in config.allow)
 
 
+NOT_JUDGED = "not run: it needs the app to accept a valid token first (see the setup problem)"
+
+
 def _is_missing_route(case: Case, outcome: Outcome) -> bool:
-    """A baseline-like success case answered 404 or a redirect: the route is not where the settings say."""
-    return case.id in ("own-profile-allowed", "admin-allowed-for-admin") and \
+    """A success case answered 404, 405 or a redirect: the route is not where the settings say."""
+    return case.id in ROUTE_OPTIONS and \
         any(e.status in (404, 405) or 300 <= e.status < 400 for e in outcome.exchanges)
 
 
@@ -148,35 +256,30 @@ ROUTE_OPTIONS = {"valid-token-accepted": "--protected", "public-route-open": "--
 def _setup_message(case: Case, outcome: Outcome, ctx: Context, config: CheckConfig) -> str:
     exchange = outcome.culprit or (outcome.exchanges[-1] if outcome.exchanges else None)
     option = ROUTE_OPTIONS.get(case.id, "")
-    if exchange is not None and exchange.status in (404, 405):
-        return f"route not found: {exchange.method} {exchange.path} answered {exchange.status}; check {option}"
+    if exchange is not None and exchange.status == 405:
+        allow = exchange.headers.get("allow")
+        return (f"{exchange.method} {exchange.path} answered 405 Method Not Allowed"
+                + (f" (it serves {allow})" if allow else "")
+                + f": give {option} a route that answers {exchange.method}")
+    if exchange is not None and exchange.status == 404:
+        return f"route not found: {exchange.method} {exchange.path} answered 404; check {option}"
     if exchange is not None and 300 <= exchange.status < 400:
         location = exchange.headers.get("location", "?")
         return (f"{exchange.method} {exchange.path} answered {exchange.status}, a redirect to {location}: "
                 f"give {option} the path that answers (a trailing slash?)")
     if case.id == "public-route-open":
-        return f"--public {config.public} answered {exchange.got if exchange else '?'} without credentials: is it public?"
-    if case.id != "valid-token-accepted":
+        return (f"--public {config.public} answered {exchange.got if exchange else '?'} without credentials: "
+                "is it public?")
+    if case.id != "valid-token-accepted" or exchange is None:
         return f"{case.id}: {outcome.detail}"
-    if exchange is not None and exchange.status in (500, NO_ANSWER):
-        return f"your app crashed on a valid token ({exchange.got}) on {config.protected}."
-    if exchange is not None and 400 <= exchange.status < 500 and exchange.status not in (401, 403):
-        return (f"{config.protected} answered {exchange.got} to a valid token (expected 2xx): check --protected "
+    if exchange.status in (502, 503, 504):
+        # Unavailable: typically its keys could not be fetched, from wherever it was told they are.
+        return not_configured(ctx, config, exchange.got)
+    if exchange.status == NO_ANSWER and not exchange.body.startswith(APP_DIED):
+        return f"your app did not answer a valid token ({exchange.got}) on {exchange.path}."
+    if exchange.status >= 500 or exchange.status == NO_ANSWER:
+        return f"your app crashed on a valid token ({exchange.got}) on {exchange.path}."
+    if exchange.status not in (401, 403):
+        return (f"{exchange.path} answered {exchange.got} to a valid token (expected 2xx): check --protected "
                 f"names a route any signed-in user may call")
-    if config.api_url is not None:
-        message = (f"your app rejected a valid token ({exchange.got if exchange else '?'}): a running server must "
-                   f"be started with BETTER_AUTH_URL={ctx.issuer.origin} (the issuer at --auth-port); if it was "
-                   f"running during an earlier check, restart it: it may hold that run's keys.")
-    else:
-        message = (f"your app rejected a valid token ({exchange.got if exchange else '?'}): is it configured with "
-                   f"BETTER_AUTH_URL={ctx.issuer.origin}? Pass --env BETTER_AUTH_URL={{issuer}} (placeholders: "
-                   f"{{issuer}} = {ctx.issuer.origin}, {{jwks}} = {ctx.issuer.jwks_url}, {{secret}}).")
-    # The tutorial error: HS256 with BETTER_AUTH_SECRET, with or without iss/aud checks.
-    for drop in ((), ("iss", "aud")):
-        hs256 = ctx.send(config.protected, token=ctx.mint(algorithm="HS256", drop=drop),
-                         describe="an HS256 token signed with BETTER_AUTH_SECRET")
-        if 200 <= hs256.status < 300:
-            return (f"your app rejected a valid token ({exchange.got if exchange else '?'}) but accepted an HS256 "
-                    "token signed with BETTER_AUTH_SECRET: it verifies the tutorial way, but Better Auth's jwt "
-                    "plugin signs with the EdDSA keys at /api/auth/jwks. Verify with those (see lesson 03).")
-    return message
+    return why_refused(ctx, config, exchange)

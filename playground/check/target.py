@@ -1,26 +1,42 @@
-"""The backend under test: an ASGI app imported and served here, or a server already running.
+"""The backend under test: ``--app module:attr`` in a child process, an app object in a thread, or
+a server already running.
 
-``--app module:attr`` is imported only *after* the issuer runs and ``--env`` is set, because
-apps read ``BETTER_AUTH_URL`` and friends at import time. It is then served by uvicorn on a
-loopback port in a thread of this process, so every case is a real HTTP request (headers,
-status lines, CORS) and the app's lifespan runs as in production.
+``--app module:attr`` (the CLI, or ``check.run(app="m:a")``) runs in a child process
+(``app_process.py``) started only *after* the issuer runs, with the filled ``--env`` values in its
+environment, because apps read ``BETTER_AUTH_URL`` and friends at import time. Whatever the app
+does there (hang, exit, crash) cannot take the checker down, and no signal is ever armed in the
+checker's own process: ``check.run`` is safe inside a team's pytest. The child serves on a
+loopback socket bound here and handed down, so a child that died is restarted on the same port.
+
+App objects and ``app_factory`` callables from the Python API cannot be sent to another process:
+they are served by uvicorn in a thread of this process, and the environment is set here meanwhile.
+
+WSGI apps (Flask, Django) are served through ``a2wsgi.WSGIMiddleware`` either way.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
+import select
 import signal
+import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator, Mapping
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from playground.servers import KeepErrors, PlaygroundStartError, ServerThread
+from playground.servers import KeepErrors, PlaygroundStartError, ServerThread, bind_loopback
 
+from . import app_process as child
 from .config import UsageError
+
+#: How many times a child that died while serving is started again before the run gives up.
+MAX_RESTARTS = 5
+#: Seconds a child process may take to start Python and uvicorn, before the app's import begins.
+PROCESS_START_TIMEOUT = 30.0
 
 
 @contextmanager
@@ -38,92 +54,194 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-class _Expired(BaseException):
-    """Raised by the alarm into the import it interrupts (a BaseException: the app's own
-    ``except Exception`` around its set-up must not swallow it)."""
-
-
-def within(seconds: float, what: str, work: Callable[[], Any]) -> Any:
-    """``work()`` in this thread, interrupted after ``seconds`` (a ``UsageError``) so that an import
-    that waits on a database, a lock or ``input()`` does not leave a checker that never returns.
-
-    In this thread, not a helper thread: apps install signal handlers and look up the event loop
-    while they are imported, which only works in the main thread. The deadline is a SIGALRM, which
-    Python delivers to the main thread only. ``work()`` runs without one off the main thread, off
-    POSIX, and when someone else's alarm is already set (pytest-timeout's, say), which it must not
-    cancel.
-    """
-    if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
-        return work()
-    armed = True
-
-    def expire(signum, frame):
-        if armed:  # an alarm already on its way when work() returned is ignored
-            raise _Expired
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    try:
-        # Again every half second: an import that swallows one alarm still meets the next.
-        signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
-        try:
-            return work()
-        finally:
-            armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _Expired:
-        raise UsageError(f"{what} did not finish within {seconds:g} s (does it wait at import time for a "
-                         "network service, a lock or input? --start-timeout gives it longer)") from None
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-
-
-def import_app(spec: str, *, factory: bool = False, timeout: float = 60.0) -> Any:
-    """The ASGI app named by ``module:attr`` (from the current directory or ``PYTHONPATH``);
-    with ``factory``, what calling ``attr()`` returns (uvicorn's ``--factory``). Importing and
-    building it may take ``timeout`` seconds each."""
+def parse_spec(spec: str) -> tuple[str, str]:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"--app takes module:attr (e.g. myapp.main:app), not {spec!r}")
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    # Imported afresh on every run: a module imported by an earlier run read that run's environment.
-    if module_name.split(".")[0] != "playground":
-        for name in [n for n in sys.modules if n == module_name or n.startswith(module_name + ".")]:
-            del sys.modules[name]
-    try:
-        module = within(timeout, f"--app {spec}: importing {module_name}", lambda: importlib.import_module(module_name))
-    except UsageError:
-        raise
-    except (Exception, SystemExit) as exc:  # anything the app's import raises is the user's setup problem
-        raise UsageError(f"--app {spec}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
-    try:
-        app = getattr(module, attr)
-    except AttributeError:
-        raise UsageError(f"--app {spec}: module {module_name} has no attribute {attr!r}") from None
-    if factory:
-        try:
-            app = within(timeout, f"--app {spec} --factory: calling {attr}()", app)
-        except UsageError:
-            raise
-        except (Exception, SystemExit) as exc:
-            raise UsageError(f"--app {spec} --factory: calling {attr}() failed: {type(exc).__name__}: {exc}") from None
-    if not callable(app):
-        raise UsageError(f"--app {spec}: {attr} is not an ASGI app (not callable)")
-    if not factory and inspect.isfunction(app) and len(inspect.signature(app).parameters) == 0:
-        raise UsageError(f"--app {spec}: {attr}() takes no arguments, so it is an app factory, not an app: "
-                         "add --factory")
-    return app
+    return module_name, attr
 
 
 @contextmanager
 def serve(app: Any, errors: list[str], *, timeout: float = 60.0) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port, its crashes recorded in ``errors``; yields its base URL."""
+    """Serve an app object in a thread of this process on a free loopback port, its crashes
+    recorded in ``errors``; yields its base URL."""
     try:
-        server = ServerThread(KeepErrors(app, errors), name="app under test", lifespan="auto").start(timeout=timeout)
+        server = ServerThread(KeepErrors(child.as_asgi(app), errors), name="app under test",
+                              lifespan="auto").start(timeout=timeout)
     except PlaygroundStartError as exc:
         raise UsageError(f"the app did not start: {exc}") from None
     try:
         yield server.url
     finally:
         server.stop()
+
+
+class AppProcess:
+    """``--app module:attr`` served by a child process (``app_process.py``) on a loopback port.
+
+    The app's stdout and stderr go to ``log_path``; each unhandled exception is also one line of
+    ``errors`` (read with ``app_errors()``). ``revive()`` tells whether the child died, and
+    starts it again on the same port. ``stop()`` ends it: SIGTERM, then SIGKILL, by its PID.
+    """
+
+    def __init__(self, spec: str, *, factory: bool, env: Mapping[str, str], start_timeout: float,
+                 log_path: str) -> None:
+        parse_spec(spec)
+        self.spec = spec
+        self.factory = factory
+        self.env = dict(env)
+        self.start_timeout = start_timeout
+        self.log_path = log_path
+        self.restarts = 0
+        self._socket = bind_loopback(0, "app under test")
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        folder = tempfile.mkdtemp(prefix="playground-check-")
+        self._errors_path = os.path.join(folder, "errors.log")
+        Path(self._errors_path).touch()
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> AppProcess:
+        read_fd, write_fd = os.pipe()
+        # By path (see app_process.py): sys.path[0] stays '' (the current directory), not this folder.
+        run_child = f"import runpy; runpy.run_path({child.__file__!r}, run_name='__main__')"
+        command = [sys.executable, "-c", run_child, self.spec, "--listen-fd", str(self._socket.fileno()),
+                   "--status-fd", str(write_fd), "--errors", self._errors_path]
+        if self.factory:
+            command.append("--factory")
+        with open(self.log_path, "ab") as log:
+            try:
+                self._process = subprocess.Popen(command, env=self._child_environment(), stdin=subprocess.DEVNULL,
+                                                 stdout=log, stderr=subprocess.STDOUT,
+                                                 pass_fds=(self._socket.fileno(), write_fd))
+            finally:
+                os.close(write_fd)
+        with os.fdopen(read_fd, "r", encoding="utf-8", errors="replace") as status:
+            self._await_ready(status)
+        return self
+
+    def _child_environment(self) -> dict[str, str]:
+        env = {**os.environ, **self.env}
+        # The directories this process imports from that the child would not (the current
+        # directory, a test runner's rootdir), then this package's own: the app imports as today.
+        import playground
+
+        package_root = str(Path(playground.__file__).resolve().parent.parent)
+        base = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        extra = [p or os.getcwd() for p in sys.path
+                 if not any(os.path.realpath(p or ".").startswith(b) for b in base)]
+        paths = [os.getcwd(), *env.get("PYTHONPATH", "").split(os.pathsep), *extra, package_root]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+        env["PYTHONUNBUFFERED"] = "1"  # the log file shows what happened up to a crash
+        return env
+
+    def _await_ready(self, status) -> None:
+        """Read the child's status lines until ``ready``; each phase gets ``start_timeout``."""
+        # Python's own start-up is the checker's overhead, not the app's: it gets its own budget.
+        what = "starting the app's process"
+        deadline = time.monotonic() + max(self.start_timeout, PROCESS_START_TIMEOUT)
+        while True:
+            remaining = deadline - time.monotonic()
+            readable, _, _ = select.select([status], [], [], max(0.0, remaining))
+            if not readable:
+                self.stop()
+                raise UsageError(f"--app {self.spec}: {what} did not finish within {self.start_timeout:g} s (does it "
+                                 "wait for a network service, a lock or input? --start-timeout gives it longer)"
+                                 + self._log_hint(tail=True))
+            line = status.readline()
+            if not line:  # the child is gone without a word: os._exit, a signal
+                raise UsageError(f"--app {self.spec}: the app's process {self._death()} while {what}"
+                                 + self._log_hint(tail=True))
+            kind, _, rest = line.strip().partition(" ")
+            if kind == "ready":
+                return
+            if kind == "error":
+                self.stop()
+                raise UsageError(rest + self._log_hint())
+            what, deadline = rest, time.monotonic() + self.start_timeout
+
+    def _death(self) -> str:
+        assert self._process is not None
+        try:
+            code = self._process.wait(timeout=self.start_timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return "closed its status pipe"
+        if code < 0:
+            try:
+                return f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with code {code}"
+
+    def _log_hint(self, tail: bool = False) -> str:
+        text = f" (the app's log: {self.log_path})"
+        if tail:
+            lines = [line.strip() for line in self.log_tail(3) if line.strip()]
+            if lines:
+                text = f"; the app's log ({self.log_path}) ends: " + " | ".join(lines)
+        return text
+
+    def log_tail(self, count: int) -> list[str]:
+        return log_tail(self.log_path, count)
+
+    def revive(self) -> str | None:
+        """If the child died, why (and it is started again on the same port); else None."""
+        if self._process is None:
+            return None
+        try:  # its connections close a moment before its exit status is there to read
+            self._process.wait(timeout=0.3)
+        except subprocess.TimeoutExpired:
+            return None
+        cause = f"the app's process {self._death()}"
+        if self.restarts >= MAX_RESTARTS:
+            return None
+        self.restarts += 1
+        self.start()
+        return cause
+
+    def app_errors(self) -> list[str]:
+        try:
+            return Path(self._errors_path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def close(self) -> None:
+        self.stop()
+        self._socket.close()
+        folder = os.path.dirname(self._errors_path)
+        for name in os.listdir(folder):
+            os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
+
+
+def log_tail(path: str, count: int) -> list[str]:
+    """The last ``count`` lines of the app's log (of its last 4 KB)."""
+    try:
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 4096))
+            return log.read().decode("utf-8", "replace").splitlines()[-count:]
+    except OSError:
+        return []
+
+
+@contextmanager
+def app_process(spec: str, *, factory: bool, env: Mapping[str, str], start_timeout: float,
+                log_path: str) -> Iterator[AppProcess]:
+    """An ``AppProcess`` started and always reaped (also on KeyboardInterrupt)."""
+    process = AppProcess(spec, factory=factory, env=env, start_timeout=start_timeout, log_path=log_path)
+    try:
+        process.start()
+        yield process
+    finally:
+        process.close()

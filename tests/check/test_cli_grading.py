@@ -26,11 +26,23 @@ def test_a_careful_app_by_name_from_a_toml_config_passes_and_writes_one_testcase
     result = check("--config", str(config), "--junit-xml", str(junit))
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^PASS: \d+ passed, 0 failed", result.stdout, re.MULTILINE), result.stdout
-    suite = ET.parse(junit).getroot()
-    names = [case.get("name") for case in suite.iter("testcase")]
-    assert names == list(CASE_IDS)
-    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in names)
-    assert suite.get("failures") == "0" and not list(suite.iter("failure"))
+    suites = {suite.get("name"): suite for suite in ET.parse(junit).getroot().iter("testsuite")}
+    # The advisory cases in a suite of their own, so that dashboards show their failures too.
+    assert set(suites) == {"playground-check", "playground-check.advisory"}
+    names = {name: [case.get("name") for case in suite.iter("testcase")] for name, suite in suites.items()}
+    assert names["playground-check"] == [case.id for case in CASES if case.weight != "advisory"]
+    assert names["playground-check.advisory"] == [case.id for case in CASES if case.weight == "advisory"]
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in CASE_IDS)
+    main, advisory = suites["playground-check"], suites["playground-check.advisory"]
+    assert main.get("failures") == "0" and not list(main.iter("failure"))
+    # What a careful PyJWT app lets through (missing-sub, key-rotated-out, ...) shows there as failures.
+    advised = {case.get("name") for case in advisory.iter("testcase") if case.find("failure") is not None}
+    assert {"missing-sub", "key-rotated-out"} <= advised and advisory.get("failures") == str(len(advised))
+    assert re.search(rf"^PASS: .*, {len(advised)} advisory", result.stdout, re.MULTILINE), result.stdout
+    # Every case that sent requests keeps them.
+    alg_none = next(case for case in suites["playground-check"].iter("testcase") if case.get("name") == "alg-none")
+    requests = alg_none.find("system-out").text
+    assert "GET /api/me with an unsigned token minted by the issuer (alg none) -> 401" in requests
 
 
 def test_a_weak_app_fails_with_exit_1_and_the_failing_case_in_junit(tmp_path):

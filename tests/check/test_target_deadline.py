@@ -1,66 +1,77 @@
-"""``playground.check.target.within``: the import deadline, in-process (the CLI's is tested through
-``test_cli_bad_input.py``). ``timeout(0)``: pytest-timeout's own SIGALRM would make it stand aside."""
+"""``--app module:attr`` runs in a child process: what the app does there (hang, exit, crash, at
+import or on a request) never takes the checker down, and no signal is armed in the caller."""
 
 from __future__ import annotations
 
+import os
 import signal
-import threading
-import time
-from collections import Counter
 
 import pytest
+from cli_run import check
+from targets_common import ENV
 
-from playground.check.config import UsageError
-from playground.check.target import within
-
-
-@pytest.mark.timeout(0)
-def test_an_alarm_racing_the_end_of_the_work_never_escapes_nor_stays_installed():
-    assert threading.current_thread() is threading.main_thread(), "the deadline exists only in the main thread"
-    before = signal.getsignal(signal.SIGALRM)
-    outcomes: Counter[str] = Counter()
-    for attempt in range(400):
-        finish = 0.002 - (attempt % 100) * 2e-6  # ends just before, at, and just after the alarm
-
-        def work() -> str:
-            deadline = time.perf_counter() + finish
-            while time.perf_counter() < deadline:
-                pass
-            return "finished"
-
-        try:
-            outcomes[within(0.002, "busy work", work)] += 1
-        except UsageError:
-            outcomes["timed out"] += 1
-        assert signal.getsignal(signal.SIGALRM) is before
-        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-    assert outcomes["finished"] > 0 and sum(outcomes.values()) == 400
+from playground import check as checker
+from playground.check.target import app_process
 
 
-@pytest.mark.timeout(0)
-def test_work_that_swallows_the_first_alarm_still_times_out():
-    def swallowing() -> None:
-        try:
-            time.sleep(5)
-        except BaseException:
-            pass
-        time.sleep(5)
-
-    started = time.monotonic()
-    with pytest.raises(UsageError, match="did not finish within 0.2 s"):
-        within(0.2, "swallowing work", swallowing)
-    assert time.monotonic() - started < 2
+def _one_error_line(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and "Traceback" not in result.stdout + result.stderr, result.stderr
+    return lines[0]
 
 
-def test_someone_elses_alarm_is_left_alone():
-    # Under pytest-timeout (signal method) an alarm is armed: within() runs the work without its own.
-    armed = signal.getitimer(signal.ITIMER_REAL)
-    if armed[0] == 0:
-        signal.setitimer(signal.ITIMER_REAL, 60)
-    try:
-        handler = signal.getsignal(signal.SIGALRM)
-        assert within(0.01, "work", lambda: time.sleep(0.05) or "done") == "done"
-        assert signal.getsignal(signal.SIGALRM) is handler and signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    finally:
-        if armed[0] == 0:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+def test_an_import_that_hangs_is_stopped_at_the_start_timeout():
+    result = check("--app", "targets.hangs:app", "--protected", "/api/me", "--start-timeout", "1")
+    assert result.returncode == 2
+    assert "importing targets.hangs did not finish within 1 s" in _one_error_line(result)
+
+
+def test_os_exit_at_import_is_one_line_with_the_cause_and_the_logs_tail(tmp_path):
+    log = tmp_path / "app.log"
+    result = check("--app", "targets.crashes:app", "--env", "TARGET_CRASH=exit-at-import", "--protected", "/api/me",
+                   "--app-log", str(log))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "the app's process exited with code 7 while importing targets.crashes" in line, line
+    assert f"the app's log ({log}) ends: crashes.py: imported, about to build the app" in line, line
+
+
+def test_a_segfault_at_import_is_named():
+    result = check("--app", "targets.crashes:app", "--env", "TARGET_CRASH=segfault-at-import", "--protected", "/api/me")
+    assert result.returncode == 2
+    assert "the app's process was killed by SIGSEGV while importing targets.crashes" in _one_error_line(result)
+
+
+def test_an_app_that_exits_on_a_request_fails_that_case_and_the_check_finishes(tmp_path):
+    log = tmp_path / "app.log"
+    result = check("--app", "targets.crashes:app", "--env", "BETTER_AUTH_URL={issuer}", "--env",
+                   "TARGET_CRASH=exit-without-token", "--protected", "/api/me", "--only", "no-token",
+                   "--only", "alg-none", "--app-log", str(log))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✗ no-token" in result.stdout and "what happened: crashed on no Authorization header (no answer: the app " \
+           "crashed: the app's process exited with code 3 (started again))" in result.stdout, result.stdout
+    # Started again on the same port: the next case is graded as usual.
+    assert "✓ alg-none" in result.stdout and f"The app's output (its log, tracebacks): {log}" in result.stdout
+    # The app's own output went to its log, never into the report.
+    assert "crashes.py: imported" in log.read_text() and "crashes.py" not in result.stdout
+
+
+def test_check_run_with_a_module_name_arms_no_signal_and_survives_the_apps_exit():
+    # In-process this would end pytest itself: the app calls os._exit on a request without a token.
+    before = signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)
+    report = checker.run(app="targets.crashes:app", env={**ENV, "TARGET_CRASH": "exit-without-token"},
+                         protected="/api/me", only=("no-token",))
+    assert report.failed_ids() == {"no-token"}, str(report)
+    assert report.result("no-token").outcome.server_error is not None
+    assert (signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)) == before
+
+
+def test_the_child_is_reaped_when_the_checker_is_interrupted(tmp_path):
+    env = {"BETTER_AUTH_URL": "http://127.0.0.1:9"}
+    with pytest.raises(KeyboardInterrupt):
+        with app_process("targets.careful:app", factory=False, env=env, start_timeout=60,
+                         log_path=str(tmp_path / "app.log")) as process:
+            pid = process._process.pid
+            raise KeyboardInterrupt
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: not even a zombie is left

@@ -48,3 +48,31 @@ def ansi_errors() -> FastAPI:
         return JSONResponse({"detail": "\x1b[31mno\x1b[0m\x07"}, status_code=401)
 
     return app
+
+
+def crashes_on_bad_tokens() -> FastAPI:
+    """The careful app, except that a token it cannot verify raises instead of answering 401: one
+    bug, a 500 for every forgery."""
+    app = create_app()
+
+    @app.middleware("http")
+    async def crash(request: Request, call_next):
+        response = await call_next(request)
+        if response.status_code == 401 and "authorization" in request.headers:
+            raise RuntimeError("token verification failed")
+        return response
+
+    return app
+
+
+def rate_limits_anonymous() -> FastAPI:
+    """The careful app behind a rate limiter that answers 429 to every request without credentials."""
+    app = create_app()
+
+    @app.middleware("http")
+    async def limit(request: Request, call_next):
+        if "authorization" not in request.headers:
+            return JSONResponse({"detail": "Too Many Requests"}, status_code=429, headers={"Retry-After": "1"})
+        return await call_next(request)
+
+    return app

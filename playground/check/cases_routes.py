@@ -1,0 +1,241 @@
+"""Cases over every method and every resource the app serves (OWASP API1 and API2 as requests).
+
+Real apps put their holes where a checker that sends only GETs never looks: a ``DELETE`` without
+an auth dependency next to a protected ``GET``, a ``PUT /users/{id}`` that never compares the id,
+a ``/tasks/{id}`` that any signed-in user may read. These cases take the methods and routes from
+``discovery`` (the app's OpenAPI document, else every write method: a 405 counts as refused) and
+send each write with the smallest body its schema allows (``bodies``), so that a 422 never hides a
+missing auth check.
+
+Order matters: the requests that must be refused go first, and an app that wrongly accepts one
+may change its state; the owner's own writes, which do change it, come last.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .case import Outcome, all_rejected, is_accepted, is_rejected, not_applicable
+from .cases import case
+from .context import CREDENTIALS, Context, Exchange
+from .discovery import METHODS, WRITE_METHODS, Flow, concrete, owner_template, parse_flow
+
+ALL = CREDENTIALS
+FLOW_HINT = ("not run: give --owner 'POST /api/tasks -> /api/tasks/{id}' (a resource one user creates), or serve an "
+             "OpenAPI document with such routes")
+
+
+def _served(ctx: Context, path: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The methods of ``candidates`` the app serves at ``path``; all of them when it has no document."""
+    known = ctx.routes.methods_at(path)
+    return candidates if known is None else tuple(m for m in candidates if m in known)
+
+
+def _send(ctx: Context, method: str, path: str, template: str, describe: str, **kwargs: Any) -> Exchange:
+    body = ctx.routes.body(method, template)
+    return ctx.send(path, method=method, describe=describe, json=body, **kwargs)
+
+
+# --- every method refuses a request without credentials ------------------------------------------------
+
+
+@case("no-credentials-every-method", group="methods", weight="required", credentials=ALL,
+      title="every method of every protected route refuses a request without credentials",
+      expect="401 (or 403, or 405 where the method is not served) for GET, POST, PUT, PATCH and DELETE alike, "
+             "with a body the schema accepts",
+      fix="put the auth dependency on the router (APIRouter(dependencies=[Depends(current_user)])) or on every "
+          "operation, and authenticate before validating the body")
+def no_credentials_every_method(ctx: Context) -> Outcome:
+    targets: dict[tuple[str, str], str] = {}  # (method, concrete path) -> template
+    protected = ctx.protected
+    for method in _served(ctx, protected, METHODS):
+        targets.setdefault((method, protected), protected)
+    if ctx.owner:
+        for method in _served(ctx, ctx.owner, METHODS):
+            targets.setdefault((method, ctx.owner_path(ctx.grace.id)), ctx.owner)
+    for op in ctx.routes.protected:
+        targets.setdefault((op.method, concrete(op, ctx.grace.id)), op.path)
+    exchanges = [_send(ctx, method, path, template, f"no credentials, {method} with "
+                       f"{'the smallest valid body' if method in ('POST', 'PUT', 'PATCH') else 'no body'}")
+                 for (method, path), template in targets.items()]
+    return all_rejected(exchanges)
+
+
+# --- another user's id in the path, on every method -----------------------------------------------------
+
+
+def _owner_operations(ctx: Context) -> list[tuple[str, str]]:
+    """(method, template) pairs on paths that hold a user id: the configured --owner and the discovered ones."""
+    pairs: list[tuple[str, str]] = []
+    if ctx.owner:
+        pairs += [(method, ctx.owner) for method in _served(ctx, ctx.owner, WRITE_METHODS)]
+    for op in ctx.routes.protected:
+        template = owner_template(op.path)
+        if template is not None and template != ctx.owner and (op.method, template) not in pairs:
+            pairs.append((op.method, template))
+    return pairs
+
+
+@case("other-users-resource-any-method", group="identity", weight="required", credentials=ALL,
+      title="another user's id in the path is refused on every method "
+            "(POST, PUT, PATCH, DELETE; GET on discovered routes)",
+      expect="403 (or 404, or 405 where the method is not served) for ada's credential on grace's path",
+      fix="compare the verified user id with the path's user id in every operation of the route, writes included")
+def other_users_resource_any_method(ctx: Context) -> Outcome:
+    pairs = _owner_operations(ctx)
+    if not pairs:
+        if ctx.owner:
+            return not_applicable(f"not run: --owner {ctx.owner} serves no write method "
+                                  "(other-users-profile grades its GET)")
+        return not_applicable("not run: give --owner, or serve an OpenAPI document with a {user_id} route")
+    exchanges = []
+    for method, template in pairs:
+        exchange = _send(ctx, method, ctx.owner_path(ctx.grace.id, template), template,
+                         f"{ctx.credential_label(ctx.ada)} on grace's path", as_user=ctx.ada)
+        exchanges.append(exchange)
+        if is_accepted(exchange):
+            return Outcome(False, exchanges, f"{method} {template}: ada was served grace's resource", culprit=exchange)
+    return all_rejected(exchanges)
+
+
+# --- a resource one user creates: nobody else reads, changes or deletes it ---------------------------------
+
+
+def _flows(ctx: Context) -> tuple[list[Flow], bool]:
+    """The flows to grade, and whether they were given (not discovered)."""
+    if ctx.owner_flow:
+        flow = parse_flow(ctx.owner_flow)
+        return ([flow] if flow else []), True
+    return ctx.routes.flows(), False
+
+
+def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | None, list[Exchange], str]:
+    """A resource of ``flow`` that ada created and can read: (its path, the exchanges, why not)."""
+    key = flow.label
+    if not fresh and key in ctx.owned:
+        return ctx.owned[key]
+    describe = f"{ctx.credential_label(ctx.ada)}: create a resource"
+    created = (ctx.send(flow.create, method="POST", json=flow.body, as_user=ctx.ada, describe=describe)
+               if flow.body is not None else _send(ctx, "POST", flow.create, flow.create, describe, as_user=ctx.ada))
+    exchanges = [created]
+    path, why = None, ""
+    identifier = _identifier(created, flow) if is_accepted(created) else None
+    if not is_accepted(created):
+        why = f"POST {flow.create} as ada answered {created.got}"
+    elif identifier is None:
+        why = f"POST {flow.create} answered no '{flow.param}' (nor 'id') in its JSON: {created.got}"
+    else:
+        candidate = flow.item.replace(f"{{{flow.param}}}", identifier)
+        read = ctx.send(candidate, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}: read what ada created")
+        exchanges.append(read)
+        if is_accepted(read):
+            path = candidate
+        else:
+            why = f"ada could not read what she created: GET {candidate} answered {read.got}"
+    ctx.owned[key] = (path, exchanges, why)
+    return path, exchanges, why
+
+
+def _identifier(exchange: Exchange, flow: Flow) -> str | None:
+    try:
+        body = json.loads(exchange.full_body)
+    except ValueError:
+        return None
+    for holder in [body, *(v for v in body.values() if isinstance(v, dict))] if isinstance(body, dict) else []:
+        for name in (flow.param, "id", "uuid", "_id"):
+            value = holder.get(name)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                return str(value)
+    return None
+
+
+def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
+    flows, given = _flows(ctx)
+    if not flows:
+        return not_applicable(FLOW_HINT)
+    exchanges: list[Exchange] = []
+    graded = 0
+    for flow in flows:
+        path, setup, why = _created(ctx, flow)
+        exchanges += setup
+        if path is None:
+            if given:
+                return Outcome(False, exchanges, f"{flow.label}: {why}", culprit=setup[-1])
+            continue
+        graded += 1
+        before = setup[-1].full_body
+        for method in _served(ctx, flow.item, methods):
+            attempt = _send(ctx, method, path, flow.item, f"{ctx.credential_label(ctx.grace)} on ada's resource",
+                            as_user=ctx.grace)
+            exchanges.append(attempt)
+            if is_accepted(attempt):
+                return Outcome(False, exchanges, f"{method} {flow.item}: grace {verb} the resource ada created",
+                               culprit=attempt)
+            if not is_rejected(attempt):
+                return all_rejected(exchanges)
+            if method != "GET":
+                # A refusal that changed the resource anyway is no refusal.
+                after = ctx.send(path, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}: read it again")
+                exchanges.append(after)
+                if not is_accepted(after) or after.full_body != before:
+                    ctx.owned.pop(flow.label, None)
+                    return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to grace, but "
+                                   f"ada's resource changed (ada now gets {after.got})", culprit=attempt)
+    if not graded:
+        return not_applicable("not run: no discovered flow could create a resource as ada ("
+                              + "; ".join(ctx.owned[f.label][2] for f in flows) + ")")
+    return Outcome(True, exchanges)
+
+
+@case("other-user-reads-resource", group="ownership", weight="required", credentials=ALL,
+      title="a resource one user created is not readable by another (broken object-level authorisation)",
+      expect="403 or 404 for grace's GET of ada's resource",
+      fix="store the creator's user id with the resource and compare it with the verified user on every read")
+def other_user_reads(ctx: Context) -> Outcome:
+    return _grade_flows(ctx, ("GET",), "read")
+
+
+@case("other-user-changes-resource", group="ownership", weight="required", credentials=ALL,
+      title="a resource one user created cannot be changed by another",
+      expect="403 or 404 for grace's PUT and PATCH, and the resource unchanged",
+      fix="load the resource with the verified user's id in the query (WHERE id = ? AND owner_id = ?) before updating")
+def other_user_changes(ctx: Context) -> Outcome:
+    return _grade_flows(ctx, ("PUT", "PATCH"), "changed")
+
+
+@case("other-user-deletes-resource", group="ownership", weight="required", credentials=ALL,
+      title="a resource one user created cannot be deleted by another",
+      expect="403 or 404 for grace's DELETE, and the resource still there",
+      fix="delete only WHERE id = ? AND owner_id = <the verified user>; answer 404 when nothing matched")
+def other_user_deletes(ctx: Context) -> Outcome:
+    return _grade_flows(ctx, ("DELETE",), "deleted")
+
+
+@case("owner-changes-and-deletes-resource", group="ownership", weight="advisory", credentials=ALL,
+      title="the user who created a resource may change and delete it",
+      expect="2xx for ada's own PUT/PATCH and DELETE (so the refusals above were about the user, not the request)",
+      fix="authorise by owner, not by refusing every write")
+def owner_changes_and_deletes(ctx: Context) -> Outcome:
+    flows, _ = _flows(ctx)
+    if not flows:
+        return not_applicable(FLOW_HINT)
+    exchanges: list[Exchange] = []
+    graded = 0
+    for flow in flows:
+        path, setup, why = _created(ctx, flow, fresh=True)
+        exchanges += setup
+        if path is None:
+            continue
+        graded += 1
+        for method in _served(ctx, flow.item, ("PUT", "PATCH", "DELETE")):
+            attempt = _send(ctx, method, path, flow.item, f"{ctx.credential_label(ctx.ada)} on her own resource",
+                            as_user=ctx.ada)
+            exchanges.append(attempt)
+            if not is_accepted(attempt):
+                return Outcome(False, exchanges, f"{method} {flow.item}: ada was refused on her own resource "
+                               f"({attempt.got})", culprit=attempt)
+    if not graded:
+        return not_applicable("not run: no flow could create a resource as ada")
+    return Outcome(True, exchanges)
+
