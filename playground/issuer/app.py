@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from playground.issuer.bodies import JSON_ONLY, read_body
 from playground.issuer.config import IssuerConfig
@@ -35,6 +37,7 @@ from playground.issuer.http import (
     with_headers,
 )
 from playground.issuer.state import Issuer
+from playground.issuer.teaching_routes import PREFIX as CONTROLS_PREFIX
 from playground.issuer.teaching_routes import TeachingControls
 from playground.issuer.teaching_routes import routes as teaching_routes
 
@@ -87,7 +90,21 @@ def create_app(config: IssuerConfig) -> Starlette:
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
     routes = [*(teaching_routes(controls, config.controls_token) if controls else []),
               Route("/{path:path}", dispatch, methods=methods)]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RawControlPaths)])
     app.state.issuer = issuer
     app.state.controls = controls
     return app
+
+
+class RawControlPaths:
+    """Routes ``/__playground/...`` on the raw path, as server.mjs matches ``req.url`` (ASGI's
+    ``path`` is percent-decoded: ``/__playground/%73tate`` would reach the state control)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path")
+        if scope["type"] == "http" and raw and scope["path"].startswith(CONTROLS_PREFIX + "/"):
+            scope = {**scope, "path": raw.decode("latin-1")}
+        await self.app(scope, receive, send)

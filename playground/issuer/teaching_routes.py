@@ -222,7 +222,14 @@ def routes(controls: TeachingControls, token: str) -> list[Route]:
         Route(f"{PREFIX}/clock/shift", guarded(shift), methods=["POST"]),
         Route(f"{PREFIX}/keys/rotate", guarded(rotate), methods=["POST"]),
         Route(f"{PREFIX}/tokens", guarded(mint), methods=["POST"]),
+        # Anything else under the prefix, as server.mjs answers it: guarded, then a JSON 404.
+        Route(f"{PREFIX}/{{rest:path}}", guarded(unknown_control),
+              methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]),
     ]
+
+
+async def unknown_control(request: Request) -> Response:
+    return JSONResponse({"message": "Not Found", "code": "NOT_FOUND"}, status_code=404)
 
 
 async def index(request: Request) -> Response:

@@ -4,12 +4,13 @@ sends a body a cross-site page could send without a preflight — and the owner 
 
 from __future__ import annotations
 
+import http.client
 import os
 
 import httpx
 import pytest
 
-from .compare import BOTH
+from .compare import BOTH, conforms
 
 CONTROLS = {"teaching_controls": True}
 MINT = ("POST", "/__playground/tokens")
@@ -111,3 +112,22 @@ def test_the_playground_client_carries_the_token(kind):
     with start_auth_server(kind) as plain:
         assert plain.controls is None and plain.controls_token is None
         assert httpx.get(f"{plain.url}/__playground/state").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/__playground/%73tate", "/__playground/st%61te", "/__playground/./state",
+                                  "/__playground/state/", "/__playground/nope", "/__playground/keys/%72otate"])
+def test_control_paths_are_matched_raw_on_both_servers(pool, path):
+    """server.mjs matches the raw ``req.url``: an encoded or respelled control path is an unknown
+    control (after the guard), a JSON 404 there, and so here."""
+    def scenario(target):
+        url = httpx.URL(target.url)
+        observed = {}
+        for headers in ({}, {"authorization": f"Bearer {target.server.controls_token}"}):
+            connection = http.client.HTTPConnection(url.host, url.port, timeout=10)
+            connection.request("GET", path, headers=headers)  # sent as written, not normalised
+            answer = connection.getresponse()
+            observed["owner" if headers else "stranger"] = (answer.status, answer.read())
+            connection.close()
+        return observed
+
+    conforms(pool, "default", scenario, **CONTROLS)
