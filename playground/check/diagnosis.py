@@ -140,10 +140,12 @@ def not_configured(ctx: Context, config: CheckConfig, got: str) -> str:
                 "earlier check, restart it: it may hold that run's keys.")
     if given:
         names = ", ".join(f"{name}={config.env[name]}" for name in given)
+        own_claims = "" if config.jwt_issuer or config.jwt_audience else \
+            ", expect its own iss or aud (--jwt-issuer, --jwt-audience)"
         return (f"your app rejected a valid token ({got}) although it was given {names} ({{issuer}} = "
                 f"{ctx.issuer.origin}, {{jwks}} = {ctx.issuer.jwks_url}): does it read its issuer from another "
-                "setting (a .env file that wins, another variable name), expect its own iss or aud (--jwt-issuer, "
-                "--jwt-audience), or verify with another algorithm? Its log may say (--app-log).")
+                f"setting (a .env file that wins, another variable name){own_claims}, or verify with another "
+                "algorithm? Its log may say (--app-log).")
     return (f"your app rejected a valid token ({got}): is it configured with BETTER_AUTH_URL={ctx.issuer.origin}? "
             f"Pass --env BETTER_AUTH_URL={{issuer}} (placeholders: {{issuer}} = {ctx.issuer.origin}, {{jwks}} = "
             f"{ctx.issuer.jwks_url}, {{secret}}).")
