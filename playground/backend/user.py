@@ -10,7 +10,9 @@ Auth's admin plugin reads them (``roles``): split on commas, nothing trimmed, ca
 Claims are data: a control character, odd Unicode or a lone UTF-16 surrogate (which Better Auth
 accepts in a profile field and signs) is carried through as it is, and ``responses.JSONResponse``
 writes it back as JSON escapes. The one thing pydantic cannot hold is an object *key* with a lone
-surrogate: such a key is kept under its escaped spelling (``"x\\udc00"``), never a 500.
+surrogate: such a key is kept under its escaped spelling (``"x\\udc00"``), never a 500. To write a
+``User`` as JSON yourself, ``json.dumps(user.model_dump(mode="json", by_alias=True))``: pydantic's
+``model_dump_json`` writes UTF-8 only and raises on a lone surrogate.
 """
 
 from __future__ import annotations

@@ -165,3 +165,11 @@ def test_a_503_tells_the_client_only_what_it_may_know(issuer, clock, serve, capl
     assert response.headers["retry-after"] == "5"
     assert issuer.url not in response.text
     assert "get-session" in caplog.text  # the operator's details are in the log
+
+
+def test_the_documented_way_to_write_a_user_yourself_carries_a_surrogate():
+    from playground.backend import User
+
+    user = User.from_claims({"sub": "u1", "name": "a\ud800b", "k\udc00": "\x00"})
+    written = json.dumps(user.model_dump(mode="json", by_alias=True))  # what user.py's docstring says
+    assert json.loads(written)["name"] == "a\ud800b" and json.loads(written)["k\\udc00"] == "\x00"
