@@ -131,7 +131,7 @@ def discover(ctx: Context) -> RouteMap:
         if op.secured:
             routes.protected.append(op)
             protected_paths.add(op.path)
-        elif op.method == "GET" and not op.query_params and op.path not in OPENAPI_PATHS:
+        elif op.method == "GET" and op.path not in OPENAPI_PATHS:
             answer = ctx.send(concrete(op, ctx.grace.id), describe="no credentials (is this route protected?)")
             if answer.status in (401, 403):
                 routes.protected.append(op)
@@ -160,18 +160,26 @@ def discover(ctx: Context) -> RouteMap:
 
 
 def concrete(op: Operation, user_id: str) -> str:
-    """``op``'s path with its user-id parameter set to ``user_id`` and any other to its schema's smallest value."""
+    """``op``'s path with its user-id parameter set to ``user_id``, any other path parameter and each
+    required query parameter set to its schema's smallest value (a 422 must not hide a missing check)."""
     template = owner_template(op.path)
     path = template.replace("{user_id}", urllib.parse.quote(user_id, safe="")) if template else op.path
     for name in _PARAM.findall(path):
-        try:
-            value = minimal(op.path_params.get(name, {}))
-        except NoMinimalBody:
-            value = None
-        usable = isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != ""
-        text = str(value) if usable else "1"
-        path = path.replace(f"{{{name}}}", urllib.parse.quote(text, safe=""))
+        path = path.replace(f"{{{name}}}", urllib.parse.quote(_text(op.path_params.get(name, {})), safe=""))
+    if op.query_params:
+        path += "?" + urllib.parse.urlencode({name: _text(schema) for name, schema in op.query_params.items()})
     return path
+
+
+def _text(schema: Any) -> str:
+    """The smallest value ``schema`` allows, as it is written in a URL; ``1`` when that is empty."""
+    try:
+        value = minimal(schema)
+    except NoMinimalBody:
+        value = None
+    if isinstance(value, bool):
+        return "false" if not value else "true"
+    return str(value) if isinstance(value, (str, int, float)) and value != "" else "1"
 
 
 def parse_flow(text: str) -> Flow | None:

@@ -44,6 +44,14 @@ def test_a_422_does_not_hide_a_write_without_auth():
     assert '"saved":"aaa"' in culprit.body
 
 
+def test_a_required_query_parameter_is_filled_so_its_422_hides_nothing():
+    report = check.run(app_factory=holes_routes.deletes_without_auth_behind_a_query, env=ENV,
+                       only=("no-credentials-every-method",), **ROUTES)
+    culprit = report.result("no-credentials-every-method").outcome.culprit
+    assert culprit is not None and (culprit.method, culprit.path, culprit.status) == ("DELETE", "/api/me?confirm=false",
+                                                                                     200), str(report)
+
+
 def test_without_an_openapi_document_every_write_method_is_tried_and_405_counts_as_refused():
     def app():
         built = holes_routes.create_app()

@@ -68,6 +68,18 @@ def writes_without_auth() -> FastAPI:
     return app
 
 
+def deletes_without_auth_behind_a_query() -> FastAPI:
+    """DELETE /api/me?confirm=true erases without authenticating; without its required query
+    parameter it answers 422, which is what hid the hole."""
+    app = create_app()
+
+    @app.delete("/api/me")
+    async def erase(confirm: bool) -> dict:
+        return {"erased": confirm}
+
+    return app
+
+
 def writes_other_users_profile() -> FastAPI:
     """PUT /api/users/{user_id}/profile authenticates, but never compares the id (GET does)."""
     app = create_app()
