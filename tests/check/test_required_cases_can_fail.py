@@ -68,3 +68,14 @@ def test_each_hole_fails_its_case(case_id):
     assert report.exit_code == 1
     # No other required case that ran failed (with only=, the ones listed there).
     assert report.failed_ids() <= {case_id, *config["only"]}, str(report)
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("case_id", ["jwks-outage-fails-closed", "identity-from-unverified-cookies"])
+def test_the_gate_and_the_cookies_work_with_the_real_better_auth(case_id):
+    # The gate stands in front of the real Better Auth too (started with the gate's origin as its
+    # base URL), and its session_data cookie is what the cookie hole decodes unverified.
+    factory, settings = holes.HOLES[case_id]
+    report = check.run(app_factory=factory, issuer="better-auth", **{**ROUTES, "env": ENV, **settings,
+                                                                     "only": (case_id,)})
+    assert report.issuer_label.startswith("better-auth ") and report.failed_ids() == {case_id}, str(report)
