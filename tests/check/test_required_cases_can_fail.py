@@ -12,23 +12,17 @@ always pass turns some test here red.
 from __future__ import annotations
 
 import pytest
-from targets import holes
+from targets import holes, holes_routes
 from targets_common import ENV, REQUIRED, ROUTES, WAITING
 
 from playground import check
 
-try:  # the route and session cases' holes come with those cases (cases_routes.py, cases_sessions.py)
-    from targets import holes_routes
-except ImportError:
-    holes_routes = None
-
 
 def _all_holes() -> dict[str, tuple]:
     merged: dict[str, tuple] = dict(holes.HOLES)
-    if holes_routes is not None:
-        for source in (holes_routes.HOLES, holes_routes.SESSION_HOLES):
-            for case_id, entry in source.items():
-                merged[case_id] = entry if isinstance(entry, tuple) else (entry, {})
+    for source in (holes_routes.HOLES, holes_routes.SESSION_HOLES):
+        for case_id, entry in source.items():
+            merged[case_id] = entry if isinstance(entry, tuple) else (entry, {})
     return merged
 
 
