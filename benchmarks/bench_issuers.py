@@ -29,9 +29,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import playground.issuer  # noqa: E402,F401  (imported here, not on the start-up clock: see above)
 from playground.auth_server import EMBEDDED, REAL, AuthServer, start_auth_server  # noqa: E402
 from playground.better_auth.launcher import installed_version, node_available  # noqa: E402
-import playground.issuer  # noqa: E402,F401  (imported here, not on the start-up clock: see above)
 
 AUTH = "/api/auth"
 EMAIL = "ada@example.com"

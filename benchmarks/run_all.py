@@ -27,8 +27,19 @@ sys.path.insert(0, str(BENCHMARKS))
 import bench_backend  # noqa: E402
 import bench_issuers  # noqa: E402
 from bench_backend import (  # noqa: E402
-    APPS, BRIDGE, CONTROLS, DOCS_STYLE, FIXED_USER, NOOP, ONE_TOKEN, PUBLIC, REFERENCE, REFERENCE_NO_CACHE, ROTATING,
-    SESSION, BackendResults,
+    APPS,
+    BRIDGE,
+    CONTROLS,
+    DOCS_STYLE,
+    FIXED_USER,
+    NOOP,
+    ONE_TOKEN,
+    PUBLIC,
+    REFERENCE,
+    REFERENCE_NO_CACHE,
+    ROTATING,
+    SESSION,
+    BackendResults,
 )
 from http_load import LoadError  # noqa: E402
 from readme_table import Row, render, update_readme  # noqa: E402

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: The instant the embedded default playground is frozen at: 2026-01-01T09:00:00Z.
 DEMO_EPOCH = 1767258000.0
@@ -49,7 +49,7 @@ class Clock:
             self._offset += seconds
 
     def datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=UTC)
 
     def __repr__(self) -> str:
         mode = "system" if self._frozen_at is None else f"frozen at {self._frozen_at:.0f}"

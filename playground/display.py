@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import html
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from playground.clock import Clock
 from playground.jose import b64url_decode
@@ -47,7 +47,7 @@ class TokenView:
             value = self.payload.get(claim)
             if not isinstance(value, (int, float)):
                 continue
-            note = datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            note = datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             if self.clock is not None:
                 note += f" ({_relative(value - self.clock.now())})"
             notes[claim] = note

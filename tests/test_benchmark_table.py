@@ -15,7 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_backend import (  # noqa: E402
-    BRIDGE, CONTROLS, DOCS_STYLE, FIXED_USER, NOOP, ONE_TOKEN, PUBLIC, REFERENCE, REFERENCE_NO_CACHE, ROTATING, SESSION,
+    BRIDGE,
+    CONTROLS,
+    DOCS_STYLE,
+    FIXED_USER,
+    NOOP,
+    ONE_TOKEN,
+    PUBLIC,
+    REFERENCE,
+    REFERENCE_NO_CACHE,
+    ROTATING,
+    SESSION,
     BackendResults,
 )
 from http_load import Load, LoadError, parse_wrk  # noqa: E402

@@ -8,7 +8,6 @@ learner copy carries no solution code, and it runs without error up to its first
 from __future__ import annotations
 
 import ast
-
 import importlib.util
 import re
 import subprocess

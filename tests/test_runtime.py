@@ -21,7 +21,6 @@ from starlette.routing import Route
 import playground
 from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, free_port
 
-
 PACKAGE = Path(playground.__file__).resolve().parent
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from playground.backend.settings import DEFAULT_AUTH_PATH, SUPPORTED_ALGORITHMS, origin_of
@@ -75,7 +75,7 @@ def when(epoch: object) -> str | None:
     """``epoch`` as an ISO 8601 UTC instant, or None when it is not a representable time (a token's
     ``exp`` can be ``10**400``, ``-1e300`` or a string: the doctor must never crash describing it)."""
     try:
-        return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[arg-type]
+        return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[arg-type]
     except (OverflowError, OSError, TypeError, ValueError):
         return None
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from playground.lessons import cors_lab
 from playground.frontend.browser import run_in_browser
+from playground.lessons import cors_lab
 
 pytestmark = pytest.mark.browser
 

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+
 import pytest
 from fake_issuer import forge, hmac_token, random_kid, sign_ed25519
 
