@@ -89,7 +89,8 @@ def sign_in_tokens(auth: AuthServer, count: int) -> tuple[str, list[str], str]:
     """Ada's token, ``count`` tokens of freshly signed-up users (distinct tokens: each has its own
     ``sub``), and Ada's session cookie for the get-session route."""
     with httpx.Client(base_url=auth.url + "/api/auth", timeout=30) as client:
-        client.post("/sign-in/email", json={"email": "ada@example.com", "password": auth.demo_password}).raise_for_status()
+        credentials = {"email": "ada@example.com", "password": auth.demo_password}
+        client.post("/sign-in/email", json=credentials).raise_for_status()
         token = client.get("/token").json()["token"]
         cookie = f"better-auth.session_token={client.cookies.get('better-auth.session_token')}"
     tokens = []
@@ -186,7 +187,8 @@ def report(results: BackendResults) -> str:
         for load in (PUBLIC, NOOP, FIXED_USER, ONE_TOKEN, ROTATING, SESSION):
             if (app, load) in results.rounds[0]:
                 median = results.median(app, load)
-                lines.append(f"    {app:<46} {load:<30} {median.requests_per_second:7.0f} {median.cpu_us_per_request:11.0f}")
+                lines.append(f"    {app:<46} {load:<30} {median.requests_per_second:7.0f} "
+                             f"{median.cpu_us_per_request:11.0f}")
     return "\n".join(lines)
 
 

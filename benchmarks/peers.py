@@ -83,7 +83,8 @@ def docs_style_app() -> FastAPI:
             return jwt.decode(credentials.credentials, signing_key.key, algorithms=["EdDSA"],
                               issuer=url, audience=url)
         except jwt.PyJWTError as error:
-            raise HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"}) from error
+            raise HTTPException(401, "Could not validate credentials",
+                                headers={"WWW-Authenticate": "Bearer"}) from error
 
     @app.get("/api/public")
     async def public() -> dict:

@@ -9,8 +9,9 @@ one's report, then the table — one row per measure, with the issuer it used, i
 whether this run met it — and writes that table into README.md between its markers.
 
 Goals are judged on medians of per-round ratios of the server's CPU time per request, which
-other work on this shared machine disturbs far less than requests/s (shown beside them). The exit status is 1 when any goal was missed (the table still says which),
-2 when a benchmark could not run (Node, wrk): then the README is left as it was.
+other work on this shared machine disturbs far less than requests/s (shown beside them). The exit
+status is 1 when any goal was missed (the table still says which), 2 when a benchmark could not
+run (Node, wrk): then the README is left as it was.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def backend_rows(results: BackendResults) -> list[Row]:
                     "; ".join(peers_ratio)))
     by_rate, by_cpu = results.ratio((REFERENCE_NO_CACHE, ONE_TOKEN), (REFERENCE_NO_CACHE, SESSION))
     rows.append(Row("local JWT check vs session validation via get-session per request (no caches)", issuer,
-                    f"{by_rate:.1f}× by req/s ({by_cpu:.1f}× by backend CPU/request, the issuer's own work not counted)"))
+                    f"{by_rate:.1f}× by req/s "
+                    f"({by_cpu:.1f}× by backend CPU/request, the issuer's own work not counted)"))
     return rows
 
 
@@ -116,7 +118,8 @@ def issuer_rows(results: dict) -> list[Row]:
                 f"≥ {ISSUER_THROUGHPUT_MIN:g}×", results["ratio"][name] >= ISSUER_THROUGHPUT_MIN)
             for name in ("sign-in", "get-session", "token")]
     embedded, real = results["startup"]["embedded"]["ok"], results["startup"]["real"]["ok"]
-    rows.append(Row("start-up until `/api/auth/ok`: embedded (modules already imported) vs real (a new Node process)", issuer, f"{embedded:.2f} s vs {real:.2f} s",
+    rows.append(Row("start-up until `/api/auth/ok`: embedded (modules already imported) vs real (a new Node process)",
+                    issuer, f"{embedded:.2f} s vs {real:.2f} s",
                     f"embedded < {EMBEDDED_STARTUP_MAX_S:g} s", embedded < EMBEDDED_STARTUP_MAX_S))
     return rows
 

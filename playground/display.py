@@ -65,7 +65,7 @@ class TokenView:
     def _repr_html_(self) -> str:
         coloured = ".".join(
             f'<span style="color:{colour}">{html.escape(part)}</span>'
-            for part, colour in zip(self.parts, PART_COLOURS))
+            for part, colour in zip(self.parts, PART_COLOURS, strict=True))  # three parts: __init__ checked
         notes = self.time_notes()
         payload_rows = "".join(
             f"<tr><td><code>{html.escape(name)}</code></td>"
@@ -103,7 +103,8 @@ def diagnosis_html(diagnosis) -> str:
     rows = []
     for finding in diagnosis.findings:
         # A warning (something left unchecked) is neither a pass nor a failure: its own mark.
-        mark, tint = {"ok": ("&#10004;", "#1a7f37"), "warning": ("!", "#9a6700")}.get(finding.status, ("&#10008;", "#cf222e"))
+        marks = {"ok": ("&#10004;", "#1a7f37"), "warning": ("!", "#9a6700")}
+        mark, tint = marks.get(finding.status, ("&#10008;", "#cf222e"))
         code = f" <code>{html.escape(finding.reason.value)}</code>" if finding.reason else ""
         detail = "".join(
             f"<div><i>{label}:</i> {html.escape(text)}</div>"

@@ -156,7 +156,8 @@ def _specific(reason: Reason, context: Context) -> tuple[str | None, str | None]
             return None, None
         skew = moment - expected.now
         return (f"{name} is {skew:.0f} s ahead of this machine's clock: the issuer's clock runs ahead",
-                f"synchronise clocks (NTP), or set a leeway of at least {skew:.0f} s (--leeway / BACKEND_LEEWAY_SECONDS)")
+                f"synchronise clocks (NTP), or set a leeway of at least {skew:.0f} s "
+                "(--leeway / BACKEND_LEEWAY_SECONDS)")
     if reason is Reason.WRONG_ISSUER and expected.issuer is not None:
         return issuer_hint(claims.get("iss"), expected.issuer), None
     if reason is Reason.WRONG_AUDIENCE and expected.audience is not None:
@@ -201,7 +202,8 @@ def issuer_hint(found: Any, expected: str) -> str | None:
             side = "the token's value" if with_path == found else "the expected value"
             return (f"{side} {with_path!r} has a path; Better Auth's iss/aud is the origin only "
                     "(BETTER_AUTH_URL without /api/auth)")
-        if (urlsplit(found).hostname, urlsplit(found).scheme) != (urlsplit(expected).hostname, urlsplit(expected).scheme):
+        found_at, expected_at = urlsplit(found), urlsplit(expected)
+        if (found_at.hostname, found_at.scheme) != (expected_at.hostname, expected_at.scheme):
             return (f"the token names {found!r}: the two sides disagree on BETTER_AUTH_URL (scheme/host/port), or "
                     "Better Auth has no base URL and took it from the request's Host header")
     except ValueError:

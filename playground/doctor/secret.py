@@ -43,7 +43,8 @@ def check_secret(decoded: DecodedToken | None, token: str, secret: str) -> list[
     # claims are the claims stage's, with the injected clock), and a short secret is checked, not
     # refused with a warning as jwt.decode would.
     if not _HS256.verify(decoded.signing_input, secret.encode(), decoded.signature):
-        return [Finding("secret", Status.ERROR, "this HS256 token does not verify with the secret", Reason.BAD_SIGNATURE,
+        return [Finding("secret", Status.ERROR, "this HS256 token does not verify with the secret",
+                        Reason.BAD_SIGNATURE,
                         "secret mismatch between Better Auth and this service, or another issuer's token",
                         "use the same BETTER_AUTH_SECRET on both sides")]
     return [Finding.passed("secret", "this HS256 token is signed with BETTER_AUTH_SECRET: it is a cookie cache "

@@ -32,8 +32,8 @@ def check_structure(token: str, max_token_bytes: int) -> tuple[DecodedToken | No
         stripped = stripped[7:].strip()
     elif stripped != token:
         findings.append(_paste_error(
-            "the value has surrounding quotes or whitespace", "the token was copied from JSON or a shell with its quotes",
-            "send the bare token"))
+            "the value has surrounding quotes or whitespace",
+            "the token was copied from JSON or a shell with its quotes", "send the bare token"))
     if "%" in stripped and "." in unquote(stripped):
         findings.append(_paste_error(
             "the value is percent-encoded", "it was copied from a cookie or URL",

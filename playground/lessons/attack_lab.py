@@ -343,7 +343,8 @@ def check_challenge(lab: str, token: str, target: Target) -> ChallengeResult:
 __all__ = [
     "BANNER", "CHALLENGES", "WORDLIST", "Challenge", "ChallengeResult", "NaiveVerifierError", "Target",
     "check_challenge", "attacker_jwks_app", "attacker_key", "b64url_decode",
-    "crack_hs256", "ed25519", "forge", "hmac_signer", "hs256", "naive_alg_from_header", "naive_decode_without_verifying",
-    "naive_hs256_shared_secret", "naive_kid_as_file_path", "naive_trusts_jku_header", "naive_trusts_jwk_header",
+    "crack_hs256", "ed25519", "forge", "hmac_signer", "hs256", "naive_alg_from_header",
+    "naive_decode_without_verifying", "naive_hs256_shared_secret", "naive_kid_as_file_path", "naive_trusts_jku_header",
+    "naive_trusts_jwk_header",
     "public_jwk", "reference_verdict", "split", "tamper",
 ]

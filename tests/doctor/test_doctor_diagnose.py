@@ -87,7 +87,8 @@ def test_session_cookie_with_the_secret(diagnose):
 
 @pytest.mark.parametrize(
     "mangle, phrase",
-    [(lambda t: "Bearer " + t, "Bearer"), (lambda t: json.dumps(t), "quotes"), (lambda t: t.replace(".", "%2E"), "percent")],
+    [(lambda t: "Bearer " + t, "Bearer"), (lambda t: json.dumps(t), "quotes"),
+     (lambda t: t.replace(".", "%2E"), "percent")],
 )
 def test_copy_paste_mistakes(diagnose, issuer, mangle, phrase):
     result = diagnose(mangle(issuer.mint()))

