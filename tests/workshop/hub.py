@@ -24,6 +24,7 @@ PROXY = ROOT / "tests" / "workshop" / "proxy" / "node_modules" / ".bin" / "confi
 PROXY_HINT = "configurable-http-proxy is not installed: run `make setup` (npm ci --prefix tests/workshop/proxy)"
 #: Generous deadlines: on 2 busy cores a server spawn has taken tens of seconds.
 START_DEADLINE = 180.0
+PORT_ATTEMPTS = 3
 
 CONFIG = """
 c = get_config()  # noqa: F821
@@ -53,26 +54,54 @@ c.JupyterHub.load_roles = [{{"name": "workshop-test", "services": ["workshop-tes
 """
 
 
+class PortTaken(Exception):
+    """The hub exited because one of the ports chosen for it was taken in the meantime."""
+
+
 class Hub:
     def __init__(self, folder: Path, *, environment: dict[str, str]) -> None:
         self.folder = folder
         self.password = secrets.token_urlsafe(12)
         self.api_token = secrets.token_hex(32)
+        # free_port() releases the port before the hub binds it: on a busy machine another process
+        # (a kernel's ZMQ socket, another test's server) can take it meanwhile. Start again on new ports.
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._start(environment)
+                return
+            except PortTaken:
+                if attempt == PORT_ATTEMPTS:
+                    raise AssertionError(f"the hub found its ports taken {PORT_ATTEMPTS} times:\n"
+                                         f"{self.log_tail()}") from None
+
+    def _start(self, environment: dict[str, str]) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        config = folder / "jupyterhub_config.py"
+        config = self.folder / "jupyterhub_config.py"
         config.write_text(CONFIG.format(
-            port=port, hub_port=free_port(), proxy_api_port=free_port(), proxy=str(PROXY), folder=folder,
+            port=port, hub_port=free_port(), proxy_api_port=free_port(), proxy=str(PROXY), folder=self.folder,
             password=self.password, singleuser=str(BIN / "jupyterhub-singleuser"),
             server_args=["--allow-root"] if os.getuid() == 0 else [], environment=environment,
             api_token=self.api_token))
-        self.log = (folder / "hub.log").open("w")
-        self.process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=folder,
+        self.log = (self.folder / "hub.log").open("w")
+        self.process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=self.folder,
                                         stdout=self.log, stderr=subprocess.STDOUT,
                                         env={**os.environ, **environment}, start_new_session=True)
         self.api = httpx.Client(base_url=f"{self.url}/hub/api", timeout=60,
                                 headers={"authorization": f"token {self.api_token}"})
-        self._wait(lambda: self.api.get("/").status_code == 200, "the hub did not answer")
+        try:
+            self._wait(lambda: self.api.get("/").status_code == 200, "the hub did not answer")
+        except AssertionError:
+            if self.process.poll() is None or "Address already in use" not in self.log_tail(200):
+                raise
+            self.api.close()
+            self.log.close()
+            # The hub exited; its proxy (a child in the same session) may still hold a port.
+            try:
+                os.killpg(self.process.pid, 9)
+            except ProcessLookupError:
+                pass
+            raise PortTaken from None
 
     def start_servers(self, names: list[str]) -> None:
         """Create the users and start their servers through the REST API, all at once."""
