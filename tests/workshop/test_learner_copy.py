@@ -177,3 +177,9 @@ def test_learner_branch_commits_the_copy_once_and_again_only_when_a_lesson_chang
     assert parent == first
     published = subprocess.run([*git, "show", "learner:01_first.ipynb"], capture_output=True, text=True).stdout
     assert nbformat.reads(published, as_version=4).metadata.kernelspec == notebooks_script.KERNELSPEC
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_every_lesson_names_the_workbooks_kernel(path):
+    # Opened from notebooks/ (make lab) as from the learner copy: no Select Kernel dialog.
+    assert nbformat.read(path, as_version=4).metadata.get("kernelspec") == notebooks_script.KERNELSPEC
