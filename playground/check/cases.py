@@ -41,7 +41,8 @@ EXPIRED_MARGIN = 10
 #: hs256-with-secret when the app was not given the checker's {secret}.
 COMMITTED_SECRETS = (DEFAULT_SECRET, "better-auth-secret-123456789", "better-auth-secret", "your-secret-key",
                      "your-secret-key-here", "your-256-bit-secret", "a-string-secret-at-least-256-bits-long",
-                     "secret", "changeme", "change-me", "supersecret", "my-secret", "development-secret")
+                     "your-default-secret-key-change-in-production", "secret", "changeme", "change-me",
+                     "supersecret", "my-secret", "development-secret", "")
 #: Look-alikes of the frontend's origin a loose CORS pattern admits ({scheme}, {host}, {port}: the frontend's).
 LOOK_ALIKE_ORIGINS = ("{scheme}://{host}.evil.example{port}", "{scheme}://evil{host}{port}",
                       "{scheme}://evil-{host}{port}", "{other_scheme}://{host}{port}", "{scheme}://{host}:8443")
@@ -55,6 +56,12 @@ def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: s
         return run
 
     return register
+
+
+def _with_and_without_iss_aud(claims: dict) -> dict[str, dict]:
+    """The claims as Better Auth's, and without iss and aud: an app that calls PyJWT's decode without
+    ``audience=`` refuses every token that has an aud, so a forgery must also come without one."""
+    return {"": claims, ", without iss and aud": {k: v for k, v in claims.items() if k not in ("iss", "aud")}}
 
 
 def _reject_all(ctx: Context, tokens: dict[str, str], path: str | None = None) -> Outcome:
@@ -108,7 +115,8 @@ def own_profile_allowed(ctx: Context) -> Outcome:
       expect="2xx for ada (role 'admin' in the token)",
       fix="read the role from the token's 'role' claim (Better Auth's admin plugin field)")
 def admin_allowed(ctx: Context) -> Outcome:
-    return all_accepted([ctx.send(ctx.admin, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (role admin)")])
+    return all_accepted([ctx.send(ctx.admin, as_user=ctx.ada,
+                                  describe=f"{ctx.credential_label(ctx.ada)} (role admin)")])
 
 
 # --- who may sign -----------------------------------------------------------------------------
@@ -128,7 +136,8 @@ def no_token(ctx: Context) -> Outcome:
 def alg_none(ctx: Context) -> Outcome:
     tokens = {"an unsigned token minted by the issuer (alg none)": ctx.mint(algorithm="none")}
     for spelling in ("none", "None", "NONE", "nOnE"):
-        tokens[f"alg {spelling!r} with the issuer's kid, no signature"] = forge({"alg": spelling, "kid": ctx.kid}, ctx.claims())
+        tokens[f"alg {spelling!r} with the issuer's kid, no signature"] = forge({"alg": spelling, "kid": ctx.kid},
+                                                                                ctx.claims())
     return _reject_all(ctx, tokens)
 
 
@@ -171,10 +180,10 @@ def hs256_with_secret(ctx: Context) -> Outcome:
     if ctx.secret_shared:
         return _reject_all(ctx, tokens)
     # The app holds a secret of its own: the checker's proves little, so try those committed to repositories.
-    claims = ctx.claims(role="admin")
-    for secret in COMMITTED_SECRETS:
-        tokens[f"HS256 signed with the committed secret {secret!r}"] = forge({"alg": "HS256", "typ": "JWT"}, claims,
-                                                                            hs256(secret.encode()))
+    for variant, claims in _with_and_without_iss_aud(ctx.claims(role="admin")).items():
+        for secret in COMMITTED_SECRETS:
+            tokens[f"HS256 signed with the committed secret {secret!r}{variant}"] = forge(
+                {"alg": "HS256", "typ": "JWT"}, claims, hs256(secret.encode()))
     outcome = _reject_all(ctx, tokens)
     note = ("the app was not given {secret} (--env BETTER_AUTH_SECRET={secret}): HS256 with the checker's secret "
             "proves little, so the secrets public repositories commit were tried too")
@@ -188,9 +197,10 @@ def hs256_with_secret(ctx: Context) -> Outcome:
       fix="verify with the issuer's JWKS; an HMAC secret from a wordlist is cracked offline in seconds")
 def weak_hmac_secret(ctx: Context) -> Outcome:
     words = dict.fromkeys((*WORDLIST, *COMMITTED_SECRETS))
-    claims = ctx.claims(role="admin")
-    return _reject_all(ctx, {f"HS256 signed with {word!r}": forge({"alg": "HS256", "kid": ctx.kid}, claims,
-                                                                  hs256(word.encode())) for word in words})
+    return _reject_all(ctx, {f"HS256 signed with {word!r}{variant}": forge({"alg": "HS256", "kid": ctx.kid}, claims,
+                                                                           hs256(word.encode()))
+                             for variant, claims in _with_and_without_iss_aud(ctx.claims(role="admin")).items()
+                             for word in words})
 
 
 @case("tampered-payload", group="signature", weight="required",
@@ -229,7 +239,8 @@ def unknown_kid(ctx: Context) -> Outcome:
       fix="verify with the key the JWKS holds for that kid, whatever the token says")
 def attacker_key_known_kid(ctx: Context) -> Outcome:
     return _reject_all(ctx, {"the attacker's Ed25519 signature with the issuer's kid":
-                             forge({"alg": "EdDSA", "kid": ctx.kid}, ctx.claims(role="admin"), ed25519(attacker_key()))})
+                             forge({"alg": "EdDSA", "kid": ctx.kid}, ctx.claims(role="admin"),
+                                   ed25519(attacker_key()))})
 
 
 @case("other-algorithm-foreign-key", group="signature", weight="required",
@@ -249,7 +260,8 @@ def other_algorithm(ctx: Context) -> Outcome:
     return _reject_all(ctx, {
         "RS256 signed by the attacker's RSA key": forge({"alg": "RS256", "kid": ctx.kid}, ctx.claims(role="admin"),
                                                         lambda m: rsa_key.sign(m, padding.PKCS1v15(), hashes.SHA256())),
-        "ES256 signed by the attacker's EC key": forge({"alg": "ES256", "kid": ctx.kid}, ctx.claims(role="admin"), es256),
+        "ES256 signed by the attacker's EC key": forge({"alg": "ES256", "kid": ctx.kid}, ctx.claims(role="admin"),
+                                                       es256),
     })
 
 
@@ -262,7 +274,8 @@ def embedded_jwk(ctx: Context) -> Outcome:
     tokens = {}
     for label, kid in (("its own kid", "attacker-key"), ("the issuer's kid", ctx.kid)):
         header = {"alg": "EdDSA", "kid": kid, "jwk": public_jwk(key, kid)}
-        tokens[f"signed by the attacker, its key in the jwk header, {label}"] = forge(header, ctx.claims(role="admin"), ed25519(key))
+        tokens[f"signed by the attacker, its key in the jwk header, {label}"] = forge(
+            header, ctx.claims(role="admin"), ed25519(key))
     return _reject_all(ctx, tokens)
 
 
@@ -282,7 +295,8 @@ def jku_injection(ctx: Context) -> Outcome:
 
     server = ServerThread(counting, name="attacker JWKS", lifespan="off").start()
     try:
-        token = forge({"alg": "EdDSA", "kid": kid, "jku": f"{server.url}/jwks.json"}, ctx.claims(role="admin"), ed25519(key))
+        token = forge({"alg": "EdDSA", "kid": kid, "jku": f"{server.url}/jwks.json"}, ctx.claims(role="admin"),
+                      ed25519(key))
         outcome = _reject_all(ctx, {"signed by the attacker, jku = the attacker's JWKS URL": token})
     finally:
         server.stop()
@@ -297,7 +311,8 @@ def jku_injection(ctx: Context) -> Outcome:
       expect="401: kid is only looked up in the JWKS, never used as a path or a query",
       fix="treat kid as an opaque string matched against the JWKS")
 def kid_traversal(ctx: Context) -> Outcome:
-    tokens = {f"HS256 keyed with b'' and kid {kid!r}": forge({"alg": "HS256", "kid": kid}, ctx.claims(role="admin"), hs256(b""))
+    tokens = {f"HS256 keyed with b'' and kid {kid!r}":
+              forge({"alg": "HS256", "kid": kid}, ctx.claims(role="admin"), hs256(b""))
               for kid in ("../../../../../../../../dev/null", "/dev/null", "' OR '1'='1")}
     return _reject_all(ctx, tokens)
 
@@ -499,7 +514,8 @@ def session_token_as_bearer(ctx: Context) -> Outcome:
 
 
 @case("cookie-cache-jwt-as-bearer", group="credentials", weight="required",
-      title="the session cookie cache JWT (better-auth.session_data, HS256 with the secret) is refused as an access token",
+      title="the session cookie cache JWT (better-auth.session_data, HS256 with the secret) "
+            "is refused as an access token",
       expect="401: it is a cookie cache, signed with the secret, not an access token",
       fix="accept only JWTs verified with the JWKS, for your iss and aud")
 def cookie_cache_as_bearer(ctx: Context) -> Outcome:
@@ -558,14 +574,16 @@ def forged_sub(ctx: Context) -> Outcome:
       title="a user without the admin role is refused on the admin route", expect="403",
       fix="require the role from the verified token's role claim")
 def non_admin_denied(ctx: Context) -> Outcome:
-    return all_rejected([ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{ctx.credential_label(ctx.grace)} (role user)")])
+    return all_rejected([ctx.send(ctx.admin, as_user=ctx.grace,
+                                  describe=f"{ctx.credential_label(ctx.grace)} (role user)")])
 
 
 @case("forged-role", group="identity", weight="required", needs=("admin",),
       title="a token whose role was edited to admin is refused on the admin route",
       expect="401 (bad signature) or 403", fix="verify the signature before reading role")
 def forged_role(ctx: Context) -> Outcome:
-    return _reject_all(ctx, {"grace's token edited to role admin": tamper(ctx.grace.access_token, role="admin")}, ctx.admin)
+    return _reject_all(ctx, {"grace's token edited to role admin": tamper(ctx.grace.access_token, role="admin")},
+                       ctx.admin)
 
 
 #: Roles that are not "admin" to Better Auth's admin plugin (it splits on "," and compares exactly),
@@ -680,7 +698,8 @@ def cors_foreign_credentials(ctx: Context) -> Outcome:
             return Outcome(False, exchanges, f"the look-alike origin {origin} is allowed with credentials",
                            culprit=exchange)
     exchanges += [_preflight(ctx, FOREIGN_ORIGIN, f"a preflight from {FOREIGN_ORIGIN}"),
-                 ctx.send(ctx.protected, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} from {FOREIGN_ORIGIN}",
+                 ctx.send(ctx.protected, as_user=ctx.ada,
+                          describe=f"{ctx.credential_label(ctx.ada)} from {FOREIGN_ORIGIN}",
                           headers={"origin": FOREIGN_ORIGIN})]
     for exchange in exchanges:
         if exchange.headers.get("access-control-allow-origin") == FOREIGN_ORIGIN and \
@@ -762,7 +781,8 @@ def malformed_tokens(ctx: Context) -> Outcome:
         return b64url_encode(json.dumps(value).encode())
 
     raw = [ctx.send(ctx.protected, headers={"authorization": "Bearer"}, describe="'Bearer' and no token"),
-           ctx.send(ctx.protected, headers={"authorization": "Bearer é.é.é".encode()}, describe="non-ASCII UTF-8 bytes")]
+           ctx.send(ctx.protected, headers={"authorization": "Bearer é.é.é".encode()},
+                    describe="non-ASCII UTF-8 bytes")]
     tokens = {
         "one word": "garbage",
         "two segments": f"{header}.{payload}",
@@ -825,7 +845,8 @@ def no_server_errors(ctx: Context) -> Outcome:
     during_outage = {id(e) for e in outage_exchanges(ctx)}  # a 503 then is the outage's, reported there
     crashed = [e for e in ctx.exchanges if e.status >= 500 and id(e) not in during_outage]
     if crashed:
-        return Outcome(False, crashed, f"{len(crashed)} request(s) got a 5xx, first: {crashed[0].sent} ({crashed[0].got})")
+        return Outcome(False, crashed,
+                       f"{len(crashed)} request(s) got a 5xx, first: {crashed[0].sent} ({crashed[0].got})")
     return Outcome(True, [])
 
 

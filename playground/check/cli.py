@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 def _config(args: argparse.Namespace) -> CheckConfig:
     settings = load_toml(args.config) if args.config else {}
     overrides = {
-        "app": args.app, "factory": args.factory, "api_url": args.api_url, "protected": args.protected, "owner": args.owner,
-        "admin": args.admin, "public": args.public, "frontend_origin": args.frontend_origin,
+        "app": args.app, "factory": args.factory, "api_url": args.api_url,
+        "protected": args.protected, "owner": args.owner, "admin": args.admin, "public": args.public,
+        "frontend_origin": args.frontend_origin,
         "issuer": args.issuer, "auth_port": args.auth_port, "leeway": args.leeway, "timeout": args.timeout,
         "start_timeout": args.start_timeout, "strict": args.strict,
         "junit_xml": args.junit_xml, "app_log": args.app_log, "discover": args.discover,
@@ -165,5 +166,6 @@ def _config(args: argparse.Namespace) -> CheckConfig:
 def _print(console: Console, report: CheckReport) -> None:
     for line in report.lines():
         mark = line.strip()[:1]
-        console.print(escape(line), style=STYLES.get(mark) if line.startswith("  ") and not line.startswith("      ") else None)
+        is_case_line = line.startswith("  ") and not line.startswith("      ")
+        console.print(escape(line), style=STYLES.get(mark) if is_case_line else None)
     sys.stdout.flush()

@@ -87,7 +87,8 @@ class CheckConfig:
 
     def __post_init__(self) -> None:
         if sum(target is not None for target in (self.app, self.app_factory, self.api_url)) != 1:
-            raise UsageError("give exactly one target: --app module:attr (imported here) or --api-url URL (already running)")
+            raise UsageError("give exactly one target: --app module:attr (imported here) "
+                             "or --api-url URL (already running)")
         from .discovery import parse_flow
 
         owner_flow = isinstance(self.owner, str) and "->" in self.owner
@@ -139,7 +140,8 @@ class CheckConfig:
             if not folder.is_dir() or not os.access(folder, os.W_OK):
                 raise UsageError(f"--app-log {self.app_log}: {folder} is not a writable directory")
         if self.frontend_origin is not None and not str(self.frontend_origin).startswith(("http://", "https://")):
-            raise UsageError(f"--frontend-origin must be an origin such as http://localhost:5173, not {self.frontend_origin!r}")
+            raise UsageError("--frontend-origin must be an origin such as http://localhost:5173, "
+                             f"not {self.frontend_origin!r}")
         if not 0 <= self.auth_port <= 65535:
             raise UsageError(f"--auth-port must be a port number, not {self.auth_port}")
         if not 0.5 <= self.timeout <= 600:
@@ -177,7 +179,8 @@ def check_placeholders(value: str) -> None:
         fields_used = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value)
                        if name is not None]
     except ValueError:
-        raise UsageError(f"--env value {value!r} has an unbalanced '{{' or '}}' (write {{{{ for a literal brace)") from None
+        raise UsageError(f"--env value {value!r} has an unbalanced '{{' or '}}' "
+                         "(write {{ for a literal brace)") from None
     for name, spec, conversion in fields_used:
         if name not in PLACEHOLDERS or spec or conversion:
             raise UsageError(f"--env value {value!r} uses {{{name}}}; the placeholders are "
@@ -211,14 +214,15 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     data = {key.replace("-", "_"): value for key, value in data.items()}
     unknown = sorted(set(data) - set(TOML_TYPES))
     if unknown:
-        raise UsageError(f"--config {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(TOML_TYPES))}")
+        raise UsageError(f"--config {path}: unknown setting(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(TOML_TYPES))}")
     for name, value in data.items():
         expected = TOML_TYPES[name]
         # bool is an int in Python: a port or a leeway of `true` is refused too.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
-            raise UsageError(f"--config {path}: {name} must be a {names.replace('dict', 'table').replace('list', 'list of case ids')}, "
-                             f"not {value!r}")
+            kind = names.replace("dict", "table").replace("list", "list of case ids")
+            raise UsageError(f"--config {path}: {name} must be a {kind}, not {value!r}")
     for name in ("allow", "only"):
         if name in data:
             if not all(isinstance(item, str) for item in data[name]):

@@ -254,7 +254,8 @@ class Context:
                 died = self._died(method, path, describe)
                 if died is not None:
                     return died
-                raise TargetUnreachableError(f"nothing answers at {self.client.base_url}: is the server running?") from None
+                raise TargetUnreachableError(
+                    f"nothing answers at {self.client.base_url}: is the server running?") from None
             except httpx.TransportError as exc:
                 raise TargetUnreachableError(f"the app stopped answering: {method} {path}: "
                                              f"{type(exc).__name__}: {exc}") from None

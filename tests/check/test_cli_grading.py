@@ -51,7 +51,8 @@ def test_a_weak_app_fails_with_exit_1_and_the_failing_case_in_junit(tmp_path):
                    "--env", "TARGET_WEAKNESS=alg_from_header", *ROUTES, *ONLY_REQUIRED, "--junit-xml", str(junit))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ alg-none:" in result.stdout and "fix: pass algorithms=['EdDSA']" in result.stdout
-    failed = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase") if case.find("failure") is not None}
+    cases = ET.parse(junit).getroot().iter("testcase")
+    failed = {case.get("name") for case in cases if case.find("failure") is not None}
     # (It downloads the JWKS for every token, so a flood of made-up kids is a flood of fetches too.)
     assert failed == {"alg-none", "alg-confusion-hs256-public-key", "jwks-fetch-amplification"}
     allowed = check("--app", "targets.weak:app", "--env", "BETTER_AUTH_URL={issuer}", "--env",
@@ -71,7 +72,8 @@ def test_a_running_api_is_graded_by_url_against_the_issuer_at_auth_port():
         held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         held.bind(("127.0.0.1", 0))
         auth_port = held.getsockname()[1]
-        api = ServerThread(create_app(BackendSettings(better_auth_url=f"http://127.0.0.1:{auth_port}")), name="api").start()
+        settings = BackendSettings(better_auth_url=f"http://127.0.0.1:{auth_port}")
+        api = ServerThread(create_app(settings), name="api").start()
         try:
             result = check("--api-url", api.url, "--auth-port", str(auth_port), "--protected", "/api/me",
                            "--owner", "/api/users/{user_id}/profile", "--admin", "/api/admin/stats", *ONLY_REQUIRED)
@@ -109,7 +111,8 @@ def test_an_input_that_hangs_the_app_fails_its_case(tmp_path):
                    "--protected", "/api/me", "--only", "oversized-token", "--timeout", "2", "--junit-xml", str(junit))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ oversized-token" in result.stdout and "hung on a 60 KB token (no answer within" in result.stdout
-    failure = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "oversized-token").find("failure")
+    case = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "oversized-token")
+    failure = case.find("failure")
     assert failure is not None and failure.get("type") == "server-error"
 
 

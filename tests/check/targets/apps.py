@@ -66,7 +66,8 @@ def create_app(signature_check: SignatureCheck = careful_signature) -> FastAPI:
             await asyncio.to_thread(signature_check, token, settings)
             return check_claims(token, settings)
         except Exception:  # each naive verifier raises its own errors: all mean "refused"
-            raise HTTPException(401, "Invalid token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+            raise HTTPException(401, "Invalid token",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
     Claims = Annotated[dict[str, Any], Depends(current_claims)]
 
