@@ -41,7 +41,8 @@ EXPIRED_MARGIN = 10
 #: hs256-with-secret when the app was not given the checker's {secret}.
 COMMITTED_SECRETS = (DEFAULT_SECRET, "better-auth-secret-123456789", "better-auth-secret", "your-secret-key",
                      "your-secret-key-here", "your-256-bit-secret", "a-string-secret-at-least-256-bits-long",
-                     "secret", "changeme", "change-me", "supersecret", "my-secret", "development-secret")
+                     "your-default-secret-key-change-in-production", "secret", "changeme", "change-me",
+                     "supersecret", "my-secret", "development-secret", "")
 #: Look-alikes of the frontend's origin a loose CORS pattern admits ({scheme}, {host}, {port}: the frontend's).
 LOOK_ALIKE_ORIGINS = ("{scheme}://{host}.evil.example{port}", "{scheme}://evil{host}{port}",
                       "{scheme}://evil-{host}{port}", "{other_scheme}://{host}{port}", "{scheme}://{host}:8443")
@@ -55,6 +56,12 @@ def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: s
         return run
 
     return register
+
+
+def _with_and_without_iss_aud(claims: dict) -> dict[str, dict]:
+    """The claims as Better Auth's, and without iss and aud: an app that calls PyJWT's decode without
+    ``audience=`` refuses every token that has an aud, so a forgery must also come without one."""
+    return {"": claims, ", without iss and aud": {k: v for k, v in claims.items() if k not in ("iss", "aud")}}
 
 
 def _reject_all(ctx: Context, tokens: dict[str, str], path: str | None = None) -> Outcome:
@@ -173,10 +180,10 @@ def hs256_with_secret(ctx: Context) -> Outcome:
     if ctx.secret_shared:
         return _reject_all(ctx, tokens)
     # The app holds a secret of its own: the checker's proves little, so try those committed to repositories.
-    claims = ctx.claims(role="admin")
-    for secret in COMMITTED_SECRETS:
-        tokens[f"HS256 signed with the committed secret {secret!r}"] = forge({"alg": "HS256", "typ": "JWT"}, claims,
-                                                                            hs256(secret.encode()))
+    for variant, claims in _with_and_without_iss_aud(ctx.claims(role="admin")).items():
+        for secret in COMMITTED_SECRETS:
+            tokens[f"HS256 signed with the committed secret {secret!r}{variant}"] = forge(
+                {"alg": "HS256", "typ": "JWT"}, claims, hs256(secret.encode()))
     outcome = _reject_all(ctx, tokens)
     note = ("the app was not given {secret} (--env BETTER_AUTH_SECRET={secret}): HS256 with the checker's secret "
             "proves little, so the secrets public repositories commit were tried too")
@@ -190,9 +197,10 @@ def hs256_with_secret(ctx: Context) -> Outcome:
       fix="verify with the issuer's JWKS; an HMAC secret from a wordlist is cracked offline in seconds")
 def weak_hmac_secret(ctx: Context) -> Outcome:
     words = dict.fromkeys((*WORDLIST, *COMMITTED_SECRETS))
-    claims = ctx.claims(role="admin")
-    return _reject_all(ctx, {f"HS256 signed with {word!r}": forge({"alg": "HS256", "kid": ctx.kid}, claims,
-                                                                  hs256(word.encode())) for word in words})
+    return _reject_all(ctx, {f"HS256 signed with {word!r}{variant}": forge({"alg": "HS256", "kid": ctx.kid}, claims,
+                                                                           hs256(word.encode()))
+                             for variant, claims in _with_and_without_iss_aud(ctx.claims(role="admin")).items()
+                             for word in words})
 
 
 @case("tampered-payload", group="signature", weight="required",

@@ -36,6 +36,23 @@ def test_the_fastapi_tutorial_app_run_as_readme_says_is_told_it_verifies_hs256(t
     assert "not run: it needs the app to accept a valid token first" in result.stdout
 
 
+def test_the_tutorial_app_that_anyone_can_forge_tokens_for_fails_a_required_case():
+    # It decodes without audience=: PyJWT refuses any token with an aud, so only forgeries without one get in.
+    result = check("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}", "--protected", "/api/me",
+                   "--only", "weak-hmac-secret", "--only", "hs256-with-secret")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✗ weak-hmac-secret" in result.stdout and "✗ hs256-with-secret" in result.stdout
+    assert "accepted HS256 signed with 'your-secret-key', without iss and aud" in result.stdout
+
+
+def test_the_secrets_repositories_commit_include_the_templates_default():
+    committed = "your-default-secret-key-change-in-production"
+    result = check("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}",
+                   "--env", f"BETTER_AUTH_SECRET={committed}", "--protected", "/api/me", "--only", "weak-hmac-secret")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"accepted HS256 signed with {committed!r}, without iss and aud" in result.stdout
+
+
 def test_a_failed_baseline_still_fails_the_run_on_what_could_be_checked(tmp_path):
     # No secret: it crashes (500) on every HS256 token, which hs256-with-secret needs no valid token to see.
     junit = tmp_path / "check.xml"
