@@ -38,6 +38,8 @@ class Outcome:
     applicable: bool = True
     #: The request that decided a failure (the report shows it first).
     culprit: Exchange | None = None
+    #: The culprit's credential got past authentication; only a 400/422 (validation) refused it.
+    past_authentication: bool = False
 
     @property
     def rate_limited(self) -> bool:
@@ -72,6 +74,9 @@ NO_ANSWER = 0
 APP_DIED = "no answer: the app crashed"
 #: Too Many Requests: the app (or a proxy) is rate limiting; the answer is no verdict either way.
 RATE_LIMITED = 429
+#: Answers that refuse a request's body or parameters: they say nothing of its credential, unless the
+#: same request without any credential is refused by authentication (401/403) instead.
+VALIDATION_REFUSALS = (400, 422)
 
 
 def is_accepted(exchange: Exchange) -> bool:

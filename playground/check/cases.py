@@ -23,7 +23,8 @@ from playground.jose import b64url_encode, ed25519, forge, forge_raw, hmac_signe
 from playground.lessons.attack_lab import WORDLIST, attacker_jwks_app, attacker_key
 from playground.servers import ServerThread
 
-from .case import Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted, not_applicable
+from .case import (VALIDATION_REFUSALS, Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted,
+                   not_applicable)
 from .context import ADA, CREDENTIALS, GRACE, Context, Exchange
 
 CASES: list[Case] = []
@@ -64,8 +65,23 @@ def _with_and_without_iss_aud(claims: dict) -> dict[str, dict]:
     return {"": claims, ", without iss and aud": {k: v for k, v in claims.items() if k not in ("iss", "aud")}}
 
 
-def _reject_all(ctx: Context, tokens: dict[str, str], path: str | None = None) -> Outcome:
-    return all_rejected(ctx.send(path or ctx.protected, token=token, describe=label) for label, token in tokens.items())
+def _reject_all(ctx: Context, tokens: dict[str, str], path: str | None = None, *, malformed: bool = False) -> Outcome:
+    """Every token refused on ``path``. A 400/422 to a well-formed token is a refusal only if the same
+    request without any credential gets it too: when that one gets a 401/403, the token got past
+    authentication. (A ``malformed`` token may get a 400: RFC 6750's invalid_request.)"""
+    path = path or ctx.protected
+    exchanges = []
+    for label, token in tokens.items():
+        exchange = ctx.send(path, token=token, describe=label)
+        exchanges.append(exchange)
+        if exchange.status in VALIDATION_REFUSALS and not malformed:
+            bare = ctx.send(path, describe=f"the same request without any credential (to see why {exchange.status})")
+            exchanges.append(bare)
+            if bare.status in (401, 403):
+                return Outcome(False, exchanges, f"accepted {label}: the token passed authentication; only "
+                               f"validation refused the request ({exchange.got}; without a credential: {bare.got})",
+                               culprit=exchange, past_authentication=True)
+    return all_rejected(exchanges)
 
 
 # --- baseline: is the target set up to be graded? ---------------------------------------------
@@ -801,7 +817,7 @@ def malformed_tokens(ctx: Context) -> Outcome:
         "deeply nested claims": forge_raw({"alg": "EdDSA", "kid": ctx.kid},
                                            b'{"x":' + b"[" * 5000 + b"]" * 5000 + b"}", ed25519(attacker_key())),
     }
-    outcome = _reject_all(ctx, tokens)
+    outcome = _reject_all(ctx, tokens, malformed=True)
     return all_rejected([*raw, *outcome.exchanges]) if outcome.passed else outcome
 
 
@@ -810,7 +826,7 @@ def malformed_tokens(ctx: Context) -> Outcome:
       fix="bound the token length before decoding")
 def oversized(ctx: Context) -> Outcome:
     token = forge({"alg": "EdDSA", "kid": ctx.kid}, ctx.claims(padding="x" * 45_000), ed25519(attacker_key()))
-    return _reject_all(ctx, {"a 60 KB token": token})
+    return _reject_all(ctx, {"a 60 KB token": token}, malformed=True)
 
 
 @case("non-canonical-base64url", group="robustness", weight="advisory",
@@ -854,6 +870,9 @@ def no_server_errors(ctx: Context) -> Outcome:
 from . import cases_identity, cases_keys, cases_routes, cases_sessions, cases_time  # noqa: E402,F401
 
 # Report order: each group where it first appears, a family's cases inside their group, no-server-errors last.
+# The keys group (rotation, outages) changes the issuer's keys for the rest of the run, so it runs after
+# every case that needs a valid token: a correct app whose JWKS client refetches at most every 30 s
+# (PyJWKClient's default) would otherwise refuse the later cases' new-key tokens.
 _GROUPS = list(dict.fromkeys(c.group for c in CASES))
-CASES.sort(key=lambda c: (c.id == "no-server-errors", _GROUPS.index(c.group)))
+CASES.sort(key=lambda c: (c.id == "no-server-errors", c.group == "keys", _GROUPS.index(c.group)))
 CASE_IDS = tuple(c.id for c in CASES)

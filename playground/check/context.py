@@ -97,9 +97,6 @@ class Context:
                  discover: bool = True, cookie_cache: str = "jwt") -> None:
         self.issuer = issuer
         self.client = client
-        #: The protected route, and the method it is called with (``--protected 'POST /api/notes'``
-        #: for an app whose protected routes are all writes): every case's default request.
-        self.protected_method, self.protected = split_route(protected)
         self.owner = owner
         self.admin = admin
         self.public = public
@@ -125,6 +122,21 @@ class Context:
         self._kid: str | None = None
         #: A token whose key key-rotated-in removed from the JWKS (for key-rotated-out).
         self.retired_token: str | None = None
+        self.set_protected(protected)
+
+    def set_protected(self, route: str | None) -> None:
+        """The protected route, and the method it is called with (``--protected 'POST /api/notes'``
+        for an app whose protected routes are all writes): every case's default request. Its path
+        parameters are filled: a user id with ada's (her token is the one it must serve), any other
+        with its schema's smallest value (a literal ``{id}`` only earns a 422)."""
+        from .discovery import Operation, concrete
+
+        self.protected_method, self.protected_template = split_route(route)
+        self.protected = self.protected_template
+        if self.protected_template is not None and "{" in self.protected_template:
+            op = self.routes.operation(self.protected_method, self.protected_template) or \
+                Operation(self.protected_method, self.protected_template, secured=True)
+            self.protected = concrete(op, self.ada.id)
 
     # --- the issuer -----------------------------------------------------------------------
 

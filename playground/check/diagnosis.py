@@ -45,7 +45,8 @@ def why_refused(ctx: Context, config: CheckConfig, refused: Exchange) -> str:
 
 def _send(ctx: Context, config: CheckConfig, describe: str, token: str | None = None,
           headers: dict[str, str] | None = None) -> Exchange:
-    return ctx.send(config.protected or ctx.protected, token=token, headers=headers, describe=describe)
+    # ctx.protected: the parsed route (its method apart, its parameters filled), never --protected as typed.
+    return ctx.send(ctx.protected, token=token, headers=headers, describe=describe)
 
 
 def _hs256_with_the_secret(ctx: Context, config: CheckConfig, got: str) -> str | None:

@@ -160,10 +160,14 @@ def discover(ctx: Context) -> RouteMap:
 
 
 def concrete(op: Operation, user_id: str) -> str:
-    """``op``'s path with its user-id parameter set to ``user_id``, any other path parameter and each
+    """``op``'s path with its user-id parameters set to ``user_id``, any other path parameter and each
     required query parameter set to its schema's smallest value (a 422 must not hide a missing check)."""
-    template = owner_template(op.path)
-    path = template.replace("{user_id}", urllib.parse.quote(user_id, safe="")) if template else op.path
+    segments = op.path.split("/")
+    for index, segment in enumerate(segments):
+        match = _PARAM.fullmatch(segment)
+        if match and _names_user(match.group(1), segments[index - 1] if index else ""):
+            segments[index] = urllib.parse.quote(user_id, safe="")
+    path = "/".join(segments)
     for name in _PARAM.findall(path):
         path = path.replace(f"{{{name}}}", urllib.parse.quote(_text(op.path_params.get(name, {})), safe=""))
     if op.query_params:
@@ -207,13 +211,18 @@ def owner_template(path: str) -> str | None:
         match = _PARAM.fullmatch(segment)
         if not match:
             continue
-        name = match.group(1).replace("_", "").replace("-", "").lower()
-        after_users = index > 0 and segments[index - 1].lower() in ("users", "user", "members", "accounts", "profiles")
-        if name in USER_ID_PARAMS or (name == "id" and after_users):
+        if _names_user(match.group(1), segments[index - 1] if index else ""):
             if len(_PARAM.findall(path)) > 1:
                 return None  # another parameter too: the checker cannot fill it meaningfully
             return "/".join([*segments[:index], "{user_id}", *segments[index + 1:]])
     return None
+
+
+def _names_user(param: str, previous_segment: str) -> bool:
+    """Does the path parameter ``param`` (after the segment ``previous_segment``) hold a user id?"""
+    name = param.replace("_", "").replace("-", "").lower()
+    after_users = previous_segment.lower() in ("users", "user", "members", "accounts", "profiles")
+    return name in USER_ID_PARAMS or (name == "id" and after_users)
 
 
 def _fetch_document(client: httpx.Client) -> tuple[dict[str, Any] | None, str | None]:
@@ -296,17 +305,18 @@ SELF_NAMES = ("me", "whoami", "session", "user", "profile", "account")
 
 
 def choose_protected(ctx: Context) -> str | None:
-    """A protected route without parameters that accepts ada's credential: the run's --protected.
-    GET routes first, those named like ``/me`` before the others; an app whose protected routes
+    """A protected route that accepts ada's credential: the run's --protected. Routes without path
+    parameters first (one with a parameter is called with ada's id, or its schema's smallest value),
+    then GET routes, those named like ``/me`` before the others; an app whose protected routes
     are all writes is graded on one (``'POST /api/chat'``). When none accepts, the first (the
     baseline then says why)."""
     candidates = [op for op in ctx.routes.protected if op.method in ("GET", "POST", "PUT", "PATCH")
-                  and not op.path_params and not op.query_params]
-    candidates.sort(key=lambda op: (op.method != "GET",
+                  and not op.query_params]
+    candidates.sort(key=lambda op: (bool(op.path_params), op.method != "GET",
                                     op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in SELF_NAMES))
     for op in candidates:
-        answer = ctx.send(op.path, method=op.method, json=ctx.routes.body(op.method, op.path), as_user=ctx.ada,
-                          describe=f"{ctx.credential_label(ctx.ada)} (is this --protected?)")
+        answer = ctx.send(concrete(op, ctx.ada.id), method=op.method, json=ctx.routes.body(op.method, op.path),
+                          as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (is this --protected?)")
         if 200 <= answer.status < 300:
             return op.path if op.method == "GET" else f"{op.method} {op.path}"
     if not candidates:

@@ -25,7 +25,7 @@ from playground.servers import PlaygroundStartError
 from .case import APP_DIED, NO_ANSWER, Case, Outcome, is_rejected, not_applicable
 from .cases import CASE_IDS, CASES
 from .config import CheckConfig, UsageError, fill_placeholders
-from .context import Context, TargetUnreachableError, split_route
+from .context import Context, TargetUnreachableError
 from .credentials import issuer_options, jwks_placeholders
 from .diagnosis import not_configured, service_hint, why_refused
 from .discovery import choose_owner, choose_protected
@@ -188,14 +188,14 @@ def _grade(config: CheckConfig, issuer, url: str, revive: Callable[[], str | Non
 
 def _discover_routes(ctx: Context, config: CheckConfig, report: CheckReport) -> None:
     """No --protected: the app's OpenAPI document names its protected and owner routes."""
-    ctx.protected_method, ctx.protected = split_route(choose_protected(ctx))
+    ctx.set_protected(choose_protected(ctx))
     if ctx.protected is None:
         found = "no OpenAPI document" if ctx.routes.document is None else \
             "no protected GET route without parameters in its OpenAPI document"
         raise UsageError(f"give --protected (a route any signed-in user may call, e.g. --protected /api/me): "
                          f"the app publishes {found}")
-    chosen = [f"--protected {ctx.protected}" if ctx.protected_method == "GET"
-              else f"--protected '{ctx.protected_method} {ctx.protected}'"]
+    chosen = [f"--protected {ctx.protected_template}" if ctx.protected_method == "GET"
+              else f"--protected '{ctx.protected_method} {ctx.protected_template}'"]
     if config.owner is None:
         ctx.owner = choose_owner(ctx)
         if ctx.owner is not None:
@@ -234,7 +234,8 @@ def _run_case(case: Case, ctx: Context, config: CheckConfig, token_accepted: boo
         raise
     except Exception as exc:  # a case that cannot run is the checker's problem, never a verdict
         raise CaseCouldNotRun(f"case {case.id} could not run: {type(exc).__name__}: {exc}") from exc
-    if not token_accepted and not outcome.passed and outcome.culprit is not None and is_rejected(outcome.culprit):
+    if not token_accepted and not outcome.passed and outcome.culprit is not None and is_rejected(outcome.culprit) \
+            and not outcome.past_authentication:
         # It failed because something was refused: so is every valid token here; no verdict.
         outcome = not_applicable(NOT_JUDGED)
     return CaseResult(case, outcome, allowed=case.id in config.allow)

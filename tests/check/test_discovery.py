@@ -108,3 +108,32 @@ def test_an_app_whose_only_protected_route_is_a_post_is_graded_on_it():
     weak = check.run(app_factory=lambda: post_only(WEAK["decode_without_verifying"]), env=ENV,
                      protected="POST /api/notes", only=POST_CASES)
     assert {"alg-none", "tampered-payload"} <= weak.failed_ids(), str(weak)
+
+
+def test_a_protected_route_holding_the_user_id_is_called_with_the_signed_in_users_id():
+    from targets.holes_routes import per_user_routes
+
+    report = check.run(app_factory=per_user_routes, env=ENV, protected="POST /api/{user_id}/chat", only=("no-token",))
+    assert report.exit_code == 0, str(report)
+    accepted = report.result("valid-token-accepted").outcome.exchanges[0]
+    assert accepted.method == "POST" and accepted.path.endswith("/chat") and "{" not in accepted.path, accepted
+    assert accepted.status == 200
+
+
+def test_discovery_fills_the_parameters_of_a_protected_route_when_it_has_no_other():
+    result = check_cli("--app", "targets.holes_routes:per_user_routes", "--factory",
+                       "--env", "BETTER_AUTH_URL={issuer}", "--only", "no-token")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(--protected /api/{user_id}/tasks/{page}: from /openapi.json)" in result.stdout
+    assert "%7B" not in result.stdout and "422" not in result.stdout
+
+
+def test_the_diagnosis_probes_the_protected_route_by_its_method_and_filled_path():
+    from targets.holes_routes import per_user_routes
+
+    with pytest.raises(check.SetupProblem) as problem:
+        check.run(app_factory=lambda: per_user_routes(audience=False), env=ENV, protected="POST /api/{user_id}/chat",
+                  only=("no-token",))
+    assert "it calls jwt.decode without audience=" in str(problem.value), str(problem.value)
+    paths = {(e.method, e.path) for r in problem.value.report.results for e in r.outcome.exchanges}
+    assert not any("POST" in path or "{" in path for _, path in paths), paths

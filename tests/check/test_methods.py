@@ -128,3 +128,14 @@ def test_a_schema_no_value_satisfies_is_said_so():
         minimal({"type": "integer", "minimum": 10, "maximum": 2})
     with pytest.raises(NoMinimalBody):
         minimal({"$ref": "#/components/schemas/Missing"}, DOCUMENT)
+
+
+def test_a_forged_token_refused_only_by_validation_got_past_authentication():
+    from targets.holes_routes import validates_after_a_legacy_token
+
+    report = check.run(app_factory=validates_after_a_legacy_token, env=ENV, protected="/api/notes",
+                       only=("weak-hmac-secret", "no-token"))
+    assert report.failed_ids() == {"weak-hmac-secret"}, str(report)
+    detail = report.result("weak-hmac-secret").outcome.detail
+    assert "the token passed authentication; only validation refused the request" in detail
+    assert "without a credential: 401" in detail

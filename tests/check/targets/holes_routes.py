@@ -24,7 +24,7 @@ import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from .apps import Settings, SignatureCheck, careful_signature, check_claims, create_app
+from .apps import WEAK, Settings, SignatureCheck, careful_signature, check_claims, create_app
 
 Claims = dict[str, Any]
 
@@ -104,6 +104,72 @@ def post_only(signature_check: SignatureCheck = careful_signature) -> FastAPI:
     @app.post("/api/notes", status_code=201)
     async def add_note(note: Note, claims: Current) -> dict:
         return {"owner": claims["sub"], "text": note.text}
+
+    return app
+
+
+def validates_after_a_legacy_token() -> FastAPI:
+    """GET /api/notes also accepts HS256 tokens signed with 'secret' (a legacy verifier), then asks
+    those for an X-Legacy-Client header nobody else sends: a forged token gets past authentication
+    and only a 422 refuses the request, while the same request without a token gets a 401."""
+    app = FastAPI()
+    Current = Annotated[Claims, Depends(_current_claims_dependency(WEAK["hs256_shared_secret"]))]
+
+    @app.get("/api/notes")
+    async def notes(request: Request, claims: Current) -> dict:
+        token = request.headers["authorization"].partition(" ")[2]
+        if jwt.get_unverified_header(token).get("alg") == "HS256" and "x-legacy-client" not in request.headers:
+            raise HTTPException(422, "legacy tokens need the X-Legacy-Client header")
+        return {"owner": claims["sub"], "notes": []}
+
+    return app
+
+
+def per_user_routes(*, audience: bool = True) -> FastAPI:
+    """An app whose protected routes all hold the user's id (``/api/{user_id}/chat``, ``/api/{user_id}/tasks``),
+    each comparing it with the token's sub. ``audience=False``: it calls ``jwt.decode`` without
+    ``audience=``, so PyJWT refuses every Better Auth token (they carry an aud)."""
+    settings = Settings()
+    app = FastAPI()
+
+    def verify(token: str) -> Claims:
+        if audience:
+            careful_signature(token, settings)
+            return check_claims(token, settings)
+        key = settings.jwks_client.get_signing_key_from_jwt(token)
+        return jwt.decode(token, key, algorithms=["EdDSA"], issuer=settings.issuer)
+
+    async def current_claims(request: Request) -> Claims:
+        import asyncio
+
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            return await asyncio.to_thread(verify, token)
+        except Exception as exc:
+            raise HTTPException(401, f"Invalid token: {exc}",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+    Current = Annotated[Claims, Depends(current_claims)]
+
+    def own(user_id: str, claims: Claims) -> None:
+        if claims["sub"] != user_id:
+            raise HTTPException(403, "Not your resource")
+
+    @app.get("/api/public")
+    async def public() -> dict:
+        return {"public": True}
+
+    @app.post("/api/{user_id}/chat")
+    async def chat(user_id: str, note: Note, claims: Current) -> dict:
+        own(user_id, claims)
+        return {"reply": note.text}
+
+    @app.get("/api/{user_id}/tasks/{page}")
+    async def tasks(user_id: str, page: int, claims: Current) -> dict:
+        own(user_id, claims)
+        return {"tasks": [], "page": page}
 
     return app
 
