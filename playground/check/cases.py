@@ -25,7 +25,7 @@ from playground.servers import ServerThread
 
 from .case import (VALIDATION_REFUSALS, Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted,
                    not_applicable)
-from .context import ADA, CREDENTIALS, GRACE, Context, Exchange
+from .context import ADA, CREDENTIALS, GARBAGE_TOKEN, GRACE, Context, Exchange
 
 CASES: list[Case] = []
 
@@ -95,8 +95,18 @@ def valid_token_accepted(ctx: Context) -> Outcome:
     # A server that was already running may hold an earlier run's key set: a correct one refetches
     # on the unknown kid, perhaps after a rate-limit window.
     describe = "ada's token from /api/auth/token" if ctx.credential == "jwt" else ctx.credential_label(ctx.ada)
-    return _accepted_within(ROTATION_WINDOW if ctx.external else 0, lambda: ctx.send(
+    outcome = _accepted_within(ROTATION_WINDOW if ctx.external else 0, lambda: ctx.send(
         ctx.protected, as_user=ctx.ada, describe=describe))
+    if not outcome.passed:
+        return outcome
+    # Accepting the valid token proves nothing if the route accepts anything.
+    garbage = ctx.send(ctx.protected, headers=ctx.garbage_credential(),
+                       describe=f"a garbage credential ({GARBAGE_TOKEN})")
+    if is_accepted(garbage):
+        return Outcome(False, [*outcome.exchanges, garbage],
+                       f"the route does not authenticate: it accepted a garbage credential ({GARBAGE_TOKEN}, "
+                       f"{garbage.got}) as well as the valid one", culprit=garbage)
+    return Outcome(True, [*outcome.exchanges, garbage])
 
 
 def _accepted_within(seconds: float, send: Callable[[], Exchange]) -> Outcome:
