@@ -35,6 +35,8 @@ MAX_UNANSWERED = 3
 ADA, GRACE = "ada@example.com", "grace@example.com"  # the seeded demo users: ada is an admin
 #: The credentials a run can grade (``--credential``); ``jwt`` is the default.
 CREDENTIALS = ("jwt", "cookie", "bearer-session")
+#: A credential no app can verify: a route that accepts it as well as a valid one authenticates nobody.
+GARBAGE_TOKEN = "garbage.garbage.garbage"
 #: Sent as the body of a write when the checker has no schema for it.
 NO_BODY = object()
 
@@ -214,6 +216,12 @@ class Context:
             # What the bearer plugin's set-auth-token gives a client: the signed token.
             return {"authorization": f"Bearer {identity.signed_session_token or identity.session_token}"}
         return {"authorization": f"Bearer {identity.access_token}"}
+
+    def garbage_credential(self) -> dict[str, str]:
+        """A credential of this run's kind that no app can verify: what a route that authenticates refuses."""
+        if self.credential == "cookie":
+            return {"cookie": "; ".join(f"{name}={GARBAGE_TOKEN}" for name in self.ada.cookies)}
+        return {"authorization": f"Bearer {GARBAGE_TOKEN}"}
 
     def credential_label(self, identity: Identity) -> str:
         name = identity.email.partition("@")[0]

@@ -315,9 +315,12 @@ def choose_protected(ctx: Context) -> str | None:
     candidates.sort(key=lambda op: (bool(op.path_params), op.method != "GET",
                                     op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in SELF_NAMES))
     for op in candidates:
-        answer = ctx.send(concrete(op, ctx.ada.id), method=op.method, json=ctx.routes.body(op.method, op.path),
-                          as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (is this --protected?)")
-        if 200 <= answer.status < 300:
+        path, body = concrete(op, ctx.ada.id), ctx.routes.body(op.method, op.path)
+        answer = ctx.send(path, method=op.method, json=body, as_user=ctx.ada,
+                          describe=f"{ctx.credential_label(ctx.ada)} (is this --protected?)")
+        if 200 <= answer.status < 300 and not 200 <= ctx.send(
+                path, method=op.method, json=body, headers=ctx.garbage_credential(),
+                describe="a garbage credential (does this route authenticate?)").status < 300:
             return op.path if op.method == "GET" else f"{op.method} {op.path}"
     if not candidates:
         return None

@@ -22,7 +22,7 @@ from playground.auth_server import REAL
 from playground.clock import Clock
 from playground.servers import PlaygroundStartError
 
-from .case import APP_DIED, NO_ANSWER, Case, Outcome, is_rejected, not_applicable
+from .case import APP_DIED, NO_ANSWER, Case, Outcome, is_accepted, is_rejected, not_applicable
 from .cases import CASE_IDS, CASES
 from .config import CheckConfig, UsageError, fill_placeholders
 from .context import Context, TargetUnreachableError
@@ -273,6 +273,9 @@ def _setup_message(case: Case, outcome: Outcome, ctx: Context, config: CheckConf
                 "is it public?")
     if case.id != "valid-token-accepted" or exchange is None:
         return f"{case.id}: {outcome.detail}"
+    if is_accepted(exchange):  # it accepted a garbage credential too
+        return (f"{exchange.method} {exchange.path} does not authenticate: it accepted {exchange.sent} as well as "
+                f"a valid token; give --protected a route that verifies the credential")
     if exchange.status in (502, 503, 504):
         # Unavailable: typically its keys could not be fetched, from wherever it was told they are.
         return not_configured(ctx, config, exchange.got)

@@ -137,3 +137,20 @@ def test_the_diagnosis_probes_the_protected_route_by_its_method_and_filled_path(
     assert "it calls jwt.decode without audience=" in str(problem.value), str(problem.value)
     paths = {(e.method, e.path) for r in problem.value.report.results for e in r.outcome.exchanges}
     assert not any("POST" in path or "{" in path for _, path in paths), paths
+
+
+def test_a_route_that_accepts_any_bearer_fails_the_baseline_and_discovery_passes_it_by():
+    from targets.holes_routes import accepts_any_bearer
+
+    with pytest.raises(check.SetupProblem) as problem:
+        check.run(app_factory=accepts_any_bearer, env=ENV, protected="/api/session", only=("malformed-tokens",))
+    report = problem.value.report
+    assert report.exit_code == 1 and report.failed_ids() >= {"valid-token-accepted", "malformed-tokens"}, str(report)
+    assert "GET /api/session does not authenticate: it accepted a garbage credential" in str(problem.value)
+    first_lines = str(report).splitlines()[:6]
+    assert any("the route does not authenticate" in line for line in first_lines), first_lines
+    # Without --protected, the route that verifies is chosen.
+    result = check_cli("--app", "targets.holes_routes:accepts_any_bearer", "--factory",
+                       "--env", "BETTER_AUTH_URL={issuer}", "--only", "no-token")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(--protected /api/me: from /openapi.json)" in result.stdout

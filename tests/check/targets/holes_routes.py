@@ -125,6 +125,25 @@ def validates_after_a_legacy_token() -> FastAPI:
     return app
 
 
+def accepts_any_bearer() -> FastAPI:
+    """A debug route, GET /api/session, that needs an Authorization header but never verifies it
+    (listed first), and a careful GET /api/me."""
+    app = FastAPI()
+    Current = Annotated[Claims, Depends(_current_claims_dependency())]
+
+    @app.get("/api/session")
+    async def session(request: Request) -> dict:
+        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+            raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        return {"debug": True}
+
+    @app.get("/api/me")
+    async def me(claims: Current) -> dict:
+        return {"id": claims["sub"]}
+
+    return app
+
+
 def per_user_routes(*, audience: bool = True) -> FastAPI:
     """An app whose protected routes all hold the user's id (``/api/{user_id}/chat``, ``/api/{user_id}/tasks``),
     each comparing it with the token's sub. ``audience=False``: it calls ``jwt.decode`` without
