@@ -66,6 +66,9 @@ class Case:
     needs: tuple[Need, ...] = ()
     #: The --credential kinds the case grades (``context.CREDENTIALS``); under another it does not apply.
     credentials: tuple[str, ...] = ("jwt",)
+    #: Cases whose failure explains this one's (an app that never checks exp serves an expired token
+    #: from its cache too): when one of them failed, this failure is reported as its consequence.
+    consequence_of: tuple[str, ...] = ()
 
 
 #: ``Exchange.status`` of a request the app never answered (it hung past the checker's timeout,

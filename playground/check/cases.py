@@ -50,10 +50,10 @@ LOOK_ALIKE_ORIGINS = ("{scheme}://{host}.evil.example{port}", "{scheme}://evil{h
 
 
 def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: str,
-         needs: tuple[Need, ...] = (), credentials: tuple[str, ...] = ("jwt",),
+         needs: tuple[Need, ...] = (), credentials: tuple[str, ...] = ("jwt",), consequence_of: tuple[str, ...] = (),
          ) -> Callable[[Callable[[Context], Outcome]], Callable[[Context], Outcome]]:
     def register(run: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
-        CASES.append(Case(id, group, weight, title, expect, fix, run, needs, credentials))
+        CASES.append(Case(id, group, weight, title, expect, fix, run, needs, credentials, consequence_of))
         return run
 
     return register
@@ -367,7 +367,8 @@ def expires_now(ctx: Context) -> Outcome:
 
 @case("rejection-not-cached", group="claims", weight="required",
       title="a refused token is refused again (no cache stores a verdict before every check ran)",
-      expect="401 both times", fix="cache a verified token only after all checks passed, keyed by the exact token")
+      expect="401 both times", fix="cache a verified token only after all checks passed, keyed by the exact token",
+      consequence_of=("expired",))  # its token is an expired one
 def rejection_not_cached(ctx: Context) -> Outcome:
     now = ctx.now()
     token = ctx.mint(claims={"iat": now - 4500, "exp": now - int(ctx.leeway) - 3600})

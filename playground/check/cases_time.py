@@ -27,7 +27,9 @@ MAX_LEEWAY = 300
       title="a token accepted seconds before its exp is refused once it has expired (no cached verdict outlives exp)",
       expect=f"2xx while valid, 401 once exp + leeway has passed ({CACHE_LIFETIME + CACHE_MARGIN:g} s later)",
       fix="cache verified claims only until their exp (or re-check exp on every cache hit); never wrap the "
-          "verifier in functools.lru_cache")
+          "verifier in functools.lru_cache",
+      # An app that never checks exp, or with an undeclared leeway, serves the expired token without any cache.
+      consequence_of=("expired", "missing-exp"))
 def cached_token_expires(ctx: Context) -> Outcome:
     exp = ctx.now() - int(ctx.leeway) + CACHE_LIFETIME
     token = ctx.mint(claims={"iat": exp - 900, "exp": exp})

@@ -144,10 +144,16 @@ class CheckReport:
 
     def consequences(self) -> dict[str, list[str]]:
         """Failed case id -> the earlier failed cases whose requests are all it failed on (e.g.
-        no-server-errors, failing only because of crashes already reported)."""
+        no-server-errors, failing only because of crashes already reported), or the failed cases
+        its ``consequence_of`` names (cached-token-expires, when the app never checks exp)."""
         found: dict[str, list[str]] = {}
         earlier: dict[int, str] = {}
+        failed = {result.case.id for result in self.results if result.status in ("failed", "advisory", "allowed")}
         for result in self.results:
+            declared = [cause for cause in result.case.consequence_of if cause in failed]
+            if result.status in ("failed", "advisory") and declared:
+                found[result.case.id] = declared
+                continue
             if result.status in ("failed", "advisory") and result.outcome.exchanges:
                 causes = [earlier.get(id(e)) for e in result.outcome.exchanges]
                 if all(causes):

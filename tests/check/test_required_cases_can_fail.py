@@ -73,3 +73,16 @@ def test_the_gate_and_the_cookies_work_with_the_real_better_auth(case_id):
     report = check.run(app_factory=factory, issuer="better-auth", **{**ROUTES, "env": ENV, **settings,
                                                                      "only": (case_id,)})
     assert report.issuer_label.startswith("better-auth ") and report.failed_ids() == {case_id}, str(report)
+
+
+def test_a_cache_case_failed_by_an_undeclared_leeway_is_marked_a_consequence_of_expired():
+    leeway, _ = holes.HOLES["expired"]  # an undeclared leeway of 120 s, no cache at all
+    report = check.run(app_factory=leeway, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
+    assert report.failed_ids() == {"expired", "cached-token-expires"}, str(report)
+    lines = str(report).splitlines()
+    at = next(i for i, line in enumerate(lines) if "✗ cached-token-expires" in line)
+    assert lines[at + 1].strip() == "a consequence of: expired (nothing more to fix here)", lines[at:at + 3]
+    # A real cache of verdicts is its own finding.
+    cache, _ = holes.HOLES["cached-token-expires"]
+    report = check.run(app_factory=cache, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
+    assert report.failed_ids() == {"cached-token-expires"} and "a consequence of" not in str(report), str(report)
