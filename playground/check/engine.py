@@ -208,7 +208,8 @@ def _discover_routes(ctx: Context, config: CheckConfig, report: CheckReport) -> 
 #: those that expect a token to be served. They are not run when the baseline failed.
 NEEDS_VALID_TOKEN_GROUPS = {"claims", "keys"}
 NEEDS_VALID_TOKEN = {"own-profile-allowed", "admin-allowed-for-admin", "other-users-profile", "non-admin-denied",
-                     "role-matching-like-better-auth", "insufficient-scope-403", "non-canonical-base64url",
+                     "role-matching-like-better-auth", "role-list-accepted", "insufficient-scope-403",
+                     "non-canonical-base64url",
                      "session-token-as-bearer", "other-users-resource-any-method",
                      # Refusing a forged session means nothing while the real one is refused too.
                      "session-token-forged-signature", "signed-out-session", "session-data-forged",

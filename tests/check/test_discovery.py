@@ -154,3 +154,13 @@ def test_a_route_that_accepts_any_bearer_fails_the_baseline_and_discovery_passes
                        "--env", "BETTER_AUTH_URL={issuer}", "--only", "no-token")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(--protected /api/me: from /openapi.json)" in result.stdout
+
+
+def test_a_role_list_accepted_where_any_credential_is_accepted_proves_nothing():
+    from targets.holes_routes import accepts_any_bearer
+
+    with pytest.raises(check.SetupProblem) as problem:
+        check.run(app_factory=accepts_any_bearer, env=ENV, protected="/api/session", admin="/api/session",
+                  only=("role-list-accepted",))
+    result = problem.value.report.result("role-list-accepted")
+    assert result.status != "passed" and "needs the app to accept a valid token" in result.outcome.detail, result
