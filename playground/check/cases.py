@@ -23,8 +23,17 @@ from playground.jose import b64url_encode, ed25519, forge, forge_raw, hmac_signe
 from playground.lessons.attack_lab import WORDLIST, attacker_jwks_app, attacker_key
 from playground.servers import ServerThread
 
-from .case import (VALIDATION_REFUSALS, Case, Need, Outcome, Weight, all_accepted, all_rejected, is_accepted,
-                   not_applicable)
+from .case import (
+    VALIDATION_REFUSALS,
+    Case,
+    Need,
+    Outcome,
+    Weight,
+    all_accepted,
+    all_rejected,
+    is_accepted,
+    not_applicable,
+)
 from .context import ADA, CREDENTIALS, GARBAGE_TOKEN, GRACE, Context, Exchange
 
 CASES: list[Case] = []

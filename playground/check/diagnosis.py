@@ -43,6 +43,12 @@ def why_refused(ctx: Context, config: CheckConfig, refused: Exchange) -> str:
     return not_configured(ctx, config, got)
 
 
+def _valid(ctx: Context) -> str:
+    """The credential the baseline sent, in words: what the app rejected."""
+    return {"cookie": "valid session cookies", "bearer-session": "a valid session token (as Bearer)"}.get(
+        ctx.credential, "a valid token")
+
+
 def _send(ctx: Context, config: CheckConfig, describe: str, token: str | None = None,
           headers: dict[str, str] | None = None) -> Exchange:
     # ctx.protected: the parsed route (its method apart, its parameters filled), never --protected as typed.
@@ -54,7 +60,7 @@ def _hs256_with_the_secret(ctx: Context, config: CheckConfig, got: str) -> str |
     for drop in ((), ("iss", "aud")):
         if is_accepted(_send(ctx, config, "an HS256 token signed with BETTER_AUTH_SECRET",
                              ctx.mint(algorithm="HS256", drop=drop))):
-            return (f"your app rejected a valid token ({got}) but accepted an HS256 token signed with "
+            return (f"your app rejected {_valid(ctx)} ({got}) but accepted an HS256 token signed with "
                     "BETTER_AUTH_SECRET: it verifies HS256 with a shared secret (the tutorial way), but Better Auth's "
                     "jwt plugin signs with the EdDSA keys at /api/auth/jwks. Verify with those (see lesson 03).")
     return None
@@ -67,7 +73,7 @@ def _hs256_with_a_committed_secret(ctx: Context, config: CheckConfig, got: str) 
         for payload in (claims, bare):
             token = forge({"alg": "HS256", "typ": "JWT"}, payload, hs256(secret.encode()))
             if is_accepted(_send(ctx, config, f"an HS256 token signed with the committed secret {secret!r}", token)):
-                return (f"your app rejected a valid token ({got}): it verifies HS256 with a shared secret, and it "
+                return (f"your app rejected {_valid(ctx)} ({got}): it verifies HS256 with a shared secret, and it "
                         f"accepted a token signed with {secret!r}, a placeholder that public repositories commit "
                         f"(so anyone can sign tokens your app trusts; the checker did not give it a secret). "
                         f"{HS256_IS_WRONG}.")
@@ -100,7 +106,7 @@ def _other_host_spelling(ctx: Context, config: CheckConfig, got: str) -> str | N
     if not is_accepted(_send(ctx, config, f"ada's token with iss and aud {other}", token)):
         return None
     option = "--issuer-host localhost" if other_host == "localhost" else "--issuer-host 127.0.0.1"
-    return (f"your app rejected a valid token ({got}) but accepted the same token with iss and aud {other}: it "
+    return (f"your app rejected {_valid(ctx)} ({got}) but accepted the same token with iss and aud {other}: it "
             f"expects the issuer spelled {other_host!r}, and the checker's issuer is {ctx.issuer.origin}. Give "
             f"{option}, or configure the app with BETTER_AUTH_URL={{issuer}} exactly.")
 
@@ -108,7 +114,7 @@ def _other_host_spelling(ctx: Context, config: CheckConfig, got: str) -> str | N
 def _no_audience(ctx: Context, config: CheckConfig, got: str) -> str | None:
     if not is_accepted(_send(ctx, config, "ada's token without aud", ctx.mint(drop=("aud",)))):
         return None
-    return (f"your app rejected a valid token ({got}) but accepted the same token without aud: it calls jwt.decode "
+    return (f"your app rejected {_valid(ctx)} ({got}) but accepted the same token without aud: it calls jwt.decode "
             "without audience=, and PyJWT then refuses every token that carries an aud (InvalidAudienceError: "
             "'Invalid audience'); Better Auth's always do. Pass audience= (BETTER_AUTH_URL's origin, or your jwt "
             "plugin's jwt.audience) and keep 'aud' in options={'require': [...]}.")
@@ -120,8 +126,8 @@ def _session_cookie(ctx: Context, config: CheckConfig, got: str) -> str | None:
         return None
     if not is_accepted(_send(ctx, config, "ada's session cookies, no Authorization", headers={"cookie": cookies})):
         return None
-    return (f"your app rejected a valid JWT ({got}) but accepted Better Auth's session cookies: it authenticates "
-            "with the cookie, not the JWT. Run the check with --credential cookie.")
+    return (f"your app rejected {_valid(ctx)} ({got}) but accepted Better Auth's session cookies: it authenticates "
+            "with the cookie. Run the check with --credential cookie.")
 
 
 def _session_token_as_bearer(ctx: Context, config: CheckConfig, got: str) -> str | None:
@@ -129,25 +135,25 @@ def _session_token_as_bearer(ctx: Context, config: CheckConfig, got: str) -> str
     if config.credential == "bearer-session" or not is_accepted(
             _send(ctx, config, "ada's session token as Bearer", token)):
         return None
-    return (f"your app rejected a valid JWT ({got}) but accepted Better Auth's session token as a Bearer: it "
+    return (f"your app rejected {_valid(ctx)} ({got}) but accepted Better Auth's session token as a Bearer: it "
             "authenticates with the bearer plugin's session token. Run the check with --credential bearer-session.")
 
 
 def not_configured(ctx: Context, config: CheckConfig, got: str) -> str:
     given = [name for name, value in config.env.items() if "{issuer}" in value or "{jwks}" in value]
     if config.api_url is not None:
-        return (f"your app rejected a valid token ({got}): a running server must be started with "
+        return (f"your app rejected {_valid(ctx)} ({got}): a running server must be started with "
                 f"BETTER_AUTH_URL={ctx.issuer.origin} (the issuer at --auth-port); if it was running during an "
                 "earlier check, restart it: it may hold that run's keys.")
     if given:
         names = ", ".join(f"{name}={config.env[name]}" for name in given)
         own_claims = "" if config.jwt_issuer or config.jwt_audience else \
             ", expect its own iss or aud (--jwt-issuer, --jwt-audience)"
-        return (f"your app rejected a valid token ({got}) although it was given {names} ({{issuer}} = "
+        return (f"your app rejected {_valid(ctx)} ({got}) although it was given {names} ({{issuer}} = "
                 f"{ctx.issuer.origin}, {{jwks}} = {ctx.issuer.jwks_url}): does it read its issuer from another "
                 f"setting (a .env file that wins, another variable name){own_claims}, or verify with another "
                 "algorithm? Its log may say (--app-log).")
-    return (f"your app rejected a valid token ({got}): is it configured with BETTER_AUTH_URL={ctx.issuer.origin}? "
+    return (f"your app rejected {_valid(ctx)} ({got}): is it configured with BETTER_AUTH_URL={ctx.issuer.origin}? "
             f"Pass --env BETTER_AUTH_URL={{issuer}} (placeholders: {{issuer}} = {ctx.issuer.origin}, {{jwks}} = "
             f"{ctx.issuer.jwks_url}, {{secret}}).")
 

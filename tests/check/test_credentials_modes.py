@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from targets import holes_routes
-from targets_common import ENV, reference_app
+from targets.apps import create_app
+from targets_common import ENV, ROUTES, reference_app
 
 from playground import check
 
@@ -80,3 +81,11 @@ def test_the_session_cases_hold_against_the_real_better_auths_cookies():
     stale = check.run(app_factory=lambda: holes_routes.session_cache_app("compact", check_expiry=False),
                       cookie_cache="compact", **settings)
     assert stale.failed_ids() == {"session-data-expired"}, str(stale)
+
+
+def test_a_refused_session_token_is_named_as_such_not_as_a_jwt():
+    with pytest.raises(check.SetupProblem) as problem:
+        check.run(app_factory=create_app, env=ENV, credential="bearer-session", only=("no-token",),
+                  **{**ROUTES, "owner": None, "admin": None})
+    message = str(problem.value)
+    assert "your app rejected a valid session token (as Bearer)" in message and "JWT" not in message, message
