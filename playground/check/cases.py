@@ -725,22 +725,24 @@ def cors_preflight_frontend(ctx: Context) -> Outcome:
       expect="no Access-Control-Allow-Origin for https://evil.example together with Allow-Credentials: true",
       fix="list origins exactly; never allow_origins=['*'] (or a reflecting regex) with allow_credentials=True")
 def cors_foreign_credentials(ctx: Context) -> Outcome:
-    exchanges = []
-    for origin in look_alikes(ctx.frontend_origin):
-        exchanges.append(_preflight(ctx, origin, f"a preflight from {origin}"))
-        exchange = exchanges[-1]
-        if exchange.headers.get("access-control-allow-origin") == origin and \
-                exchange.headers.get("access-control-allow-credentials", "").lower() == "true":
-            return Outcome(False, exchanges, f"the look-alike origin {origin} is allowed with credentials",
-                           culprit=exchange)
-    exchanges += [_preflight(ctx, FOREIGN_ORIGIN, f"a preflight from {FOREIGN_ORIGIN}"),
+    def allowed(exchange: Exchange, origin: str) -> bool:
+        return exchange.headers.get("access-control-allow-origin") == origin and \
+            exchange.headers.get("access-control-allow-credentials", "").lower() == "true"
+
+    # The plain foreign origin first: an app that reflects any origin is reported as that, not as a look-alike.
+    exchanges = [_preflight(ctx, FOREIGN_ORIGIN, f"a preflight from {FOREIGN_ORIGIN}"),
                  ctx.send(ctx.protected, as_user=ctx.ada,
                           describe=f"{ctx.credential_label(ctx.ada)} from {FOREIGN_ORIGIN}",
                           headers={"origin": FOREIGN_ORIGIN})]
     for exchange in exchanges:
-        if exchange.headers.get("access-control-allow-origin") == FOREIGN_ORIGIN and \
-                exchange.headers.get("access-control-allow-credentials", "").lower() == "true":
-            return Outcome(False, exchanges, f"{exchange.method}: the foreign origin is reflected with credentials")
+        if allowed(exchange, FOREIGN_ORIGIN):
+            return Outcome(False, exchanges, f"{exchange.method}: the foreign origin {FOREIGN_ORIGIN} is reflected "
+                                             "with credentials", culprit=exchange)
+    for origin in look_alikes(ctx.frontend_origin):
+        exchanges.append(_preflight(ctx, origin, f"a preflight from {origin}"))
+        if allowed(exchanges[-1], origin):
+            return Outcome(False, exchanges, f"the look-alike origin {origin} is allowed with credentials",
+                           culprit=exchanges[-1])
     return Outcome(True, exchanges)
 
 

@@ -86,3 +86,16 @@ def test_a_cache_case_failed_by_an_undeclared_leeway_is_marked_a_consequence_of_
     cache, _ = holes.HOLES["cached-token-expires"]
     report = check.run(app_factory=cache, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
     assert report.failed_ids() == {"cached-token-expires"} and "a consequence of" not in str(report), str(report)
+
+
+def test_a_cors_policy_that_reflects_any_origin_is_reported_as_that_not_as_a_look_alike():
+    import functools
+
+    reflects_all = functools.partial(holes.create_app, holes.Flaws(cors_regex=r".*"))
+    only = ("cors-foreign-origin-with-credentials",)
+    report = check.run(app_factory=reflects_all, **{**ROUTES, "env": ENV, "only": only})
+    detail = report.result(only[0]).outcome.detail
+    assert "the foreign origin https://evil.example is reflected with credentials" in detail, str(report)
+    look_alike, _ = holes.HOLES[only[0]]  # a regex that admits *localhost:5173 only
+    report = check.run(app_factory=look_alike, **{**ROUTES, "env": ENV, "only": only})
+    assert "the look-alike origin" in report.result(only[0]).outcome.detail, str(report)
