@@ -109,8 +109,7 @@ def valid_token_accepted(ctx: Context) -> Outcome:
     if not outcome.passed:
         return outcome
     # Accepting the valid token proves nothing if the route accepts anything.
-    garbage = ctx.send(ctx.protected, headers=ctx.garbage_credential(),
-                       describe=f"a garbage credential ({GARBAGE_TOKEN})")
+    garbage = ctx.send_garbage(ctx.protected)
     if is_accepted(garbage):
         return Outcome(False, [*outcome.exchanges, garbage],
                        f"the route does not authenticate: it accepted a garbage credential ({GARBAGE_TOKEN}, "

@@ -223,6 +223,14 @@ class Context:
             return {"cookie": "; ".join(f"{name}={GARBAGE_TOKEN}" for name in self.ada.cookies)}
         return {"authorization": f"Bearer {GARBAGE_TOKEN}"}
 
+    def send_garbage(self, path: str, **options: Any) -> Exchange:
+        """``path`` sent with ``garbage_credential()``: does the route authenticate at all? Left out of
+        the run's exchanges: a crash on garbage is malformed-tokens' finding, reported there."""
+        exchange = self.send(path, headers=self.garbage_credential(),
+                             describe=f"a garbage credential ({GARBAGE_TOKEN})", **options)
+        self.exchanges.remove(exchange)
+        return exchange
+
     def credential_label(self, identity: Identity) -> str:
         name = identity.email.partition("@")[0]
         return {"cookie": f"{name}'s session cookies", "bearer-session": f"{name}'s session token as Bearer"}.get(

@@ -318,9 +318,8 @@ def choose_protected(ctx: Context) -> str | None:
         path, body = concrete(op, ctx.ada.id), ctx.routes.body(op.method, op.path)
         answer = ctx.send(path, method=op.method, json=body, as_user=ctx.ada,
                           describe=f"{ctx.credential_label(ctx.ada)} (is this --protected?)")
-        if 200 <= answer.status < 300 and not 200 <= ctx.send(
-                path, method=op.method, json=body, headers=ctx.garbage_credential(),
-                describe="a garbage credential (does this route authenticate?)").status < 300:
+        if 200 <= answer.status < 300 and \
+                not 200 <= ctx.send_garbage(path, method=op.method, json=body).status < 300:
             return op.path if op.method == "GET" else f"{op.method} {op.path}"
     if not candidates:
         return None
