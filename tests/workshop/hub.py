@@ -92,16 +92,19 @@ class Hub:
         try:
             self._wait(lambda: self.api.get("/").status_code == 200, "the hub did not answer")
         except AssertionError:
-            if self.process.poll() is None or "Address already in use" not in self.log_tail(200):
-                raise
+            # A hub that did not come up leaves nothing behind: its proxy (a child in its session,
+            # started before the hub binds its own port) would otherwise outlive the test.
+            port_taken = self.process.poll() is not None and "Address already in use" in self.log_tail(200)
             self.api.close()
             self.log.close()
-            # The hub exited; its proxy (a child in the same session) may still hold a port.
             try:
                 os.killpg(self.process.pid, 9)
             except ProcessLookupError:
                 pass
-            raise PortTaken from None
+            self.process.wait(timeout=10)
+            if port_taken:
+                raise PortTaken from None
+            raise
 
     def start_servers(self, names: list[str]) -> None:
         """Create the users and start their servers through the REST API, all at once."""
