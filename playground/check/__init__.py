@@ -1,4 +1,5 @@
-"""The checker: grade any FastAPI (ASGI) backend against Better Auth's real token formats.
+"""The checker: grade any ASGI (FastAPI, Starlette) or WSGI (Flask, Django) backend, or a running server,
+against Better Auth's real token formats.
 
 ``python -m playground check --app myapp.main:app --env BETTER_AUTH_URL={issuer} --protected /api/me``
 or, from Python (a team's own pytest suite, a lesson)::
