@@ -888,7 +888,15 @@ def no_server_errors(ctx: Context) -> Outcome:
 
 
 # Cases in their own modules register here, before no-server-errors, which reads every answer.
-from . import cases_identity, cases_keys, cases_routes, cases_sessions, cases_time  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    cases_delivery,
+    cases_identity,
+    cases_keys,
+    cases_routes,
+    cases_sessions,
+    cases_time,
+    cases_writes,
+)
 
 # Report order: each group where it first appears, a family's cases inside their group, no-server-errors last.
 # The keys group (rotation, outages) changes the issuer's keys for the rest of the run, so it runs after
