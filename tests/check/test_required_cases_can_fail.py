@@ -17,7 +17,6 @@ from targets_common import ENV, REQUIRED, ROUTES, WAITING
 
 from playground import check
 
-
 #: The holes graded on their own case (with the settings each needs), module by module.
 ONE_CASE_HOLES: dict[str, tuple] = {**holes.HOLES, **holes_writes.HOLES, **holes_delivery.HOLES}
 
