@@ -1,4 +1,4 @@
-"""Checks a learner can run for the exercises of lessons 00–04b, 07b and 10 (the learner copy has no
+"""Checks a learner can run for the exercises of lessons 00–04b and 07b (the learner copy has no
 solutions, so "compare with the solution" cannot work there).
 
 Each ``check_…`` takes the learner's prediction (or what they observed), works the true answer out
@@ -299,52 +299,6 @@ def check_trailing_space(secret: str, *, hmacs_agree: bool, flagged: bool) -> Ve
                     why="the same bytes on both sides agree; the check flags it anyway, because the first colleague "
                         "who strips it on one side breaks every HMAC",
                     hint="sign with sign_session_token, verify with verify_session_cookie, both with the spaced value")
-
-
-# --- 10 ------------------------------------------------------------------------------------------
-
-
-def check_forged_host_token(pg, *, status: int, reason: str) -> Verdict:
-    """10 #1: a token genuinely signed by the issuer but with iss = aud = http://attacker.example."""
-    forged = pg.controls.mint_token("grace@example.com",
-                                    claims={"iss": "http://attacker.example", "aud": "http://attacker.example"})
-    answer = pg.api.get("/api/me", headers=_bearer(forged))
-    return _verdict("10 exercise 1", {"status": status, "reason": reason}, _answered(answer),
-                    why="the signature is good, but the backend pins iss (checked before aud) to BETTER_AUTH_URL: a "
-                        "token minted through a forged Host is someone else's",
-                    hint="the key is the issuer's own; which claim checks come after the signature?")
-
-
-def check_future_iat(*, leeway_0_reason: str | None, leeway_30_accepts: bool, now: float = 1_767_258_000) -> Verdict:
-    """10 #2: Better Auth's clock 20 s ahead: iat = now + 20. Refused with leeway 0 (why)? accepted with 30?"""
-    claims = {"iat": int(now) + 20, "exp": int(now) + 920, "iss": "i", "aud": "a", "sub": "u"}
-    strict = claim_problems(claims, issuer="i", audience="a", now=now, leeway=0)
-    lenient = claim_problems(claims, issuer="i", audience="a", now=now, leeway=30)
-    return _verdict("10 exercise 2", {"leeway_0_reason": leeway_0_reason, "leeway_30_accepts": leeway_30_accepts},
-                    {"leeway_0_reason": str(strict[0].reason) if strict else None, "leeway_30_accepts": not lenient},
-                    why="an iat in the future is refused beyond the leeway: a few seconds of leeway absorb an issuer "
-                        "whose clock runs ahead",
-                    hint="claim_problems(claims, issuer=..., audience=..., now=..., leeway=...) tells you")
-
-
-async def check_cors_preflights(pg, *, put_with_json: bool, custom_header: bool) -> Verdict:
-    """10 #3: preflights from the app's origin: PUT with Content-Type? GET with X-Requested-With?"""
-    from playground.backend import BackendSettings, create_app
-
-    origin = "https://app.example.com"
-    app = create_app(BackendSettings(better_auth_url=pg.auth_url, cors_origins=[origin]))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as client:
-        async def allowed(method: str, headers: str) -> bool:
-            answer = await client.options("/api/me", headers={"Origin": origin, "Access-Control-Request-Method": method,
-                                                              "Access-Control-Request-Headers": headers})
-            return answer.status_code == 200 and answer.headers.get("access-control-allow-origin") == origin
-
-        observed = {"put_with_json": await allowed("PUT", "authorization,content-type"),
-                    "custom_header": await allowed("GET", "authorization,x-requested-with")}
-    return _verdict("10 exercise 3", {"put_with_json": put_with_json, "custom_header": custom_header}, observed,
-                    why="the backend lists its methods and exactly Authorization and Content-Type: any other "
-                        "request header fails the preflight",
-                    hint="read cors_options in playground/backend/app.py: allow_methods and allow_headers")
 
 
 __all__ = [name for name in dir() if name.startswith("check_")] + ["respell_last_character"]

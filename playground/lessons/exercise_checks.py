@@ -1,4 +1,4 @@
-"""Checks for the exercises of lessons 03c, 05b, 06, 07, 07c and 08 (05, 05a, 09 and 11 keep
+"""Checks for the exercises of lessons 03c, 05b, 06, 07, 07c, 08 and 10 (05, 05a, 09 and 11 keep
 theirs beside their helpers). The learner passes what they observed; each check says right and
 why, or gives a hint that points at the mistake without handing over the answer.
 """
@@ -69,12 +69,17 @@ def check_cooldown_zero(found_kid: str, new_kid: str) -> Verdict:
                    hint="fetch once, rotate (pg.controls.rotate_keys()), then get_signing_key(new_kid).key_id")
 
 
-def check_leeway_two_minutes(status: int, reason: str | None) -> Verdict:
-    """06, exercise 3: a 60 s-leeway backend and a token that expired 2 minutes ago."""
-    return verdict("exercise 3", (status, reason) == (401, "expired"),
-                   why="leeway absorbs clock skew of seconds; 120 s past exp is beyond 60 s of leeway",
-                   hint="shift the backend's clock (pg.api_clock.shift) to exp + 120, call /api/me, and "
-                        "shift it back")
+def check_unknown_kid_while_down(reason: Any) -> Verdict:
+    """06, exercise 3: ``get_key`` for a kid the key source never saw, 10 s after its last fetch,
+    with Better Auth down (the reason of the error it raises)."""
+    return verdict("exercise 3", reason == "jwks_unavailable",
+                   why="10 s is past the 5 s refetch window, so the unknown kid triggers a refetch, and the "
+                       "refetch fails: the backend cannot tell a key minted just before the outage from a "
+                       "made-up kid, so it answers 503 jwks_unavailable (try again later), not 401 "
+                       "unknown_kid (your token is bad)",
+                   hint="fetch once with a hand-driven monotonic clock (Clock.frozen(0)), stop the auth server, "
+                        "shift the clock 10 s, ask get_key for a kid it never listed, and catch both "
+                        "InvalidTokenError and UpstreamUnavailableError to read .reason")
 
 
 # ---- 07 · other credentials ----
@@ -151,9 +156,70 @@ def check_aud_list(status: int) -> Verdict:
                    hint="mint it with pg.controls.mint_token(..., claims={'aud': [...]}) and call /api/me")
 
 
+# ---- 10 · end to end and production ----
+
+#: The lifetime Better Auth's jwt plugin gives a token by default (``expirationTime: "15m"``).
+DEFAULT_LIFETIME = 15 * 60
+
+
+def check_signjwt_old_iat(lifetime: Any, reason: Any) -> Verdict:
+    """10, exercise 1: ``auth.api.signJWT`` with a payload ``iat`` from an hour ago: the minted
+    token's ``exp - iat``, and the first reason the backend's claim checks give."""
+    return verdict("exercise 1", (lifetime, reason) == (DEFAULT_LIFETIME, "expired"),
+                   why="signJWT counts exp from the payload's iat (exp = iat + expirationTime, sign.mjs: "
+                       "toExpJWT(expirationTime, iat ?? now)): an iat from an hour ago mints a token that "
+                       "expired 45 minutes ago. Put the time of signing in iat, Math.floor(Date.now() / 1000)",
+                   hint="sign one payload with that iat (sign_jwt_real), decode it (decode_unverified), "
+                        "subtract iat from exp, and run claim_problems(..., now=time.time())")
+
+
+def check_kid_log_injection(reason: Any) -> Verdict:
+    """10, exercise 2: the reference backend's reason for a token whose ``kid`` carries a line break
+    and a forged log line."""
+    return verdict("exercise 2", reason == "malformed",
+                   why="the backend admits only a short printable kid (1-256 characters, no control "
+                       "characters): a line break never reaches a key lookup, an error message or your log",
+                   hint="forge the token with lab.forge (lesson 09) and send it to /api/me; a kid with a "
+                        "line break is not looked up at all")
+
+
+def permissions_budget(pg, email: str = "grace@example.com") -> int:
+    """How many 40-character entries a ``permissions`` claim of ``email``'s token holds before the
+    token is over the backend's ``max_token_bytes`` (searched by minting, as the learner does)."""
+    from playground.backend import BackendSettings
+
+    limit = BackendSettings(better_auth_url=pg.auth_url).max_token_bytes
+
+    def fits(count: int) -> bool:
+        token = pg.controls.mint_token(email, claims={"permissions": ["p" * 40] * count})
+        return len(token) <= limit
+
+    low, high = 0, limit // 40  # fits(0); each entry costs over 40 bytes, so `limit // 40` cannot fit
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+def check_permissions_budget(pg, count: Any) -> Verdict:
+    """10, exercise 3: the most 40-character permissions Grace's token can carry and still be read."""
+    budget = permissions_budget(pg)
+    if count == budget:
+        return verdict("exercise 3", True, why=(
+            f"each 40-character entry costs about 57 bytes once JSON-quoted and base64url-encoded (4/3): "
+            f"{budget} fit in 8 KiB, and every request carries them. Put what APIs need in the token "
+            f"(definePayload), and look the rest up by sub"), hint="")
+    direction = "fewer" if isinstance(count, int) and count > budget else "more"
+    return verdict("exercise 3", False, why="", hint=(
+        f"{direction} fit: mint Grace's token with n entries (pg.controls.mint_token('grace@example.com', "
+        f"claims={{'permissions': ['p' * 40] * n}})) and find the largest n that /api/me does not refuse "
+        f"as token_too_large"))
+
+
 __all__ = [
     "check_aud_list", "check_bridge_other_audience", "check_compact_members", "check_cooldown_zero",
     "check_decoded_cookie", "check_double_bearer", "check_exp_boundary", "check_forwarded_cookies",
-    "check_late_replica", "check_leeway_two_minutes", "check_no_negative_cache", "check_secure_cookie_call",
-    "check_short_cache", "check_tampered_cookie", "check_two_alg_names",
+    "check_kid_log_injection", "check_late_replica", "check_no_negative_cache", "check_permissions_budget",
+    "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat", "check_tampered_cookie",
+    "check_two_alg_names", "check_unknown_kid_while_down", "permissions_budget",
 ]

@@ -1,4 +1,4 @@
-"""The exercise checks of lessons 00–04b, 07b and 10: each says right for the right answer and gives
+"""The exercise checks of lessons 00–04b and 07b: each says right for the right answer and gives
 a hint (without the answer) for a wrong one, working the truth out against a running playground."""
 
 from __future__ import annotations
@@ -118,14 +118,3 @@ def test_lesson_07b(pg):
         strict.stop()
     _right_then_wrong(exercises.check_trailing_space(pg.secret, hmacs_agree=True, flagged=True),
                       exercises.check_trailing_space(pg.secret, hmacs_agree=False, flagged=True), "hmacs_agree")
-
-
-def test_lesson_10(pg):
-    _right_then_wrong(exercises.check_forged_host_token(pg, status=401, reason="wrong_issuer"),
-                      exercises.check_forged_host_token(pg, status=401, reason="wrong_audience"), "reason")
-    _right_then_wrong(exercises.check_future_iat(leeway_0_reason="issued_in_future", leeway_30_accepts=True),
-                      exercises.check_future_iat(leeway_0_reason="not_yet_valid", leeway_30_accepts=True),
-                      "leeway_0_reason")
-    right = asyncio.run(exercises.check_cors_preflights(pg, put_with_json=True, custom_header=False))
-    wrong = asyncio.run(exercises.check_cors_preflights(pg, put_with_json=True, custom_header=True))
-    _right_then_wrong(right, wrong, "custom_header")

@@ -35,7 +35,7 @@ EVIL = "https://evil.example"
     (exercise_checks.check_exp_boundary, ("ada@example.com", "expired"),
      [("ada@example.com", "accepted"), (None, "expired")]),
     (exercise_checks.check_cooldown_zero, ("k2", "k2"), [("k1", "k2")]),
-    (exercise_checks.check_leeway_two_minutes, (401, "expired"), [(200, None)]),
+    (exercise_checks.check_unknown_kid_while_down, ("jwks_unavailable",), [("unknown_kid",), (None,)]),
     (exercise_checks.check_tampered_cookie, ("bad_signature",), [("malformed",)]),
     (exercise_checks.check_no_negative_cache, (2,), [(1,)]),
     (exercise_checks.check_compact_members, (["session", "signature", "expiresAt"],), [(["session", "user"],)]),
