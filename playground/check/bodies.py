@@ -170,3 +170,108 @@ def _from_pattern(pattern: str) -> str:
                     settings=settings(database=None, max_examples=50, suppress_health_check=list(HealthCheck)))
     except NoSuchExample:
         raise NoMinimalBody(f"no string for pattern {pattern!r}") from None
+
+
+def marked(schema: Any, document: dict[str, Any] | None, marker: str, *, skip: frozenset[str] = frozenset()) -> Any:
+    """The smallest body ``schema`` allows, with every plain text property, optional ones too, set to
+    ``marker`` (a list of text to ``[marker]``): a write the checker can later recognise wherever the
+    app shows it. ``skip``: property names (compared as ``normalized``) left as ``minimal`` made them.
+    Why optional ones too: an app stores what it is sent, and a body of only required fields may be
+    what the resource already holds (``{"notes": []}``), so a write that should not have landed
+    would change nothing anyone can see."""
+    body = minimal(schema, document)
+    properties = _object_properties(schema, document)
+    if not isinstance(body, dict) or properties is None:
+        return body
+    for name, prop in properties.items():
+        if normalized(name) in skip:
+            continue
+        value = _marked_value(prop, document, marker)
+        if value is not None:
+            body[name] = value
+    return body
+
+
+def normalized(name: str) -> str:
+    """A field name as the checker compares it: ``owner_id``, ``ownerId`` and ``owner-id`` alike."""
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def declared_type(schema: Any, document: dict[str, Any] | None, name: str) -> str | None:
+    """The JSON type ``schema``'s property ``name`` declares (the first that is not null); None when
+    the property is not declared or says no type."""
+    prop = (_object_properties(schema, document) or {}).get(name)
+    prop = _deref_all(prop, document)
+    if not isinstance(prop, dict):
+        return None
+    for option in [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]:
+        option = _deref_all(option, document)
+        kind = option.get("type") if isinstance(option, dict) else None
+        kinds = kind if isinstance(kind, list) else [kind]
+        found = next((k for k in kinds if k not in (None, "null")), None)
+        if found is not None:
+            return str(found)
+    return None
+
+
+def properties_of(schema: Any, document: dict[str, Any] | None) -> tuple[dict[str, Any], bool]:
+    """The properties an object schema declares, and whether it admits others (``additionalProperties``
+    not false): a field the schema does not name may still be read by the app only in the latter case."""
+    merged = _merged_object(schema, document)
+    if merged is None:
+        return {}, False
+    return merged.get("properties", {}), merged.get("additionalProperties", True) is not False
+
+
+def _object_properties(schema: Any, document: dict[str, Any] | None) -> dict[str, Any] | None:
+    merged = _merged_object(schema, document)
+    return None if merged is None else merged.get("properties", {})
+
+
+def _merged_object(schema: Any, document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``schema`` with its ``$ref``s and ``allOf`` resolved, when it describes an object; else None."""
+    try:
+        schema = _deref_all(schema, document)
+        if isinstance(schema, dict) and "allOf" in schema:
+            merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
+            for part in schema["allOf"]:
+                merged = _merge(merged, _deref_all(part, document))
+            schema = merged
+    except NoMinimalBody:
+        return None
+    if isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema):
+        return schema
+    return None
+
+
+def _deref_all(schema: Any, document: dict[str, Any] | None) -> Any:
+    for _ in range(MAX_DEPTH):
+        if not isinstance(schema, dict) or "$ref" not in schema:
+            return schema
+        schema = _resolve(schema["$ref"], document)
+    raise NoMinimalBody("$refs that point at each other")
+
+
+def _marked_value(schema: Any, document: dict[str, Any] | None, marker: str) -> Any:
+    """``marker`` as ``schema`` takes it (text, or a list of text), or None when it takes no free text."""
+    try:
+        schema = _deref_all(schema, document)
+    except NoMinimalBody:
+        return None
+    if not isinstance(schema, dict) or any(k in schema for k in ("enum", "const", "format", "pattern")):
+        return None
+    for combinator in ("anyOf", "oneOf"):
+        for option in schema.get(combinator, []):
+            value = _marked_value(option, document, marker)
+            if value is not None:
+                return value
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds:
+        if len(marker) > schema.get("maxLength", len(marker)):
+            return None
+        return marker + "a" * max(0, int(schema.get("minLength", 0)) - len(marker))
+    if "array" in kinds and schema.get("maxItems", 1) >= 1 and int(schema.get("minItems", 0)) <= 1:
+        item = _marked_value(schema.get("items", {}), document, marker)
+        return None if item is None else [item]
+    return None

@@ -26,7 +26,7 @@ FLOW_HINT = ("not run: give --owner 'POST /api/tasks -> /api/tasks/{id}' (a reso
              "OpenAPI document with such routes")
 
 
-def _served(ctx: Context, path: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+def served(ctx: Context, path: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
     """The methods of ``candidates`` the app serves at ``path``; all of them when it has no document."""
     known = ctx.routes.methods_at(path)
     return candidates if known is None else tuple(m for m in candidates if m in known)
@@ -49,10 +49,10 @@ def _send(ctx: Context, method: str, path: str, template: str, describe: str, **
 def no_credentials_every_method(ctx: Context) -> Outcome:
     targets: dict[tuple[str, str], str] = {}  # (method, concrete path) -> template
     protected = ctx.protected
-    for method in _served(ctx, protected, METHODS):
+    for method in served(ctx, protected, METHODS):
         targets.setdefault((method, protected), protected)
     if ctx.owner:
-        for method in _served(ctx, ctx.owner, METHODS):
+        for method in served(ctx, ctx.owner, METHODS):
             targets.setdefault((method, ctx.owner_path(ctx.grace.id)), ctx.owner)
     for op in ctx.routes.protected:
         targets.setdefault((op.method, concrete(op, ctx.grace.id)), op.path)
@@ -65,11 +65,11 @@ def no_credentials_every_method(ctx: Context) -> Outcome:
 # --- another user's id in the path, on every method -----------------------------------------------------
 
 
-def _owner_operations(ctx: Context) -> list[tuple[str, str]]:
+def owner_operations(ctx: Context) -> list[tuple[str, str]]:
     """(method, template) pairs on paths that hold a user id: the configured --owner and the discovered ones."""
     pairs: list[tuple[str, str]] = []
     if ctx.owner:
-        pairs += [(method, ctx.owner) for method in _served(ctx, ctx.owner, WRITE_METHODS)]
+        pairs += [(method, ctx.owner) for method in served(ctx, ctx.owner, WRITE_METHODS)]
     for op in ctx.routes.protected:
         template = owner_template(op.path)
         if template is not None and template != ctx.owner and (op.method, template) not in pairs:
@@ -83,7 +83,7 @@ def _owner_operations(ctx: Context) -> list[tuple[str, str]]:
       expect="403 (or 404, or 405 where the method is not served) for ada's credential on grace's path",
       fix="compare the verified user id with the path's user id in every operation of the route, writes included")
 def other_users_resource_any_method(ctx: Context) -> Outcome:
-    pairs = _owner_operations(ctx)
+    pairs = owner_operations(ctx)
     if not pairs:
         if ctx.owner:
             return not_applicable(f"not run: --owner {ctx.owner} serves no write method "
@@ -102,7 +102,7 @@ def other_users_resource_any_method(ctx: Context) -> Outcome:
 # --- a resource one user creates: nobody else reads, changes or deletes it ---------------------------------
 
 
-def _flows(ctx: Context) -> tuple[list[Flow], bool]:
+def flows_to_grade(ctx: Context) -> tuple[list[Flow], bool]:
     """The flows to grade, and whether they were given (not discovered)."""
     if ctx.owner_flow:
         flow = parse_flow(ctx.owner_flow)
@@ -120,7 +120,7 @@ def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | No
                if flow.body is not None else _send(ctx, "POST", flow.create, flow.create, describe, as_user=ctx.ada))
     exchanges = [created]
     path, why = None, ""
-    identifier = _identifier(created, flow) if is_accepted(created) else None
+    identifier = identifier_in(created, flow) if is_accepted(created) else None
     if not is_accepted(created):
         why = f"POST {flow.create} as ada answered {created.got}"
     elif identifier is None:
@@ -137,7 +137,7 @@ def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | No
     return path, exchanges, why
 
 
-def _identifier(exchange: Exchange, flow: Flow) -> str | None:
+def identifier_in(exchange: Exchange, flow: Flow) -> str | None:
     try:
         body = json.loads(exchange.full_body)
     except ValueError:
@@ -151,7 +151,7 @@ def _identifier(exchange: Exchange, flow: Flow) -> str | None:
 
 
 def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
-    flows, given = _flows(ctx)
+    flows, given = flows_to_grade(ctx)
     if not flows:
         return not_applicable(FLOW_HINT)
     exchanges: list[Exchange] = []
@@ -165,7 +165,7 @@ def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
             continue
         graded += 1
         before = setup[-1].full_body
-        for method in _served(ctx, flow.item, methods):
+        for method in served(ctx, flow.item, methods):
             attempt = _send(ctx, method, path, flow.item, f"{ctx.credential_label(ctx.grace)} on ada's resource",
                             as_user=ctx.grace)
             exchanges.append(attempt)
@@ -217,7 +217,7 @@ def other_user_deletes(ctx: Context) -> Outcome:
       expect="2xx for ada's own PUT/PATCH and DELETE (so the refusals above were about the user, not the request)",
       fix="authorise by owner, not by refusing every write")
 def owner_changes_and_deletes(ctx: Context) -> Outcome:
-    flows, _ = _flows(ctx)
+    flows, _ = flows_to_grade(ctx)
     if not flows:
         return not_applicable(FLOW_HINT)
     exchanges: list[Exchange] = []
@@ -228,7 +228,7 @@ def owner_changes_and_deletes(ctx: Context) -> Outcome:
         if path is None:
             continue
         graded += 1
-        for method in _served(ctx, flow.item, ("PUT", "PATCH", "DELETE")):
+        for method in served(ctx, flow.item, ("PUT", "PATCH", "DELETE")):
             attempt = _send(ctx, method, path, flow.item, f"{ctx.credential_label(ctx.ada)} on her own resource",
                             as_user=ctx.ada)
             exchanges.append(attempt)

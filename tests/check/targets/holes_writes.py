@@ -1,9 +1,188 @@
 """Targets with one hole each in what a write lets a caller change (see ``cases_writes``). ``HOLES``
-maps a required case id to ``(factory, settings)``, as ``holes.HOLES`` does."""
+maps a required case id to ``(factory, settings)``, as ``holes.HOLES`` does.
 
+``create_writes_app()`` is careful, and holds what a careless checker would mistake for holes: a
+message whose body names its recipient (she sees it, marked as from its sender), a public feed
+everyone reads, an owner filter that only admins may use, an offline-first create that takes the
+client's id but refuses another user's. ``create_writes_app(case_id)`` makes the one mistake that
+case exists for, each as the red team found it in a real-looking app.
+"""
+
+import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, HTTPException, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {}
+from .apps import create_app
+from .holes_routes import _current_claims_dependency
+
+Claims = dict[str, Any]
+
+
+class ProfileIn(BaseModel):
+    bio: str = Field(max_length=200)
+    user_id: str | None = None  # the frontend sends the signed-in user's id
+
+
+class ProfilePatch(BaseModel):
+    name: str | None = None
+
+
+class LaxProfilePatch(ProfilePatch):
+    model_config = ConfigDict(extra="allow")
+
+
+class Notes(BaseModel):
+    notes: list[str] = []
+
+
+class TaskIn(BaseModel):
+    title: str = Field(min_length=1, max_length=100)
+    id: str | None = None  # offline-first: the client may choose the id
+
+
+class MessageIn(BaseModel):
+    user_id: str  # the recipient
+    text: str
+
+
+class PostIn(BaseModel):
+    text: str
+
+
+def create_writes_app(hole: str | None = None) -> FastAPI:
+    """The careful app plus writes, each careful unless ``hole`` names its case."""
+    app = create_app()
+    # The admin route below reads the stored profile too (where a mass-assigned role would land).
+    app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/api/admin/stats"]
+    Current = Annotated[Claims, Depends(_current_claims_dependency())]
+    profiles: dict[str, dict[str, Any]] = {}
+    notes: dict[str, list[str]] = {}
+    tasks: dict[str, dict[str, Any]] = {}
+    messages: list[dict[str, Any]] = []
+    posts: list[dict[str, Any]] = []
+    ids = itertools.count(1)
+
+    def effective(claims: Claims) -> Claims:
+        return {**claims, **profiles.get(claims["sub"], {})}
+
+    def is_admin(claims: Claims) -> bool:
+        return "admin" in str(effective(claims).get("role") or "").split(",")
+
+    @app.get("/api/admin/stats")
+    async def admin(claims: Current) -> dict:
+        if not is_admin(claims):
+            raise HTTPException(403, "Admins only")
+        return {"profiles": len(profiles)}
+
+    @app.get("/api/profile")
+    async def read_profile(claims: Current) -> dict:
+        return {"id": claims["sub"], **profiles.get(claims["sub"], {})}
+
+    @app.put("/api/profile")
+    async def write_profile(body: ProfileIn, claims: Current) -> dict:
+        owner = body.user_id or claims["sub"]
+        if hole != "owner-from-body" and owner != claims["sub"]:
+            raise HTTPException(403, "You can only write your own profile")
+        profiles.setdefault(owner, {})["bio"] = body.bio
+        return {"id": owner, **profiles[owner]}
+
+    @app.patch("/api/me")
+    async def patch_me(body: LaxProfilePatch, claims: Current) -> dict:
+        # Careful: only the declared fields are stored, whatever else the body holds.
+        changes = body.model_dump(exclude_unset=True) if hole == "privileged-field-from-body" else \
+            body.model_dump(exclude_unset=True, include=set(ProfilePatch.model_fields))
+        profiles.setdefault(claims["sub"], {}).update(changes)
+        return {"id": claims["sub"], **profiles[claims["sub"]]}
+
+    @app.get("/api/users/{user_id}/notes")
+    async def read_notes(user_id: str, claims: Current) -> dict:
+        if user_id != claims["sub"]:
+            raise HTTPException(403, "Not your notes")
+        return {"notes": notes.get(user_id, [])}
+
+    @app.put("/api/users/{user_id}/notes")
+    async def save_notes(user_id: str, body: Notes, claims: Current) -> dict:
+        if hole == "refused-write-not-saved":
+            notes[user_id] = body.notes  # autosave, then decide what to answer
+        if user_id != claims["sub"]:
+            raise HTTPException(403, "Not your notes")
+        notes[user_id] = body.notes
+        return {"notes": notes[user_id]}
+
+    @app.delete("/api/users/{user_id}/notes", status_code=204)
+    async def clear_notes(user_id: str, claims: Current) -> Response:
+        if user_id != claims["sub"]:
+            raise HTTPException(403, "Not your notes")
+        notes.pop(user_id, None)
+        return Response(status_code=204)
+
+    def owned(task_id: str, claims: Claims) -> dict[str, Any]:
+        task = tasks.get(task_id)
+        if task is None or task["owner"] != claims["sub"]:
+            raise HTTPException(404, "No such task")
+        return task
+
+    @app.get("/api/tasks")
+    async def list_tasks(claims: Current, owner_id: str | None = None) -> list[dict]:
+        owner = owner_id or claims["sub"]
+        if owner != claims["sub"] and hole != "owner-filter-from-query" and not is_admin(claims):
+            raise HTTPException(403, "Only admins list other users' tasks")
+        return [task for task in tasks.values() if task["owner"] == owner]
+
+    @app.post("/api/tasks", status_code=201)
+    async def create_task(body: TaskIn, claims: Current) -> dict:
+        task_id = body.id or f"t{next(ids)}"
+        existing = tasks.get(task_id)
+        if existing is not None and existing["owner"] != claims["sub"] and hole != "client-id-takes-over":
+            raise HTTPException(409, "That id is taken")
+        tasks[task_id] = {"id": task_id, "owner": claims["sub"], "title": body.title}
+        return tasks[task_id]
+
+    @app.get("/api/tasks/{task_id}")
+    async def read_task(task_id: str, claims: Current) -> dict:
+        return owned(task_id, claims)
+
+    @app.put("/api/tasks/{task_id}")
+    async def replace_task(task_id: str, body: TaskIn, claims: Current) -> dict:
+        task = owned(task_id, claims)
+        task["title"] = body.title
+        return task
+
+    @app.delete("/api/tasks/{task_id}", status_code=204)
+    async def delete_task(task_id: str, claims: Current) -> Response:
+        owned(task_id, claims)
+        del tasks[task_id]
+        return Response(status_code=204)
+
+    @app.post("/api/messages", status_code=201)
+    async def send_message(body: MessageIn, claims: Current) -> dict:
+        message = {"from": claims["sub"], "to": body.user_id, "text": body.text}
+        messages.append(message)
+        return message
+
+    @app.get("/api/messages")
+    async def inbox(claims: Current) -> list[dict]:
+        return [m for m in messages if m["to"] == claims["sub"]]
+
+    @app.post("/api/posts", status_code=201)
+    async def publish(body: PostIn, claims: Current) -> dict:
+        post = {"author": claims["sub"], "text": body.text}
+        posts.append(post)
+        return post
+
+    @app.get("/api/posts")
+    async def feed(claims: Current) -> list[dict]:
+        return posts  # a public feed: everyone reads every post
+
+    return app
+
+
+#: The cases of ``cases_writes``, each failed by ``create_writes_app(<its id>)``.
+WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
+               "owner-filter-from-query")
+
+HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
+    case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}

@@ -1,0 +1,81 @@
+"""What a write may change: owners and roles from the body, owner filters from the query, a write
+saved before its refusal, a client-chosen id that takes another user's resource (``cases_writes``).
+
+Each hole target fails its own case and no other case of its family or of the route cases before
+it; the careful writes app, which holds the look-alikes a status-only or marker-only checker would
+flag (a message that names its recipient, a public feed, an admin-only owner filter, an
+offline-first create that takes the client's id), passes every one of them, each actually judged."""
+
+from __future__ import annotations
+
+import pytest
+from targets import holes_routes
+from targets.holes_writes import WRITE_CASES, create_writes_app
+from targets_common import ENV, REQUIRED, ROUTES
+
+from playground import check
+from playground.check.bodies import marked
+
+#: The write cases with the route cases whose ground they share: a hole must fail only its own.
+FAMILY = (*WRITE_CASES, *holes_routes.HOLES, "owner-changes-and-deletes-resource")
+
+
+def test_the_careful_writes_app_passes_every_required_case_and_each_write_case_is_judged():
+    report = check.run(app_factory=create_writes_app, env=ENV, only=(*REQUIRED, *FAMILY), **ROUTES)
+    assert report.failed_ids(include_advisory=True) == set(), str(report)
+    statuses = {r.case.id: r.status for r in report.results}
+    assert all(statuses[case_id] == "passed" for case_id in WRITE_CASES), statuses
+
+
+@pytest.mark.parametrize("case_id", WRITE_CASES)
+def test_each_write_hole_fails_exactly_its_case_of_its_family(case_id):
+    report = check.run(app_factory=lambda: create_writes_app(case_id), env=ENV, only=FAMILY, **ROUTES)
+    assert report.failed_ids(include_advisory=True) == {case_id}, str(report)
+    assert report.exit_code == 1
+
+
+def test_an_owner_in_the_body_is_reported_with_the_field_and_where_the_victim_saw_it():
+    report = check.run(app_factory=lambda: create_writes_app("owner-from-body"), env=ENV, only=("owner-from-body",),
+                       **ROUTES)
+    outcome = report.result("owner-from-body").outcome
+    assert "PUT /api/profile: grace's write with user_id = ada's id landed in ada's data (GET /api/profile" \
+        in outcome.detail, outcome.detail
+    assert (outcome.culprit.method, outcome.culprit.path, outcome.culprit.status) == ("PUT", "/api/profile", 200)
+
+
+def test_a_refused_write_is_judged_by_what_the_victim_reads_afterwards_not_by_its_status():
+    report = check.run(app_factory=lambda: create_writes_app("refused-write-not-saved"), env=ENV,
+                       only=("refused-write-not-saved", "other-users-resource-any-method"), **ROUTES)
+    assert report.failed_ids() == {"refused-write-not-saved"}, str(report)  # every status was right
+    outcome = report.result("refused-write-not-saved").outcome
+    assert outcome.culprit.status == 403 and "chk-refused" in outcome.exchanges[-1].full_body, str(report)
+
+
+def test_without_a_document_a_given_flow_is_enough_for_the_id_and_query_cases():
+    flow = 'POST /api/tasks {"title": "checker"} -> /api/tasks/{task_id}'
+    only = ("client-id-takes-over", "owner-filter-from-query")
+    careful = check.run(app_factory=create_writes_app, env=ENV, owner=flow, protected="/api/tasks",
+                        discover=False, only=only)
+    assert careful.failed_ids() == set() and {careful.result(c).status for c in only} == {"passed"}, str(careful)
+    for case_id in only:
+        holed = check.run(app_factory=lambda case_id=case_id: create_writes_app(case_id), env=ENV, owner=flow,
+                          protected="/api/tasks", discover=False, only=only)
+        assert holed.failed_ids() == {case_id}, str(holed)
+
+
+def test_the_reference_backend_has_no_writes_so_the_write_cases_do_not_apply():
+    from targets_common import reference_app
+
+    report = check.run(app_factory=reference_app, env=ENV, only=WRITE_CASES, **ROUTES)
+    assert {r.case.id: r.status for r in report.results if r.case.id in WRITE_CASES} == \
+        dict.fromkeys(WRITE_CASES, "not-run"), str(report)
+
+
+def test_a_marked_body_fills_optional_free_text_and_leaves_what_it_must_not_mark():
+    schema = {"type": "object", "required": ["kind"], "properties": {
+        "kind": {"enum": ["a", "b"]}, "title": {"type": "string", "minLength": 12},
+        "notes": {"type": "array", "items": {"type": "string"}}, "code": {"type": "string", "maxLength": 3},
+        "owner_id": {"type": "string"}, "when": {"type": "string", "format": "date"},
+        "label": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+    body = marked(schema, None, "chk-x", skip=frozenset({"ownerid"}))
+    assert body == {"kind": "a", "title": "chk-xaaaaaaa", "notes": ["chk-x"], "label": "chk-x"}
