@@ -56,6 +56,16 @@ COMMITTED_SECRETS = (DEFAULT_SECRET, "better-auth-secret-123456789", "better-aut
 #: Look-alikes of the frontend's origin a loose CORS pattern admits ({scheme}, {host}, {port}: the frontend's).
 LOOK_ALIKE_ORIGINS = ("{scheme}://{host}.evil.example{port}", "{scheme}://evil{host}{port}",
                       "{scheme}://evil-{host}{port}", "{other_scheme}://{host}{port}", "{scheme}://{host}:8443")
+#: On a shared hosting domain anyone can register a neighbour of the frontend's first label: a pattern
+#: for preview deployments (``myapp(-[a-z0-9-]+)?\.vercel\.app``) admits ``myapp-evil.vercel.app``.
+#: ({first_label}, {rest}: the frontend host split at its first dot.)
+SHARED_HOST_LOOK_ALIKES = ("{scheme}://{first_label}-evil.{rest}{port}", "{scheme}://evil-{first_label}.{rest}{port}")
+#: Domains where anyone can claim a subdomain (a project, an app, a site name), as the Public Suffix
+#: List's private section records them; on a domain of your own, a neighbour label is yours too.
+SHARED_HOSTING_DOMAINS = ("vercel.app", "netlify.app", "pages.dev", "workers.dev", "github.io", "gitlab.io",
+                          "herokuapp.com", "onrender.com", "fly.dev", "railway.app", "web.app", "firebaseapp.com",
+                          "azurewebsites.net", "azurestaticapps.net", "amplifyapp.com", "appspot.com",
+                          "ngrok-free.app", "ngrok.io", "replit.app", "surge.sh", "glitch.me", "deno.dev")
 
 
 def case(id: str, *, group: str, weight: Weight, title: str, expect: str, fix: str,
@@ -692,9 +702,13 @@ def look_alikes(frontend: str) -> list[str]:
     url = httpx.URL(frontend)
     port = f":{url.port}" if url.port else ""
     other = "https" if url.scheme == "http" else "http"
-    return [template.format(scheme=url.scheme, other_scheme=other, host=url.host, port=port)
-            for template in LOOK_ALIKE_ORIGINS if template.format(scheme=url.scheme, other_scheme=other,
-                                                                  host=url.host, port=port) != frontend]
+    first_label, _, rest = url.host.partition(".")
+    templates = LOOK_ALIKE_ORIGINS
+    if any(rest == domain or rest.endswith(f".{domain}") for domain in SHARED_HOSTING_DOMAINS):
+        templates += SHARED_HOST_LOOK_ALIKES
+    origins = [template.format(scheme=url.scheme, other_scheme=other, host=url.host, port=port,
+                               first_label=first_label, rest=rest) for template in templates]
+    return [origin for origin in dict.fromkeys(origins) if origin != frontend]
 
 
 def _preflight(ctx: Context, origin: str, describe: str):

@@ -1,4 +1,262 @@
 """Cases on where a token may come from and what a route makes of its claims: tokens outside the
-Authorization header, issuers and key sets named by the request, defaults for absent claims."""
+Authorization header, issuers and key sets named by the request, defaults for absent claims, back
+doors beside the token, and routes that verify less than the one the other cases grade.
+
+Each forgery here is judged against the same request without it: a route that serves anyone
+anyway fails ``no-token``, not these cases.
+"""
 
 from __future__ import annotations
+
+import urllib.parse
+
+import httpx
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from playground.jose import ed25519, forge, public_jwk, tamper
+from playground.lessons.attack_lab import attacker_key
+from playground.servers import ServerThread
+
+from .case import Outcome, is_accepted, not_applicable
+from .cases import EXPIRED_MARGIN, FOREIGN_ORIGIN, case
+from .context import ADA, CREDENTIALS, GRACE, NO_BODY, Context, Exchange
+
+#: Cookies that SPAs and auth helpers keep an access token in (besides Better Auth's own, which
+#: ``identity-from-unverified-cookies`` forges).
+TOKEN_COOKIES = ("access_token", "accessToken", "token", "jwt", "auth_token", "id_token", "authorization")
+#: Query parameters that carry a token for clients that cannot set headers (EventSource, WebSocket, links).
+TOKEN_QUERY_PARAMETERS = ("access_token", "token", "jwt", "auth", "accessToken")
+#: Headers that name the public host behind a proxy; an app that builds its issuer or JWKS URL from
+#: one lets the request choose who signs its tokens.
+HOST_HEADERS = ("x-forwarded-host", "x-original-host", "x-host", "x-forwarded-server")
+#: Headers that admin routes accept a shared key in, and the placeholder values such keys default
+#: to in code and sample .env files.
+ADMIN_KEY_HEADERS = ("x-admin-key", "x-api-key", "x-admin-token", "x-internal-key")
+PLACEHOLDER_KEYS = ("admin", "changeme", "change-me", "secret", "dev", "dev-key", "dev-admin-key", "admin-key",
+                    "test", "password")
+#: Protected routes beyond --protected that every-route-verifies probes (the cheapest forgeries each).
+MAX_OTHER_ROUTES = 12
+
+
+def _forgeries(ctx: Context, email: str = ADA) -> dict[str, str]:
+    """Tokens no careful app accepts, with ``email``'s claims: unsigned, signed by the attacker's key,
+    edited after signing."""
+    claims = ctx.claims(email)
+    identity = ctx.ada if email == ADA else ctx.grace
+    return {
+        "an unsigned token (alg none)": forge({"alg": "none", "typ": "JWT"}, claims),
+        "a token signed by the attacker's key with the issuer's kid": forge(
+            {"alg": "EdDSA", "kid": ctx.kid}, claims, ed25519(attacker_key())),
+        "a real token with its claims edited (signature kept)": tamper(identity.access_token,
+                                                                       exp=ctx.now() + 3600),
+    }
+
+
+def _refused_without(ctx: Context, path: str, exchanges: list[Exchange]) -> bool:
+    """Does ``path`` refuse a request without any credential? (Recorded in ``exchanges``.)"""
+    exchanges.append(ctx.send(path, describe="no credentials"))
+    return not is_accepted(exchanges[-1])
+
+
+def _probe_forgeries(ctx: Context, place: str, requests: dict[str, dict]) -> Outcome:
+    """``requests``: label -> ``ctx.send`` options (without an Authorization header) that carry a
+    forgery in ``place``. Fails on the first one served where the bare request is refused."""
+    exchanges: list[Exchange] = []
+    if not _refused_without(ctx, ctx.protected, exchanges):
+        return Outcome(True, exchanges, "not judged: the route serves requests without any credential (see no-token)",
+                       applicable=False)
+    for label, options in requests.items():
+        path = options.get("path", ctx.protected)
+        # The protected route's own method and body, with the query string added to its path.
+        body = ctx.routes.body(ctx.protected_method, ctx.protected) if path != ctx.protected and \
+            ctx.protected_method in ("POST", "PUT", "PATCH") else NO_BODY
+        exchange = ctx.send(path, method=None if path == ctx.protected else ctx.protected_method, json=body,
+                            headers=options.get("headers"), describe=label)
+        exchanges.append(exchange)
+        if is_accepted(exchange):
+            return Outcome(False, exchanges, f"accepted {label} ({exchange.got}): the app reads a token from {place} "
+                                             "without verifying it the way it verifies the Authorization header",
+                           culprit=exchange)
+    return Outcome(True, exchanges)
+
+
+@case("forged-token-in-cookie", group="credentials", weight="required", credentials=CREDENTIALS,
+      title="a forged token in a token cookie (access_token, token, jwt, …) is refused",
+      expect="401: a cookie is verified exactly like the Authorization header (or ignored)",
+      fix="decode a token from a cookie with the same function as the header's (JWKS, algorithms, iss, aud); "
+          "never jwt.decode(..., options={'verify_signature': False}) because your own frontend set the cookie")
+def forged_token_in_cookie(ctx: Context) -> Outcome:
+    return _probe_forgeries(ctx, "a cookie", {
+        f"{label}, in the cookies {', '.join(TOKEN_COOKIES)}": {
+            "headers": {"cookie": "; ".join(f"{name}={token}" for name in TOKEN_COOKIES)}}
+        for label, token in _forgeries(ctx).items()})
+
+
+@case("forged-token-in-query", group="credentials", weight="required", credentials=CREDENTIALS,
+      title="a forged token in the query string (?access_token=, ?token=, …) is refused",
+      expect="401: a token from the URL is verified exactly like the Authorization header (or ignored)",
+      fix="verify a query-string token with the same function as the header's; better, give EventSource and "
+          "WebSocket clients a short-lived ticket instead of the access token in the URL")
+def forged_token_in_query(ctx: Context) -> Outcome:
+    separator = "&" if "?" in ctx.protected else "?"
+    return _probe_forgeries(ctx, "the query string", {
+        f"{label}, as ?{'=, ?'.join(TOKEN_QUERY_PARAMETERS)}=": {
+            "path": ctx.protected + separator + urllib.parse.urlencode(dict.fromkeys(TOKEN_QUERY_PARAMETERS, token))}
+        for label, token in _forgeries(ctx).items()})
+
+
+# --- the request names the issuer ---------------------------------------------------------------
+
+
+@case("issuer-from-request-headers", group="keys", weight="required",
+      title="a Host / X-Forwarded-Host naming the attacker's server does not make it the issuer",
+      expect="401 for a token signed by the attacker and served from the attacker's JWKS, and no request to it",
+      fix="configure the issuer and JWKS URL (BETTER_AUTH_URL) once; never derive them from Host, "
+          "X-Forwarded-Host or Forwarded: anyone can send those headers")
+def issuer_from_request_headers(ctx: Context) -> Outcome:
+    key, kid = attacker_key(), "attacker-host-key"
+    hits: list[str] = []
+    #: Fetches count only while a request names the attacker's host (a token's iss alone is key-source-from-token's).
+    counting = [False]
+
+    async def attacker(request):
+        if counting[0]:
+            hits.append(request.url.path)
+        return JSONResponse({"keys": [public_jwk(key, kid)]})
+
+    server = ServerThread(Starlette(routes=[Route("/{path:path}", attacker)]), name="attacker issuer",
+                          lifespan="off").start()
+    try:
+        host = httpx.URL(server.url).netloc.decode("ascii")
+        tokens = {"iss and aud = the attacker's origin": ctx.claims(iss=server.url, aud=server.url),
+                  "the issuer's iss and aud": ctx.claims()}
+        named = {f"{', '.join(HOST_HEADERS)}: the attacker's host; X-Forwarded-Proto: http": {
+                     **dict.fromkeys(HOST_HEADERS, host), "x-forwarded-proto": "http",
+                     "forwarded": f"host={host};proto=http"},
+                 "Host: the attacker's host": {"host": host}}
+        exchanges: list[Exchange] = []
+        if not _refused_without(ctx, ctx.protected, exchanges):
+            return Outcome(True, exchanges, "not judged: the route serves requests without any credential",
+                           applicable=False)
+        for claims_label, claims in tokens.items():
+            token = forge({"alg": "EdDSA", "kid": kid}, claims, ed25519(key))
+            exchanges.append(ctx.send(ctx.protected, token=token, describe=f"signed by the attacker ({claims_label}), "
+                                                                           "no header naming a host"))
+            if is_accepted(exchanges[-1]):
+                continue  # accepted anyway: the signature or key-source cases' finding, not the headers'
+            for headers_label, headers in named.items():
+                counting[0] = True
+                exchange = ctx.send(ctx.protected, token=token, headers=headers,
+                                    describe=f"signed by the attacker ({claims_label}), {headers_label}")
+                counting[0] = False
+                exchanges.append(exchange)
+                if is_accepted(exchange):
+                    return Outcome(False, exchanges, f"accepted {exchange.sent}: the request chose the issuer whose "
+                                                     "keys verify it", culprit=exchange)
+    finally:
+        server.stop()
+    if hits:
+        return Outcome(False, exchanges, f"refused, but the app fetched {hits[0]} from the server a request header "
+                                         "named (a server-side request forgery)")
+    return Outcome(True, exchanges)
+
+
+# --- claims the issuer leaves out ---------------------------------------------------------------
+
+
+@case("role-absent-not-admin", group="identity", weight="required", needs=("admin",),
+      title="a genuine token without a role (or with an empty one) is refused on the admin route",
+      expect="403: no role is no role; Better Auth leaves role out when the admin plugin is off or the field is null",
+      fix="read the role without an admin default: claims.get('role') or '' (never .get('role', 'admin')), "
+          "then 'admin' in role.split(',')")
+def role_absent_not_admin(ctx: Context) -> Outcome:
+    exchanges = []
+    for label, token in (("grace's token without a role claim", ctx.mint(GRACE, drop=("role",))),
+                         ("grace's token with role null", ctx.mint(GRACE, claims={"role": None})),
+                         ("grace's token with role ''", ctx.mint(GRACE, claims={"role": ""}))):
+        exchanges.append(ctx.send(ctx.admin, token=token, describe=label))
+        if is_accepted(exchanges[-1]):
+            return Outcome(False, exchanges, f"served the admin route to {label}: a missing role defaults to admin",
+                           culprit=exchanges[-1])
+    return Outcome(True, exchanges)
+
+
+# --- back doors beside the token ------------------------------------------------------------------
+
+
+@case("admin-default-key", group="identity", weight="required", needs=("admin",), credentials=CREDENTIALS,
+      title="the admin route accepts no placeholder key (X-Admin-Key: admin, changeme, dev-admin-key, …)",
+      expect="403 for a non-admin whatever X-Admin-Key / X-Api-Key says",
+      fix="read an admin key from the environment with no default (refuse to start without one), compare it "
+          "with secrets.compare_digest; better, let admin scripts use an admin user's token")
+def admin_default_key(ctx: Context) -> Outcome:
+    exchanges = [ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{ctx.credential_label(ctx.grace)}, nothing else")]
+    if is_accepted(exchanges[0]):
+        return not_applicable("not judged: the admin route serves grace anyway (see non-admin-denied)")
+    for value in PLACEHOLDER_KEYS:
+        exchanges.append(ctx.send(ctx.admin, as_user=ctx.grace, headers=dict.fromkeys(ADMIN_KEY_HEADERS, value),
+                                  describe=f"{ctx.credential_label(ctx.grace)}, {'/'.join(ADMIN_KEY_HEADERS)}: "
+                                           f"{value!r}"))
+        if is_accepted(exchanges[-1]):
+            return Outcome(False, exchanges, f"served the admin route to a non-admin who sent the placeholder key "
+                                             f"{value!r}", culprit=exchanges[-1])
+    return Outcome(True, exchanges)
+
+
+# --- every protected route, not only --protected ---------------------------------------------------
+
+
+def _other_routes(ctx: Context) -> list[str]:
+    """The concrete GET paths of the app's other protected routes: the discovered ones (filled with
+    ada's id), --owner (ada's own path) and --admin; at most ``MAX_OTHER_ROUTES``."""
+    from .discovery import concrete
+
+    paths = []
+    if ctx.routes.document is not None:
+        paths += [concrete(op, ctx.ada.id) for op in ctx.routes.protected if op.method == "GET"]
+    if ctx.owner is not None:
+        paths.append(ctx.owner_path(ctx.ada.id))
+    if ctx.admin is not None:
+        paths.append(ctx.admin)
+    main = ctx.protected if ctx.protected_method == "GET" else None
+    return [path for path in dict.fromkeys(paths) if path != main][:MAX_OTHER_ROUTES]
+
+
+@case("every-route-verifies", group="signature", weight="required",
+      title="every protected route refuses the forgeries the graded route refuses (one verifier for all)",
+      expect="401 on each protected GET route (discovered, --owner, --admin) for an unsigned, a foreign-key, "
+             "an HS256-with-the-secret, an edited, an expired and a wrong-issuer token",
+      fix="protect every route with the same verifying dependency (FastAPI: Depends(current_user) on the router "
+          "or each route); a route with its own decoding is where the hole hides")
+def every_route_verifies(ctx: Context) -> Outcome:
+    paths = _other_routes(ctx)
+    if not paths:
+        return not_applicable("not run: no protected route besides --protected is known (no OpenAPI document, "
+                              "no --owner or --admin)")
+    exp = ctx.now() - int(ctx.leeway) - EXPIRED_MARGIN
+    tokens = {**_forgeries(ctx),
+              "an HS256 token signed with BETTER_AUTH_SECRET": ctx.mint(algorithm="HS256"),
+              "an expired token": ctx.mint(claims={"iat": exp - 900, "exp": exp}),
+              f"a token whose iss is {FOREIGN_ORIGIN}": ctx.mint(claims={"iss": FOREIGN_ORIGIN}),
+              "a token for another audience": ctx.mint(claims={"aud": "https://another-api.example"})}
+    exchanges: list[Exchange] = []
+    refused_on_main = tokens
+    if ctx.protected is not None:
+        # A forgery --protected accepts too is its own case's finding, not this route's.
+        refused_on_main = {}
+        for label, token in tokens.items():
+            exchanges.append(ctx.send(ctx.protected, token=token, describe=f"{label}, on --protected"))
+            if not is_accepted(exchanges[-1]):
+                refused_on_main[label] = token
+    for path in paths:
+        if not _refused_without(ctx, path, exchanges):
+            continue  # served without any credential: not a protected route after all
+        for label, token in refused_on_main.items():
+            exchanges.append(ctx.send(path, token=token, describe=label))
+            if is_accepted(exchanges[-1]):
+                return Outcome(False, exchanges, f"GET {path} accepted {label}, which {ctx.protected} refuses: this "
+                                                 "route verifies tokens with less care", culprit=exchanges[-1])
+    return Outcome(True, exchanges)
+

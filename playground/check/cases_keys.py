@@ -120,7 +120,60 @@ _OUTAGES: weakref.WeakKeyDictionary[Context, _Outage] = weakref.WeakKeyDictionar
 def outage_exchanges(ctx: Context) -> list[Exchange]:
     """The requests sent while the issuer was down: a 5xx then is the outage's, not a crash."""
     record = _OUTAGES.get(ctx)
-    return [*record.forged, *record.valid, *record.settling] if record else []
+    return [*(record.forged + record.valid + record.settling if record else []), *_COLD_STARTS.get(ctx, [])]
+
+
+# --- the issuer down before the app ever fetched its keys ------------------------------------------
+
+#: The case that judges the cold start (with the outages below): the engine runs the probe when it runs.
+COLD_START_CASE = "jwks-outage-fails-closed"
+#: The protected routes the cold start probes when none was given (discovery has not chosen one yet).
+COLD_START_ROUTES = 3
+_COLD_STARTS: weakref.WeakKeyDictionary[Context, list[Exchange]] = weakref.WeakKeyDictionary()
+
+
+def cold_start(ctx: Context) -> None:
+    """Run by the engine before any valid token reaches the app: the issuer down, forged tokens sent
+    to the protected route (or the first few discovered ones). A key cache still empty is where a
+    fail-open fallback fires: later, keys the app holds (or PyJWKClient's 30 s refetch cooldown)
+    hide it. Then the issuer comes back, and the app is given until it accepts a valid token again
+    (a correct one may remember its failed fetch for a few seconds)."""
+    gate = _gate(ctx)
+    if ctx.credential != "jwt":  # the outage cases grade access tokens only
+        return
+    if ctx.protected is not None:
+        paths = [ctx.protected]
+    elif ctx.routes.document is not None:
+        from .discovery import choose_candidates, concrete
+
+        paths = [concrete(op, ctx.ada.id) for op in choose_candidates(ctx) if op.method == "GET"][:COLD_START_ROUTES]
+    else:
+        paths = []
+    if gate is None or not paths:
+        return
+    record = _COLD_STARTS[ctx] = []
+    try:
+        gate.mode = "down"
+        for path in paths:
+            record.append(ctx.send(path, describe="no credentials, the issuer down since the app started"))
+            if is_accepted(record[-1]):
+                continue  # serves anyone: no-token's finding
+            for label, token in (("with the issuer's kid", _forged(ctx, ctx.kid)),
+                                 ("with a new kid", _forged(ctx, secrets.token_hex(8)))):
+                record.append(ctx.send(path, token=token, describe=f"a forged token {label}, the issuer down since "
+                                                                   "the app started"))
+    finally:
+        gate.mode = "up"
+    deadline = time.monotonic() + ROTATION_WINDOW
+    while True:
+        for path in paths:
+            record.append(ctx.send(path, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}, the issuer "
+                                                                   "back (has the app recovered?)"))
+            if is_accepted(record[-1]):
+                return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
 
 
 def _outage(ctx: Context) -> _Outage:
@@ -178,19 +231,25 @@ class _OutageOutcome(Outcome):
 
 
 @case("jwks-outage-fails-closed", group="keys", weight="required",
-      title="while the issuer is down or serves garbage, forged tokens are still refused",
+      title="while the issuer is down or serves garbage (also from the app's start, before it fetched any key), "
+            "forged tokens are still refused",
       expect="4xx or 5xx for each forgery: no unverified-decode fallback, no other key source",
       fix="when the JWKS cannot be fetched, refuse (401, or 503) the tokens whose key you do not hold; "
-          "never fall back to jwt.decode(..., verify_signature=False)")
+          "never fall back to jwt.decode(..., verify_signature=False) on PyJWKClientConnectionError")
 def jwks_outage_fails_closed(ctx: Context) -> Outcome:
+    cold = [e for e in _COLD_STARTS.get(ctx, []) if e.sent.startswith("a forged token")]
+    for exchange in cold:
+        if is_accepted(exchange):
+            return _OutageOutcome(False, cold, f"accepted {exchange.sent}: the app fails open when it cannot "
+                                               "fetch the issuer's keys", culprit=exchange)
     record = _outage(ctx)
     if record.valid_token is None:
-        return _no_outage(record)
+        return _no_outage(record) if not cold else _OutageOutcome(True, cold)
     for exchange in record.forged:
         if is_accepted(exchange):
             return _OutageOutcome(False, record.forged, f"accepted {exchange.sent}: the app fails open when it "
                                                         "cannot reach the issuer", culprit=exchange)
-    return _OutageOutcome(True, record.forged)
+    return _OutageOutcome(True, [*cold, *record.forged])
 
 
 @case("jwks-outage-keeps-serving", group="keys", weight="advisory",

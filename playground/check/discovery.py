@@ -310,10 +310,7 @@ def choose_protected(ctx: Context) -> str | None:
     then GET routes, those named like ``/me`` before the others; an app whose protected routes
     are all writes is graded on one (``'POST /api/chat'``). When none accepts, the first (the
     baseline then says why)."""
-    candidates = [op for op in ctx.routes.protected if op.method in ("GET", "POST", "PUT", "PATCH")
-                  and not op.query_params]
-    candidates.sort(key=lambda op: (bool(op.path_params), op.method != "GET",
-                                    op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in SELF_NAMES))
+    candidates = choose_candidates(ctx)
     for op in candidates:
         path, body = concrete(op, ctx.ada.id), ctx.routes.body(op.method, op.path)
         answer = ctx.send(path, method=op.method, json=body, as_user=ctx.ada,
@@ -324,6 +321,38 @@ def choose_protected(ctx: Context) -> str | None:
     if not candidates:
         return None
     return candidates[0].path if candidates[0].method == "GET" else f"{candidates[0].method} {candidates[0].path}"
+
+
+def choose_candidates(ctx: Context) -> list[Operation]:
+    """The protected operations ``choose_protected`` tries, best first."""
+    candidates = [op for op in ctx.routes.protected if op.method in ("GET", "POST", "PUT", "PATCH")
+                  and not op.query_params]
+    candidates.sort(key=lambda op: (bool(op.path_params), op.method != "GET",
+                                    op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in SELF_NAMES))
+    return candidates
+
+
+#: Path segments that name an admin-only area.
+ADMIN_SEGMENTS = ("admin", "admins", "administration", "staff", "superuser")
+
+
+def choose_admin(ctx: Context) -> str | None:
+    """A protected GET route under an admin segment (``/api/admin/stats``) that serves ada (role admin)
+    and refuses grace (role user): the run's --admin, so the role cases run without flags. Routes
+    without path parameters first. (One that serves grace too may be meant for every user: an
+    "am I an admin?" route; it is not chosen.)"""
+    candidates = [op for op in ctx.routes.protected if op.method == "GET" and not op.query_params and
+                  any(segment.lower() in ADMIN_SEGMENTS for segment in op.path.split("/"))]
+    candidates.sort(key=lambda op: bool(op.path_params))
+    for op in candidates:
+        path = concrete(op, ctx.ada.id)
+        answer = ctx.send(path, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (role admin; is this "
+                                                         "--admin?)")
+        if 200 <= answer.status < 300 and not 200 <= ctx.send_garbage(path).status < 300 and \
+                400 <= ctx.send(path, as_user=ctx.grace, describe=f"{ctx.credential_label(ctx.grace)} (role user; "
+                                                                  "is this --admin?)").status < 500:
+            return path
+    return None
 
 
 def choose_owner(ctx: Context) -> str | None:

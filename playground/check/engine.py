@@ -24,11 +24,12 @@ from playground.servers import PlaygroundStartError
 
 from .case import APP_DIED, NO_ANSWER, Case, Outcome, is_accepted, is_rejected, not_applicable
 from .cases import CASE_IDS, CASES
+from .cases_keys import COLD_START_CASE, cold_start
 from .config import CheckConfig, UsageError, fill_placeholders
 from .context import Context, TargetUnreachableError
 from .credentials import issuer_options, jwks_placeholders
 from .diagnosis import not_configured, service_hint, why_refused
-from .discovery import choose_owner, choose_protected
+from .discovery import choose_admin, choose_owner, choose_protected
 from .gate import start_gated_issuer
 from .report import CaseResult, CheckReport
 from .target import app_process, environment, log_tail, serve
@@ -159,6 +160,8 @@ def _grade(config: CheckConfig, issuer, url: str, revive: Callable[[], str | Non
             raise UsageError(f"signing in to the {issuer.label} at {issuer.origin} failed: {exc}") from None
         token_accepted = True
         try:
+            if not config.only or COLD_START_CASE in config.only:
+                cold_start(ctx)  # before any valid token: the app has fetched no key yet
             if ctx.protected is None:
                 _discover_routes(ctx, config, report)
             for case in CASES:
@@ -201,6 +204,10 @@ def _discover_routes(ctx: Context, config: CheckConfig, report: CheckReport) -> 
         if ctx.owner is not None:
             chosen.append(f"--owner {ctx.owner}")
     report.target += f" ({', '.join(chosen)}: from {ctx.routes.source})"
+    if config.admin is None:
+        ctx.admin = choose_admin(ctx)
+        if ctx.admin is not None:
+            report.target += f" (--admin {ctx.admin}: ada, an admin, reaches it; grace does not)"
 
 
 #: Cases whose verdict means something only once the app accepts a valid token: genuinely signed
@@ -217,7 +224,7 @@ NEEDS_VALID_TOKEN = {"own-profile-allowed", "admin-allowed-for-admin", "other-us
 
 
 def _run_case(case: Case, ctx: Context, config: CheckConfig, token_accepted: bool = True) -> CaseResult:
-    settings = {"owner": ctx.owner, "admin": config.admin, "public": config.public,
+    settings = {"owner": ctx.owner, "admin": ctx.admin, "public": config.public,
                 "frontend": config.frontend_origin}
     if config.credential not in case.credentials:
         return CaseResult(case, not_applicable(f"not run: it grades --credential {' or '.join(case.credentials)}, "

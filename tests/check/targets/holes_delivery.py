@@ -1,9 +1,143 @@
 """Targets with one hole each in where a token comes from and how its claims are read (see
-``cases_delivery``). ``HOLES`` maps a required case id to ``(factory, settings)``, as ``holes.HOLES`` does."""
+``cases_delivery``). ``HOLES`` maps a required case id to ``(factory, settings)``, as ``holes.HOLES`` does.
 
+``create_app`` is a careful PyJWKClient app (the one PyJWT's docs describe) with a second protected
+list route and an admin route; each flag of ``Flaws`` is one mistake the blind reviews found in
+apps that passed the checker, named after what it does.
+"""
+
+import functools
+import os
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
 
-HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {}
+Claims = dict[str, Any]
+FRONTEND = "http://localhost:5173"
+REQUIRE = ["exp", "iat", "iss", "aud", "sub"]
+
+
+@dataclass(frozen=True)
+class Flaws:
+    """Every flag off is the careful app. Each flag is one hole."""
+
+    token_cookie: str | None = None  # no Authorization header: this cookie's token, decoded unverified
+    token_query: str | None = None  # ... or this query parameter's (for EventSource)
+    issuer_from_forwarded_host: bool = False  # iss and the JWKS URL come from X-Forwarded-Host
+    role_default: str = ""  # the role when the token has none ("admin": single-tenant leftovers)
+    admin_key_default: str | None = None  # the admin route also takes X-Admin-Key, defaulting to this
+    weak_second_route: bool = False  # /api/items decodes its token without verifying it
+    fail_open: bool = False  # the JWKS cannot be fetched: the unverified claims are used
+    cors_regex: str | None = None  # allow_origin_regex instead of the exact list
+
+
+def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
+    issuer = os.environ["BETTER_AUTH_URL"].rstrip("/")
+    clients: dict[str, jwt.PyJWKClient] = {}
+
+    def unauthorized(why: str) -> HTTPException:
+        return HTTPException(401, why, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    def origin_of(request: Request) -> str:
+        host = request.headers.get("x-forwarded-host")
+        if flaws.issuer_from_forwarded_host and host:
+            # BUG: "behind the proxy, the public origin is the forwarded one".
+            return f"{request.headers.get('x-forwarded-proto', 'https')}://{host}"
+        return issuer
+
+    def verify(token: str, origin: str) -> Claims:
+        client = clients.setdefault(origin, jwt.PyJWKClient(f"{origin}/api/auth/jwks", timeout=3))
+        try:
+            key = client.get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientConnectionError:
+            if flaws.fail_open:
+                return jwt.decode(token, options={"verify_signature": False})  # BUG: "don't lock users out"
+            raise
+        return jwt.decode(token, key, algorithms=["EdDSA"], issuer=origin, audience=origin,
+                          options={"require": REQUIRE})
+
+    def unverified(token: str) -> Claims:
+        return jwt.decode(token, options={"verify_signature": False, "require": ["exp", "sub"]})
+
+    def current_claims(request: Request) -> Claims:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token:
+                cookie = request.cookies.get(flaws.token_cookie) if flaws.token_cookie else None
+                query = request.query_params.get(flaws.token_query) if flaws.token_query else None
+                if cookie or query:
+                    return unverified(cookie or query)  # BUG: "our own frontend set it"
+                raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+            return verify(token, origin_of(request))
+        except jwt.PyJWTError:
+            raise unauthorized("Invalid token") from None
+
+    def items_claims(request: Request) -> Claims:
+        if not flaws.weak_second_route:
+            return current_claims(request)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        try:
+            return unverified(token)  # BUG: "the gateway verified it already"
+        except jwt.PyJWTError:
+            raise unauthorized("Invalid token") from None
+
+    ClaimsDep = Annotated[Claims, Depends(current_claims)]
+    app = FastAPI()
+    if flaws.cors_regex is not None:
+        app.add_middleware(CORSMiddleware, allow_origin_regex=flaws.cors_regex, allow_credentials=True,
+                           allow_methods=["GET"], allow_headers=["Authorization"])
+    else:
+        app.add_middleware(CORSMiddleware, allow_origins=[frontend], allow_credentials=True,
+                           allow_methods=["GET"], allow_headers=["Authorization"])
+
+    @app.get("/api/public")
+    def public() -> dict:
+        return {"public": True}
+
+    @app.get("/api/me")
+    def me(claims: ClaimsDep) -> dict:
+        return {"id": claims.get("sub"), "email": claims.get("email")}
+
+    @app.get("/api/items")
+    def items(claims: Annotated[Claims, Depends(items_claims)]) -> list:
+        return [{"owner": claims.get("sub")}]
+
+    @app.get("/api/users/{user_id}/profile")
+    def profile(user_id: str, claims: ClaimsDep) -> dict:
+        if claims.get("sub") != user_id:
+            raise HTTPException(403, "Not your profile")
+        return {"id": user_id}
+
+    admin_key = os.environ.get("ADMIN_API_KEY", flaws.admin_key_default or "")
+
+    def admin_claims(request: Request) -> Claims:
+        if flaws.admin_key_default is not None and request.headers.get("x-admin-key") == admin_key:
+            return {"role": "admin"}  # BUG: a key with a default everyone can read in the repository
+        return current_claims(request)
+
+    @app.get("/api/admin/stats")
+    def admin(claims: Annotated[Claims, Depends(admin_claims)]) -> dict:
+        role = claims.get("role", flaws.role_default) if flaws.role_default else (claims.get("role") or "")
+        if "admin" not in str(role).split(","):
+            raise HTTPException(403, "Admins only")
+        return {"ok": True}
+
+    return app
+
+
+def _hole(settings: dict[str, Any] | None = None, **flaws: Any) -> tuple[Callable[[], FastAPI], dict[str, Any]]:
+    return functools.partial(create_app, Flaws(**flaws)), settings or {}
+
+
+HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
+    "forged-token-in-cookie": _hole(token_cookie="access_token"),
+    "forged-token-in-query": _hole(token_query="token"),
+    "issuer-from-request-headers": _hole(issuer_from_forwarded_host=True),
+    "role-absent-not-admin": _hole(role_default="admin"),
+    "admin-default-key": _hole(admin_key_default="dev-admin-key"),
+    "every-route-verifies": _hole(weak_second_route=True),
+}

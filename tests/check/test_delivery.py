@@ -1,0 +1,76 @@
+"""Where a token comes from and what a route makes of its claims (``cases_delivery``), the cold start
+of ``jwks-outage-fails-closed``, the shared-hosting CORS look-alikes and the discovered --admin.
+
+Each hole of ``targets/holes_delivery.py`` fails its own case and no other of the family; the careful
+app they are built from passes them all (``test_required_cases_can_fail.py`` grades each hole on
+its case alone).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from targets import holes, holes_delivery
+from targets_common import ENV, ROUTES
+
+from playground import check
+from playground.check.cases import look_alikes
+
+DELIVERY = tuple(holes_delivery.HOLES)
+VERCEL = "https://myapp.vercel.app"
+
+
+def test_the_careful_app_passes_every_delivery_case():
+    report = check.run(app_factory=holes_delivery.create_app, env=ENV, **ROUTES, only=DELIVERY)
+    assert report.failed_ids() == set() and report.exit_code == 0, str(report)
+    assert {r.case.id for r in report.results if r.status == "passed"} >= set(DELIVERY), str(report)
+
+
+@pytest.mark.parametrize("case_id", DELIVERY)
+def test_each_delivery_hole_fails_its_case_and_no_other_of_the_family(case_id):
+    factory, settings = holes_delivery.HOLES[case_id]
+    report = check.run(app_factory=factory, env=ENV, **{**ROUTES, **settings}, only=DELIVERY)
+    assert report.failed_ids() == {case_id}, str(report)
+
+
+def test_a_fallback_that_fails_open_only_before_the_first_key_fetch_is_caught_at_the_start():
+    # PyJWKClient holds its keys for 300 s: a later outage never reaches the fallback, the start does.
+    fails_open = functools.partial(holes_delivery.create_app, holes_delivery.Flaws(fail_open=True))
+    report = check.run(app_factory=fails_open, env=ENV, **ROUTES, only=("jwks-outage-fails-closed",))
+    detail = report.result("jwks-outage-fails-closed").outcome.detail
+    assert report.failed_ids() == {"jwks-outage-fails-closed"} and "since the app started" in detail, str(report)
+
+
+def test_a_preview_deployment_pattern_on_a_shared_hosting_domain_admits_the_attackers_project():
+    assert "https://myapp-evil.vercel.app" in look_alikes(VERCEL)
+    # On a domain of one's own, a neighbour label is one's own too: not a look-alike.
+    assert not any("app-evil" in origin for origin in look_alikes("https://app.example.com"))
+    only = ("cors-foreign-origin-with-credentials",)
+    previews = functools.partial(holes_delivery.create_app,
+                                 holes_delivery.Flaws(cors_regex=r"https://myapp(-[a-z0-9-]+)?\.vercel\.app"))
+    report = check.run(app_factory=previews, env=ENV, **{**ROUTES, "frontend_origin": VERCEL}, only=only)
+    assert "https://myapp-evil.vercel.app is allowed" in report.result(only[0]).outcome.detail, str(report)
+    exact = functools.partial(holes_delivery.create_app, frontend=VERCEL)
+    report = check.run(app_factory=exact, env=ENV, **{**ROUTES, "frontend_origin": VERCEL}, only=only)
+    assert report.failed_ids() == set(), str(report)
+
+
+def test_discovery_chooses_an_admin_route_that_refuses_a_user_so_the_role_cases_run():
+    factory, _ = holes_delivery.HOLES["role-absent-not-admin"]
+    report = check.run(app_factory=factory, env=ENV, only=("role-absent-not-admin",))
+    assert "--admin /api/admin/stats" in report.target and report.failed_ids() == {"role-absent-not-admin"}, \
+        str(report)
+
+
+def test_discovery_does_not_take_a_route_every_user_reaches_for_the_admin_route():
+    # An admin route that serves grace too may be meant for everyone ("am I an admin?"): not chosen.
+    factory, _ = holes.HOLES["non-admin-denied"]
+    report = check.run(app_factory=factory, env=ENV, only=("non-admin-denied",))
+    assert "--admin" not in report.target and report.result("non-admin-denied").status == "not-run", str(report)
+
+
+def test_every_route_verifies_says_when_it_knows_no_other_route():
+    report = check.run(app_factory=holes_delivery.create_app, env=ENV, protected="/api/me", discover=False,
+                       only=("every-route-verifies",))
+    assert report.result("every-route-verifies").status == "not-run", str(report)
