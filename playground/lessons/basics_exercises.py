@@ -139,16 +139,28 @@ def check_remember_me(pg, *, max_age: bool, extra_cookie: str | None) -> Verdict
                     hint="print the Set-Cookie headers of the sign-in answer")
 
 
-def check_mobile_bearer(pg, set_auth_token: str, *, status: int, jwt_accepted: bool) -> Verdict:
-    """02 #2: get-session with `Authorization: Bearer <set-auth-token>` and no cookie."""
-    answer = httpx.get(f"{pg.auth_url}/api/auth/get-session", headers=_bearer(set_auth_token))
-    issued = answer.headers.get("set-auth-jwt")
-    accepted = bool(issued) and pg.api.get("/api/me", headers=_bearer(issued)).status_code == 200
-    return _verdict("02 exercise 2", {"status": status, "jwt_accepted": jwt_accepted},
-                    {"status": answer.status_code, "jwt_accepted": accepted},
-                    why="the bearer plugin turns the signed session token into the session cookie, so get-session "
-                        "answers with the session and the jwt plugin's set-auth-jwt header",
-                    hint="set-auth-token is token.signature, what the bearer plugin expects (section 5)")
+def tamper_signature(set_auth_token: str) -> str:
+    """``set-auth-token`` (``token.signature``) with the first character of its signature changed."""
+    session_token, signature = set_auth_token.split(".", 1)
+    return f"{session_token}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
+def check_tampered_bearer(pg, set_auth_token: str, *, session_status: int, session_body: Any,
+                          token_status: int) -> Verdict:
+    """02 #2: ``set-auth-token`` with a damaged signature, as Bearer with no cookie: what do get-session
+    (status and body) and /api/auth/token answer?"""
+    damaged = _bearer(tamper_signature(set_auth_token))
+    session = httpx.get(f"{pg.auth_url}/api/auth/get-session", headers=damaged)
+    token = httpx.get(f"{pg.auth_url}/api/auth/token", headers=damaged)
+    return _verdict("02 exercise 2",
+                    {"session_status": session_status, "session_body": session_body, "token_status": token_status},
+                    {"session_status": session.status_code, "session_body": session.json(),
+                     "token_status": token.status_code},
+                    why="the bearer plugin checks the HMAC and, when it does not match, simply does not use the "
+                        "header: Better Auth sees a request without a session. get-session says so with 200 and "
+                        "null, not with an error, so an app must read its body, not only its status",
+                    hint="is a bad signature an error, or just no session? Section 5 shows what both endpoints "
+                         "answer a request that has no session")
 
 
 def check_second_device(pg, *, same_claims: bool, session_claim: str | None) -> Verdict:
@@ -222,7 +234,8 @@ def check_role_strings(pg, predicted: dict[str, int]) -> Verdict:
         pg.controls.mint_token("grace@example.com", claims={"role": role}))).status_code for role in predicted}
     return _verdict("04 exercise 3", predicted, observed,
                     why="the role string is split on ',' and each piece compared as it is: an empty piece is no "
-                        "role, and one piece that is exactly 'admin' is enough",
+                        "role, one piece that is exactly 'admin' is enough, and 'superadmin' is another role "
+                        "(a substring test, 'admin' in role, would have let it in)",
                     hint="write out role.split(',') for each string, then look for 'admin' among the pieces")
 
 
@@ -301,4 +314,4 @@ def check_trailing_space(secret: str, *, hmacs_agree: bool, flagged: bool) -> Ve
                     hint="sign with sign_session_token, verify with verify_session_cookie, both with the spaced value")
 
 
-__all__ = [name for name in dir() if name.startswith("check_")] + ["respell_last_character"]
+__all__ = [name for name in dir() if name.startswith("check_")] + ["respell_last_character", "tamper_signature"]

@@ -190,14 +190,21 @@ def check_wildcard(get_allow_origin: str | None, preflight_allow_origin: str | N
                         "access-control-allow-origin from each answer")
 
 
-def check_referer_sign_out(status: int) -> Verdict:
-    """Exercise 3: the status of a cookie-carrying sign-out whose only origin hint is ``Referer``."""
-    return verdict("exercise 3", status == 200,
-                   why="with no Origin, Better Auth takes the origin of Referer: the base URL is trusted",
-                   hint="sign in with a client that keeps cookies first (no Origin header needed), then "
-                        "POST /api/auth/sign-out with Referer set to a page under the base URL")
+def check_origin_over_referer(trusted_origin_status: int, evil_origin_status: int) -> Verdict:
+    """Exercise 3: two cookie-carrying sign-outs that send both headers: ``Origin`` = the base URL
+    with an evil ``Referer``, then an evil ``Origin`` with ``Referer`` = a page under the base URL."""
+    if trusted_origin_status == evil_origin_status:
+        return verdict("exercise 3", False, why="", hint=(
+            "the two requests name opposite origins in the two headers, and Better Auth checks only one "
+            "of them: the answers cannot be the same"))
+    return verdict("exercise 3", (trusted_origin_status, evil_origin_status) == (200, 403),
+                   why="Better Auth checks Origin when there is one and falls back to Referer only without it "
+                       "(origin-check.mjs: origin || referer): the Referer of the first request is never read, "
+                       "and a trusted Referer does not rescue an untrusted Origin",
+                   hint="which of the two headers does Better Auth read when both are present? Send the evil-Origin "
+                        "request first (it leaves you signed in), then the other")
 
 
-__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check", "check_preflights",
-           "check_referer_sign_out", "check_wildcard", "cors_headers", "echo_app", "preflight",
+__all__ = ["SAFELISTED_HEADERS", "SAFELISTED_METHODS", "bare_auth_server", "browser_check",
+           "check_origin_over_referer", "check_preflights", "check_wildcard", "cors_headers", "echo_app", "preflight",
            "unsafe_request_headers"]

@@ -58,8 +58,11 @@ def test_lesson_02(pg):
     signed_in = pg.auth.post("/api/auth/sign-in/email", headers={"origin": pg.auth_url},
                              json={"email": "ada@example.com", "password": pg.demo_password})
     signed_token = signed_in.headers["set-auth-token"]
-    _right_then_wrong(exercises.check_mobile_bearer(pg, signed_token, status=200, jwt_accepted=True),
-                      exercises.check_mobile_bearer(pg, signed_token, status=401, jwt_accepted=True), "status")
+    _right_then_wrong(
+        exercises.check_tampered_bearer(pg, signed_token, session_status=200, session_body=None, token_status=401),
+        exercises.check_tampered_bearer(pg, signed_token, session_status=401, session_body=None, token_status=401),
+        "session_status")
+    assert exercises.tamper_signature("t.Abc=") == "t.Bbc=" and exercises.tamper_signature("t.xyz") == "t.Ayz"
     _right_then_wrong(exercises.check_second_device(pg, same_claims=True, session_claim=None),
                       exercises.check_second_device(pg, same_claims=True, session_claim="sid"), "session_claim")
 
@@ -86,8 +89,9 @@ def test_lesson_04(pg):
                       exercises.check_admin_reads_other(pg, ada_jwt, grace_id, status=200, reason=None), "status")
     _right_then_wrong(exercises.check_expired_admin(pg, status=401, reason="expired"),
                       exercises.check_expired_admin(pg, status=403, reason="missing_role"), "status")
-    _right_then_wrong(exercises.check_role_strings(pg, {"admin,": 200, "user,,admin": 200, "": 403}),
-                      exercises.check_role_strings(pg, {"admin,": 403, "user,,admin": 200, "": 403}), "admin,")
+    _right_then_wrong(exercises.check_role_strings(pg, {"admin,": 200, "user,,admin": 200, "superadmin": 403}),
+                      exercises.check_role_strings(pg, {"admin,": 200, "user,,admin": 200, "superadmin": 200}),
+                      "superadmin")
 
 
 def test_lesson_04b():

@@ -14,7 +14,7 @@ EVIL = "https://evil.example"
 @pytest.mark.parametrize(("check", "right", "wrongs"), [
     (cors.check_preflights, (None, NOT_OK), [("Method PATCH is not allowed", NOT_OK), (None, None)]),
     (cors.check_wildcard, (EVIL, EVIL, EVIL), [("*", EVIL, EVIL), (None, EVIL, EVIL)]),
-    (cors.check_referer_sign_out, (200,), [(403,)]),
+    (cors.check_origin_over_referer, (200, 403), [(403, 200), (200, 200), (403, 403)]),
     (cors_lab.check_untrusted_origin, (403, "INVALID_ORIGIN", True),
      [(403, "INVALID_ORIGIN", False), (200, None, True)]),
     (cors_lab.check_diagnosis, ("missing-credentials-include",), [("untrusted-origin",), ("no-such-variant",)]),
