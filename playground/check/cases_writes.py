@@ -47,8 +47,7 @@ NOT_MARKED = frozenset(normalized(name) for name in (*OWNER_FIELDS, *PRIVILEGED_
 #: At most this many writes, and this many routes read back, per case: enough for any one app.
 MAX_WRITES = 12
 MAX_VIEWS = 12
-FLOW_HINT = ("give --owner 'POST /api/tasks -> /api/tasks/{id}' (a resource one user creates), or serve an "
-             "OpenAPI document")
+FLOW_HINT = "give --owner 'POST /api/tasks -> /api/tasks/{id}' (a resource one user creates)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,13 @@ class Carried:
         if self.declared:
             return ", ".join(self.declared)
         return f"one of {', '.join(self.extra)} (sent beside the schema's fields)"
+
+
+def _nothing_to_try(ctx: Context, what: str) -> Outcome:
+    """Not run: the app showed nothing ``what`` names, and how to show the checker one."""
+    where = f"its OpenAPI document ({ctx.routes.source}) lists none" if ctx.routes.document is not None \
+        else "it serves no OpenAPI document"
+    return not_applicable(f"not run: no {what} to try ({where}): {FLOW_HINT}")
 
 
 # --- bodies and reads -------------------------------------------------------------------------------------
@@ -274,7 +280,7 @@ def owner_from_body(ctx: Context) -> Outcome:
     writes = _own_writes(ctx, ctx.grace)
     flows = {flow.create: flow for flow in flows_to_grade(ctx)[0]}
     if not writes:
-        return not_applicable(f"not run: no write with a JSON body to try: {FLOW_HINT}")
+        return _nothing_to_try(ctx, "write with a JSON body")
     views = _views(ctx, ctx.ada)
     exchanges: list[Exchange] = []
     judged = 0
@@ -407,8 +413,7 @@ def refused_write_not_saved(ctx: Context) -> Outcome:
                 return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to grace, but ada's "
                                f"resource changed anyway (ada now gets {after.got})", culprit=attempt)
     if not graded:
-        return not_applicable("not run: no write on another user's resource to try (give --owner, or serve an "
-                              "OpenAPI document with a {user_id} route or a resource users create)")
+        return _nothing_to_try(ctx, "write on a {user_id} route or on a resource one user creates")
     return Outcome(True, exchanges)
 
 
@@ -481,7 +486,7 @@ def client_id_takes_over(ctx: Context) -> Outcome:
             return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource ({attempt.got}) "
                            f"took it over or overwrote it: ada now gets {after.got}", culprit=attempt)
     if not graded:
-        return not_applicable(f"not run: no resource one user creates to try: {FLOW_HINT}")
+        return _nothing_to_try(ctx, "resource one user creates")
     return Outcome(True, exchanges)
 
 
@@ -508,8 +513,11 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
     flows = flows_to_grade(ctx)[0]
     marks = [mark for index, flow in enumerate(flows)
              if _plant(ctx, flow, mark := _marker("listed", index), exchanges) is not None]
+    if not flows:
+        return _nothing_to_try(ctx, "resource one user creates")
     if not marks:
-        return not_applicable(f"not run: ada could not create a resource to look for: {FLOW_HINT}")
+        return not_applicable("not run: ada could not create a resource and read it back (other-user-reads-resource "
+                              "says why)")
     lists = _views(ctx, ctx.grace)
     for flow in flows:
         if served(ctx, flow.create, ("GET",)) and flow.create not in lists:
@@ -578,7 +586,7 @@ def privileged_field_from_body(ctx: Context) -> Outcome:
             if "{" not in path:
                 writes += [Write(method, path, path, None) for method in ("PATCH", "PUT")]
     if not writes:
-        return not_applicable(f"not run: no write with a JSON body to try: {FLOW_HINT}")
+        return _nothing_to_try(ctx, "write with a JSON body")
     sent = 0
     for index, write in enumerate(writes):
         attempt, carried = _write(ctx, write, ctx.grace, _marker("priv", index), PRIVILEGED_FIELDS,

@@ -10,10 +10,12 @@ from playground import check
 
 #: What the reference backend does not serve, so those cases say "not run": the session credentials
 #: (test_credentials_modes.py grades its session routes), a resource one user creates, a write on
-#: a user's own path.
+#: a user's own path, any write at all (the write cases: test_writes.py).
 NOT_SERVED = {c.id for c in check.CASES if "jwt" not in c.credentials} | {
     "other-user-reads-resource", "other-user-changes-resource", "other-user-deletes-resource",
-    "owner-changes-and-deletes-resource", "other-users-resource-any-method"}
+    "owner-changes-and-deletes-resource", "other-users-resource-any-method",
+    "owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
+    "owner-filter-from-query"}
 
 
 def test_the_reference_backend_passes_every_case():
