@@ -120,14 +120,15 @@ def check_short_cache(session_at_1_30: Any) -> Verdict:
                    hint="the cache's maxAge counts from when it was set (sign-in), not from sign-out")
 
 
-def check_forwarded_cookies(pair_gets_session: bool, token_only_gets_session: bool) -> Verdict:
-    """07c, exercise 2: after sign-out, does get-session find a session for both cookies, and for
-    the session token alone?"""
-    return verdict("exercise 2", (pair_gets_session, token_only_gets_session) == (True, False),
-                   why="with session_data present, get-session believes the cache until maxAge; forward the "
-                       "session token alone (or ?disableCookieCache=true) to see sign-out at once",
-                   hint="ask get-session twice with Ada's signed-out cookies: once with both, once with "
-                        "better-auth.session_token only")
+def check_pair_at_backend(status: Any) -> Verdict:
+    """07c, exercise 2: the reference backend's ``/api/session/me`` status for a signed-out user's
+    cookie pair (``session_token`` and ``session_data``)."""
+    return verdict("exercise 2", status == 401,
+                   why="the backend sends get-session the session token alone (the credential it extracted), "
+                       "never session_data, so Better Auth reads its database, where sign-out deleted the "
+                       "session. Forwarding the whole Cookie header would inherit the cache's maxAge window",
+                   hint="sign Ada in and out on the deployment, then send both cookies (cookies(SESSION, CACHE)) "
+                        "to api's /api/session/me and read the status")
 
 
 # ---- 08 · troubleshooting playbook ----
@@ -218,8 +219,8 @@ def check_permissions_budget(pg, count: Any) -> Verdict:
 
 __all__ = [
     "check_aud_list", "check_bridge_other_audience", "check_compact_members", "check_cooldown_zero",
-    "check_decoded_cookie", "check_double_bearer", "check_exp_boundary", "check_forwarded_cookies",
-    "check_kid_log_injection", "check_late_replica", "check_no_negative_cache", "check_permissions_budget",
+    "check_decoded_cookie", "check_double_bearer", "check_exp_boundary", "check_kid_log_injection",
+    "check_late_replica", "check_no_negative_cache", "check_pair_at_backend", "check_permissions_budget",
     "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat", "check_tampered_cookie",
     "check_two_alg_names", "check_unknown_kid_while_down", "permissions_budget",
 ]

@@ -107,6 +107,8 @@ class SecretChange:
     jwt_before: str | None = None  # a token /token signed before the change (real better-auth)
     #: the real better-auth only: "disablePrivateKeyEncryption", "expireOldKeys", "versionedSecrets"
     recoveries: dict[str, Recovery] | None = None
+    #: the real better-auth only: what its logger wrote (stderr), the errors behind every 500 above
+    node_log: str = ""
 
 
 async def change_secret(kind: str, *, before: str, after: str, demo_password: str) -> SecretChange:
@@ -139,7 +141,7 @@ def _change_secret_real(before: str, after: str, demo_password: str) -> SecretCh
                   for name, r in result["recoveries"].items()}
     return SecretChange(result["tokenBefore"], result["signInAfter"], result["tokenAfter"], result["jwksAfter"],
                         result["storedPrivateKey"], logged.group(0).strip() if logged else None,
-                        result["getSessionAfter"], result["jwtBefore"], recoveries)
+                        result["getSessionAfter"], result["jwtBefore"], recoveries, log)
 
 
 async def _change_secret_embedded(before: str, after: str, demo_password: str) -> SecretChange:

@@ -40,7 +40,7 @@ EVIL = "https://evil.example"
     (exercise_checks.check_no_negative_cache, (2,), [(1,)]),
     (exercise_checks.check_compact_members, (["session", "signature", "expiresAt"],), [(["session", "user"],)]),
     (exercise_checks.check_short_cache, (None,), [({"user": {}},)]),
-    (exercise_checks.check_forwarded_cookies, (True, False), [(False, False), (True, True)]),
+    (exercise_checks.check_pair_at_backend, (401,), [(200,), (None,)]),
     (exercise_checks.check_late_replica, ((200, None), (200, None)), [((401, "unknown_kid"), (200, None))]),
     (exercise_checks.check_double_bearer, ("malformed",), [("bad_signature",)]),
     (exercise_checks.check_aud_list, (200,), [(401,)]),

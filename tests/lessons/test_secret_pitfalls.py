@@ -75,6 +75,8 @@ def test_after_a_secret_change_expiring_the_old_keys_or_versioned_secrets_recove
     old_kid = pyjwt.get_unverified_header(change.jwt_before)["kid"]
     plain = recoveries["disablePrivateKeyEncryption"]
     assert (plain.token, plain.get_session, plain.jwt) == (500, 500, None)
+    # Encryption off, the stored (still encrypted) text goes to importJWK(JSON.parse(...)): a string, no JWK.
+    assert "JWK must be an object" in change.node_log
     expired = recoveries["expireOldKeys"]
     new_kid = pyjwt.get_unverified_header(expired.jwt)["kid"]
     assert (expired.token, expired.get_session) == (200, 200) and new_kid != old_kid
