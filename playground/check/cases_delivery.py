@@ -28,6 +28,8 @@ from .context import ADA, CREDENTIALS, GRACE, NO_BODY, Context, Exchange
 TOKEN_COOKIES = ("access_token", "accessToken", "token", "jwt", "auth_token", "id_token", "authorization")
 #: Query parameters that carry a token for clients that cannot set headers (EventSource, WebSocket, links).
 TOKEN_QUERY_PARAMETERS = ("access_token", "token", "jwt", "auth", "accessToken")
+#: Headers besides Authorization that clients and gateways pass an access token in.
+TOKEN_HEADERS = ("x-access-token", "x-auth-token", "x-token", "x-jwt", "x-id-token", "token")
 #: Headers that name the public host behind a proxy; an app that builds its issuer or JWKS URL from
 #: one lets the request choose who signs its tokens.
 HOST_HEADERS = ("x-forwarded-host", "x-original-host", "x-host", "x-forwarded-server")
@@ -104,6 +106,17 @@ def forged_token_in_query(ctx: Context) -> Outcome:
     return _probe_forgeries(ctx, "the query string", {
         f"{label}, as ?{'=, ?'.join(TOKEN_QUERY_PARAMETERS)}=": {
             "path": ctx.protected + separator + urllib.parse.urlencode(dict.fromkeys(TOKEN_QUERY_PARAMETERS, token))}
+        for label, token in _forgeries(ctx).items()})
+
+
+@case("forged-token-in-other-headers", group="credentials", weight="required", credentials=CREDENTIALS,
+      title="a forged token in another header (X-Access-Token, X-Auth-Token, Token, …) is refused",
+      expect="401: a token from any header is verified exactly like the Authorization header (or ignored)",
+      fix="read the token from Authorization: Bearer only (RFC 6750), or verify any other header's token with "
+          "the same function; never trust it because a gateway or your own client set it")
+def forged_token_in_other_headers(ctx: Context) -> Outcome:
+    return _probe_forgeries(ctx, "another header", {
+        f"{label}, in {', '.join(TOKEN_HEADERS)}": {"headers": dict.fromkeys(TOKEN_HEADERS, token)}
         for label, token in _forgeries(ctx).items()})
 
 
@@ -208,31 +221,37 @@ def admin_default_key(ctx: Context) -> Outcome:
 # --- every protected route, not only --protected ---------------------------------------------------
 
 
-def _other_routes(ctx: Context) -> list[str]:
-    """The concrete GET paths of the app's other protected routes: the discovered ones (filled with
-    ada's id), --owner (ada's own path) and --admin; at most ``MAX_OTHER_ROUTES``."""
+def _other_routes(ctx: Context) -> list[tuple[str, str]]:
+    """``(method, concrete path)`` of the app's other protected routes: the discovered ones (ada's id
+    in their user parameters; GETs first, then writes with the smallest body their schema allows),
+    --owner (ada's own path) and --admin; at most ``MAX_OTHER_ROUTES``."""
     from .discovery import concrete
 
-    paths = []
-    if ctx.routes.document is not None:
-        paths += [concrete(op, ctx.ada.id) for op in ctx.routes.protected if op.method == "GET"]
+    routes = []
     if ctx.owner is not None:
-        paths.append(ctx.owner_path(ctx.ada.id))
+        routes.append(("GET", ctx.owner_path(ctx.ada.id)))
     if ctx.admin is not None:
-        paths.append(ctx.admin)
-    main = ctx.protected if ctx.protected_method == "GET" else None
-    return [path for path in dict.fromkeys(paths) if path != main][:MAX_OTHER_ROUTES]
+        routes.append(("GET", ctx.admin))
+    if ctx.routes.document is not None:
+        # Not DELETE: the request without credentials that shows a route protected would delete on an app
+        # that has no check at all (no-credentials-every-method's finding).
+        operations = sorted((op for op in ctx.routes.protected if op.method != "DELETE"),
+                            key=lambda op: op.method != "GET")
+        routes += [(op.method, concrete(op, ctx.ada.id)) for op in operations]
+    main = (ctx.protected_method, ctx.protected)
+    return [route for route in dict.fromkeys(routes) if route != main][:MAX_OTHER_ROUTES]
 
 
 @case("every-route-verifies", group="signature", weight="required",
       title="every protected route refuses the forgeries the graded route refuses (one verifier for all)",
-      expect="401 on each protected GET route (discovered, --owner, --admin) for an unsigned, a foreign-key, "
-             "an HS256-with-the-secret, an edited, an expired and a wrong-issuer token",
+      expect="401 on each protected route (discovered, on every method but DELETE; --owner, --admin) for an "
+             "unsigned, a foreign-key, an HS256-with-the-secret, an edited, an expired, a wrong-issuer and a "
+             "wrong-audience token",
       fix="protect every route with the same verifying dependency (FastAPI: Depends(current_user) on the router "
           "or each route); a route with its own decoding is where the hole hides")
 def every_route_verifies(ctx: Context) -> Outcome:
-    paths = _other_routes(ctx)
-    if not paths:
+    routes = _other_routes(ctx)
+    if not routes:
         return not_applicable("not run: no protected route besides --protected is known (no OpenAPI document, "
                               "no --owner or --admin)")
     exp = ctx.now() - int(ctx.leeway) - EXPIRED_MARGIN
@@ -250,13 +269,15 @@ def every_route_verifies(ctx: Context) -> Outcome:
             exchanges.append(ctx.send(ctx.protected, token=token, describe=f"{label}, on --protected"))
             if not is_accepted(exchanges[-1]):
                 refused_on_main[label] = token
-    for path in paths:
-        if not _refused_without(ctx, path, exchanges):
+    for method, path in routes:
+        body = ctx.routes.body(method, path)
+        exchanges.append(ctx.send(path, method=method, json=body, describe="no credentials"))
+        if is_accepted(exchanges[-1]):
             continue  # served without any credential: not a protected route after all
         for label, token in refused_on_main.items():
-            exchanges.append(ctx.send(path, token=token, describe=label))
+            exchanges.append(ctx.send(path, method=method, json=body, token=token, describe=label))
             if is_accepted(exchanges[-1]):
-                return Outcome(False, exchanges, f"GET {path} accepted {label}, which {ctx.protected} refuses: this "
-                                                 "route verifies tokens with less care", culprit=exchanges[-1])
+                return Outcome(False, exchanges, f"{method} {path} accepted {label}, which {ctx.protected} refuses: "
+                                                 "this route verifies tokens with less care", culprit=exchanges[-1])
     return Outcome(True, exchanges)
 

@@ -129,18 +129,22 @@ def outage_exchanges(ctx: Context) -> list[Exchange]:
 COLD_START_CASE = "jwks-outage-fails-closed"
 #: The protected routes the cold start probes when none was given (discovery has not chosen one yet).
 COLD_START_ROUTES = 3
+#: How long an app may take to fetch its keys again after the cold start (PyJWKClient-style 30 s intervals).
+COLD_START_RECOVERY = 35.0
+#: After the app fetched its keys again, how long its answer may take to change.
+REFETCH_SETTLE = 2.0
 _COLD_STARTS: weakref.WeakKeyDictionary[Context, list[Exchange]] = weakref.WeakKeyDictionary()
 
 
-def cold_start(ctx: Context) -> None:
+def cold_start(ctx: Context) -> str | None:
     """Run by the engine before any valid token reaches the app: the issuer down, forged tokens sent
     to the protected route (or the first few discovered ones). A key cache still empty is where a
     fail-open fallback fires: later, keys the app holds (or PyJWKClient's 30 s refetch cooldown)
-    hide it. Then the issuer comes back, and the app is given until it accepts a valid token again
-    (a correct one may remember its failed fetch for a few seconds)."""
+    hide it. Then the issuer comes back and the app is given time to accept a valid token again.
+    Returns why the run cannot go on when the app never fetched the keys again (else None)."""
     gate = _gate(ctx)
-    if ctx.credential != "jwt":  # the outage cases grade access tokens only
-        return
+    if gate is None or ctx.credential != "jwt":  # the outage cases grade access tokens only
+        return None
     if ctx.protected is not None:
         paths = [ctx.protected]
     elif ctx.routes.document is not None:
@@ -149,9 +153,10 @@ def cold_start(ctx: Context) -> None:
         paths = [concrete(op, ctx.ada.id) for op in choose_candidates(ctx) if op.method == "GET"][:COLD_START_ROUTES]
     else:
         paths = []
-    if gate is None or not paths:
-        return
+    if not paths:
+        return None
     record = _COLD_STARTS[ctx] = []
+    before = gate.jwks_fetches
     try:
         gate.mode = "down"
         for path in paths:
@@ -164,15 +169,33 @@ def cold_start(ctx: Context) -> None:
                                                                    "the app started"))
     finally:
         gate.mode = "up"
-    deadline = time.monotonic() + ROTATION_WINDOW
+    if gate.jwks_fetches == before:
+        return None  # it never asked the issuer: the outage left nothing behind
+    return _recovered(ctx, paths, record)
+
+
+def _recovered(ctx: Context, paths: list[str], record: list[Exchange]) -> str | None:
+    """Send ada's token until the app accepts it. A correct app may wait out its refetch interval
+    after the failed fetch (the reference backend 5 s, others 10 s): the wait ends once it has
+    fetched the keys again (then the baseline judges its answer) or after ``COLD_START_RECOVERY``."""
+    gate, reopened = _gate(ctx), _gate(ctx).jwks_fetches
+    deadline, fetched_at = time.monotonic() + COLD_START_RECOVERY, None
     while True:
         for path in paths:
             record.append(ctx.send(path, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}, the issuer "
                                                                    "back (has the app recovered?)"))
             if is_accepted(record[-1]):
-                return
-        if time.monotonic() > deadline:
-            return
+                return None
+        now = time.monotonic()
+        if fetched_at is None and gate.jwks_fetches > reopened:
+            fetched_at = now
+        if fetched_at is not None and now - fetched_at > REFETCH_SETTLE:
+            return None
+        if now > deadline:
+            return (f"the issuer was down when the app first needed its keys (the checker's cold-start outage), and "
+                    f"{COLD_START_RECOVERY:g} s after its return the app had not fetched the JWKS again: retry the "
+                    "JWKS on the next request after a failed fetch (at most a few seconds later), never remember "
+                    "the failure for good (jwks-outage-recovers)")
         time.sleep(0.5)
 
 

@@ -30,7 +30,7 @@ from .context import Context, TargetUnreachableError
 from .credentials import issuer_options, jwks_placeholders
 from .diagnosis import not_configured, service_hint, why_refused
 from .discovery import choose_admin, choose_owner, choose_protected
-from .gate import start_gated_issuer
+from .gate import GatedAuthServer, start_gated_issuer
 from .report import CaseResult, CheckReport
 from .target import app_process, environment, log_tail, serve
 
@@ -54,7 +54,8 @@ class SetupProblem(UsageError):
         return 1 if self.report.failures and not self.stopped else 2
 
 
-def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
+def run(config: CheckConfig | None = None, /, *, issuer_server: GatedAuthServer | None = None,
+        **settings: Any) -> CheckReport:
     """Grade a backend: ``run(app=my_app, protected="/api/me", owner="/api/users/{user_id}")``.
 
     Takes a ``CheckConfig`` or its fields as keywords. Returns the ``CheckReport`` (``.exit_code``,
@@ -64,10 +65,12 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
 
     ``app="module:attr"`` runs the app in a child process (see ``target.py``); an app object or
     ``app_factory`` runs in a thread of this process, with ``env`` set in ``os.environ`` meanwhile.
+
+    ``issuer_server``: one ``start_issuer`` started, graded against and left running (a lesson that
+    grades one app after another saves an issuer start and stop per run; each run still signs in
+    afresh, and what a run changed in the issuer, a rotated key, stays changed).
     """
-    config = config or CheckConfig(**settings)
-    if config.deterministic and config.issuer == REAL:
-        config = replace(config, deterministic=False)  # the real Better Auth draws its own ids
+    config = _for_issuer(config or CheckConfig(**settings))
     for option, ids in (("--allow", config.allow), ("--only", config.only)):
         unknown = sorted(set(ids) - set(CASE_IDS))
         if unknown:
@@ -75,13 +78,7 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
     if config.api_url is not None and config.auth_port == 0:
         raise UsageError("--api-url needs --auth-port: the port of the issuer your running API trusts "
                          "(start it with BETTER_AUTH_URL=http://127.0.0.1:PORT)")
-    try:
-        deterministic = {"deterministic": True, "clock": Clock.system()} if config.deterministic else {}
-        # Behind the checker's gate (gate.py): the outage and amplification cases need it.
-        issuer = start_gated_issuer(config.issuer, port=config.auth_port, teaching_controls=True,
-                                    options=issuer_options(config), host=config.issuer_host, **deterministic)
-    except PlaygroundStartError as exc:
-        raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
+    issuer = issuer_server or start_issuer(config)
     try:
         values = {"issuer": issuer.origin, "jwks": issuer.jwks_url, "secret": issuer.secret,
                   **jwks_placeholders(issuer, config.env)}
@@ -96,7 +93,26 @@ def run(config: CheckConfig | None = None, /, **settings: Any) -> CheckReport:
             with serve(app, app_errors, timeout=config.start_timeout) as url:
                 return _graded(config, issuer, url, app_errors=lambda: app_errors)
     finally:
-        issuer.stop()
+        if issuer_server is None:
+            issuer.stop()
+
+
+def _for_issuer(config: CheckConfig) -> CheckConfig:
+    if config.deterministic and config.issuer == REAL:
+        return replace(config, deterministic=False)  # the real Better Auth draws its own ids
+    return config
+
+
+def start_issuer(config: CheckConfig | None = None, /, **settings: Any) -> GatedAuthServer:
+    """The issuer ``run`` grades against, started as ``run`` starts it (the caller stops it)."""
+    config = _for_issuer(config or CheckConfig(**settings))
+    try:
+        deterministic = {"deterministic": True, "clock": Clock.system()} if config.deterministic else {}
+        # Behind the checker's gate (gate.py): the outage and amplification cases need it.
+        return start_gated_issuer(config.issuer, port=config.auth_port, teaching_controls=True,
+                                  options=issuer_options(config), host=config.issuer_host, **deterministic)
+    except PlaygroundStartError as exc:
+        raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
 
 
 def _grade_in_child(config: CheckConfig, issuer, env: dict[str, str]) -> CheckReport:
@@ -161,7 +177,10 @@ def _grade(config: CheckConfig, issuer, url: str, revive: Callable[[], str | Non
         token_accepted = True
         try:
             if not config.only or COLD_START_CASE in config.only:
-                cold_start(ctx)  # before any valid token: the app has fetched no key yet
+                # Before any valid token: the app has fetched no key yet.
+                unrecovered = cold_start(ctx)
+                if unrecovered is not None:
+                    report.setup_problems.append(unrecovered)
             if ctx.protected is None:
                 _discover_routes(ctx, config, report)
             for case in CASES:

@@ -70,7 +70,23 @@ def test_discovery_does_not_take_a_route_every_user_reaches_for_the_admin_route(
     assert "--admin" not in report.target and report.result("non-admin-denied").status == "not-run", str(report)
 
 
+def test_a_write_route_with_its_own_weaker_decoding_is_found_too():
+    weak_post = functools.partial(holes_delivery.create_app, holes_delivery.Flaws(weak_route="POST"))
+    report = check.run(app_factory=weak_post, env=ENV, **ROUTES, only=("every-route-verifies",))
+    assert report.failed_ids() == {"every-route-verifies"}, str(report)
+    assert report.result("every-route-verifies").outcome.detail.startswith("POST /api/items accepted"), str(report)
+
+
 def test_every_route_verifies_says_when_it_knows_no_other_route():
     report = check.run(app_factory=holes_delivery.create_app, env=ENV, protected="/api/me", discover=False,
                        only=("every-route-verifies",))
     assert report.result("every-route-verifies").status == "not-run", str(report)
+
+
+def test_an_app_that_never_refetches_after_the_cold_start_outage_is_told_so(monkeypatch):
+    from playground.check import cases_keys
+
+    monkeypatch.setattr(cases_keys, "COLD_START_RECOVERY", 2.0)  # the real wait is 35 s
+    latches, _ = holes.HOLES["jwks-outage-recovers"]  # one failed fetch: refuses everything from then on
+    with pytest.raises(check.SetupProblem, match=r"cold-start outage.*had not fetched the JWKS again"):
+        check.run(app_factory=latches, env=ENV, **ROUTES, only=("jwks-outage-fails-closed",))

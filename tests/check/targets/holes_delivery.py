@@ -15,10 +15,15 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
 
 Claims = dict[str, Any]
 FRONTEND = "http://localhost:5173"
 REQUIRE = ["exp", "iat", "iss", "aud", "sub"]
+
+
+class Item(BaseModel):
+    title: str
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,11 @@ class Flaws:
 
     token_cookie: str | None = None  # no Authorization header: this cookie's token, decoded unverified
     token_query: str | None = None  # ... or this query parameter's (for EventSource)
+    token_header: str | None = None  # ... or this header's (a gateway's X-Access-Token)
     issuer_from_forwarded_host: bool = False  # iss and the JWKS URL come from X-Forwarded-Host
     role_default: str = ""  # the role when the token has none ("admin": single-tenant leftovers)
     admin_key_default: str | None = None  # the admin route also takes X-Admin-Key, defaulting to this
-    weak_second_route: bool = False  # /api/items decodes its token without verifying it
+    weak_route: str | None = None  # "GET" or "POST": /api/items with that method decodes its token unverified
     fail_open: bool = False  # the JWKS cannot be fetched: the unverified claims are used
     cors_regex: str | None = None  # allow_origin_regex instead of the exact list
 
@@ -69,15 +75,16 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
             if scheme.lower() != "bearer" or not token:
                 cookie = request.cookies.get(flaws.token_cookie) if flaws.token_cookie else None
                 query = request.query_params.get(flaws.token_query) if flaws.token_query else None
-                if cookie or query:
-                    return unverified(cookie or query)  # BUG: "our own frontend set it"
+                header = request.headers.get(flaws.token_header) if flaws.token_header else None
+                if cookie or query or header:
+                    return unverified(cookie or query or header)  # BUG: "our own frontend set it"
                 raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
             return verify(token, origin_of(request))
         except jwt.PyJWTError:
             raise unauthorized("Invalid token") from None
 
     def items_claims(request: Request) -> Claims:
-        if not flaws.weak_second_route:
+        if flaws.weak_route != request.method:
             return current_claims(request)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         try:
@@ -102,9 +109,15 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
     def me(claims: ClaimsDep) -> dict:
         return {"id": claims.get("sub"), "email": claims.get("email")}
 
+    ItemsClaims = Annotated[Claims, Depends(items_claims)]
+
     @app.get("/api/items")
-    def items(claims: Annotated[Claims, Depends(items_claims)]) -> list:
+    def items(claims: ItemsClaims) -> list:
         return [{"owner": claims.get("sub")}]
+
+    @app.post("/api/items", status_code=201)
+    def add_item(item: Item, claims: ItemsClaims) -> dict:
+        return {"title": item.title, "owner": claims.get("sub")}
 
     @app.get("/api/users/{user_id}/profile")
     def profile(user_id: str, claims: ClaimsDep) -> dict:
@@ -136,8 +149,9 @@ def _hole(settings: dict[str, Any] | None = None, **flaws: Any) -> tuple[Callabl
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     "forged-token-in-cookie": _hole(token_cookie="access_token"),
     "forged-token-in-query": _hole(token_query="token"),
+    "forged-token-in-other-headers": _hole(token_header="x-access-token"),
     "issuer-from-request-headers": _hole(issuer_from_forwarded_host=True),
     "role-absent-not-admin": _hole(role_default="admin"),
     "admin-default-key": _hole(admin_key_default="dev-admin-key"),
-    "every-route-verifies": _hole(weak_second_route=True),
+    "every-route-verifies": _hole(weak_route="GET"),
 }
