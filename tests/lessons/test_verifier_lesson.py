@@ -14,10 +14,11 @@ from unittest import mock
 import httpx
 import nbformat
 import pytest
+from fastapi import Request
 
 from playground import check
-from playground.lessons.verifier import draft, grading, solution
-from playground.lessons.verifier.app import Parts, create_app, grade
+from playground.lessons.verifier import draft, grading, probes, solution
+from playground.lessons.verifier.app import Parts, create_app, grade, lesson_issuer
 from playground.lessons.verifier.grading import (
     MET_BY_LESSON_03,
     PART_CASES,
@@ -73,6 +74,33 @@ def test_check_part_catches_a_key_set_that_trusts_a_withdrawn_key_for_ever():
     verdict = check_part("KeySet", NoMaximumAge)
     assert verdict.failed == {"max-key-age"} and "NOT YET" in str(verdict)
     assert "hint: refetch the JWKS when the fetched set is older than MAX_KEY_AGE" in str(verdict)
+
+
+def test_check_part_wants_a_503_with_retry_after_while_the_issuer_is_down():
+    def answers_401(keys, issuer, verify=solution.verify_token):
+        inner = solution.authenticate(keys, issuer, verify)
+
+        async def current_user(request: Request):
+            try:
+                return await inner(request)
+            except solution.HTTPException as exc:
+                raise solution.HTTPException(401, "Invalid token", headers={"WWW-Authenticate": "Bearer"}) from exc
+
+        return current_user
+
+    assert probes.run(probes.issuer_down(solution.authenticate))[0]
+    right, line = probes.run(probes.issuer_down(answers_401))
+    assert not right and "answered 401, no Retry-After" in line and "hint: catch httpx.HTTPError" in line
+
+
+def test_every_grade_of_the_lesson_shares_one_issuer_and_survives_a_rotation():
+    first = grade(Parts.of(solution), only=("key-rotated-in",))  # rotates the shared issuer's key
+    assert first.result("key-rotated-in").status == "passed", first.brief()
+    issuer = lesson_issuer(first.config)
+    second = grade(Parts.of(solution), only=("no-token",))  # signs in afresh: tokens of the new key
+    assert second.exit_code == 0 and lesson_issuer(second.config) is issuer and issuer.running
+    issuer.stop()
+    assert lesson_issuer(second.config) is not issuer  # a stopped one is started again
 
 
 def test_check_part_names_the_failures_of_a_draft_part_with_hints():

@@ -2,10 +2,16 @@
 
 ``create_app(parts)`` reads ``BETTER_AUTH_URL`` (and ``FRONTEND_ORIGIN``) from the environment
 when it is called, as a real app does at start-up; the checker sets them before calling it. The
-app it returns is the FastAPI app wrapped in ``CORSMiddleware`` (lesson 05: wrapped, not
-``add_middleware``, so even a 500 carries the CORS headers the browser page needs to read it).
+app it returns is the FastAPI app wrapped in ``CORSMiddleware`` as lesson 05 teaches (wrapped, not
+``add_middleware``, so even a 500 carries the CORS headers the browser page needs to read it;
+exact origins; ``Authorization`` named; ``WWW-Authenticate`` exposed, so page code can read why).
+
+``grade(parts)`` builds a fresh app and signs in afresh every time, against one issuer started by
+the first call and kept for the kernel's life: the lesson grades seven apps, and an issuer's start,
+sign-ins and stop were most of each grade's fixed cost.
 """
 
+import atexit
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,6 +23,9 @@ from pydantic import BaseModel, Field
 from starlette.middleware.cors import CORSMiddleware
 
 from playground import check
+from playground.auth_server import REAL
+from playground.check.engine import start_issuer
+from playground.check.gate import GatedAuthServer
 
 from . import solution
 from .solution import User
@@ -104,16 +113,32 @@ def create_app(parts: Parts = SOLUTION) -> CORSMiddleware:
 
     return CORSMiddleware(app, allow_origins=[os.environ.get("FRONTEND_ORIGIN", ROUTES["frontend_origin"])],
                           allow_credentials=True, allow_methods=["GET", "PUT", "POST"],
-                          allow_headers=["Authorization", "Content-Type"])
+                          allow_headers=["Authorization", "Content-Type"], expose_headers=["WWW-Authenticate"])
 
 
 def grade(parts: Parts, **options: Any) -> check.CheckReport:
     """Grade the app built from ``parts`` with ``python -m playground check``'s engine, in-process.
 
-    The checker starts its own issuer, sets ``BETTER_AUTH_URL`` to it, then calls ``create_app``.
-    ``deterministic=True`` gives it seeded ids, so the lesson prints the same report every run;
-    ``leeway`` is the solution's (the checker then tries a token just inside it); ``options`` are
-    ``check.run``'s (``only=(...)``, ``strict=True``, ...).
+    The checker sets ``BETTER_AUTH_URL`` to its issuer (the lesson's, see ``lesson_issuer``), then
+    calls ``create_app``. ``deterministic=True`` gives the issuer seeded ids, so the lesson prints
+    the same report every run; ``leeway`` is the solution's (the checker then tries a token just
+    inside it); ``options`` are ``check.run``'s (``only=(...)``, ``strict=True``, ...).
     """
-    return check.run(app_factory=lambda: create_app(parts), env={"BETTER_AUTH_URL": "{issuer}"},
-                     deterministic=True, **{**ROUTES, "leeway": solution.LEEWAY, **options})
+    config = check.CheckConfig(app_factory=lambda: create_app(parts), env={"BETTER_AUTH_URL": "{issuer}"},
+                               deterministic=True, **{**ROUTES, "leeway": solution.LEEWAY, **options})
+    return check.run(config, issuer_server=lesson_issuer(config))
+
+
+_ISSUERS: dict[tuple[str, bool], GatedAuthServer] = {}
+
+
+def lesson_issuer(config: check.CheckConfig) -> GatedAuthServer:
+    """The issuer every ``grade`` of this kind (embedded or real, seeded or not) uses: started by the
+    first, started again if it stopped, stopped when the kernel exits. A case that rotates its key
+    leaves it rotated: later runs sign in afresh and get tokens of the new key."""
+    kind = (config.issuer, config.deterministic and config.issuer != REAL)  # the real one is never seeded
+    issuer = _ISSUERS.get(kind)
+    if issuer is None or not issuer.running:
+        issuer = _ISSUERS[kind] = start_issuer(config)
+        atexit.register(issuer.stop)
+    return issuer

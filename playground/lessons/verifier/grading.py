@@ -2,9 +2,10 @@
 
 * ``check_part(name, implementation)``: the solution's verifier with one part swapped for the
   learner's, graded on the checker cases that part decides (``PART_CASES``); it says, case by
-  case, what passed and, for what did not, what came back and the hint. The key set also gets a
-  probe the checker cannot run in a lesson's seconds: a key the issuer withdrew must stop being
-  trusted once the set is older than ``solution.MAX_KEY_AGE`` (the clock is moved forward).
+  case, what passed and, for what did not, what came back and the hint. The key set and the
+  dependency also get a probe the checker cannot make in a lesson's seconds (``probes.py``): a
+  withdrawn key refused once the set is older than ``solution.MAX_KEY_AGE``, and a 503 with
+  ``Retry-After`` while the JWKS is unreachable.
 * ``brief(report)``: a report showing only the cases about what lessons 00–03 (and this one)
   taught (``MET_BY_LESSON_03``), plus one line counting the others; ``show_all=True`` lists them,
   each with the lesson that teaches it (``lesson_of``), so no name comes unexplained.
@@ -12,34 +13,24 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from playground import check
 from playground.check.engine import SetupProblem
 from playground.lessons.checks import Verdict, verdict
-from playground.servers import ServerThread
 
-from . import solution
+from . import probes, solution
 from .app import Parts, grade
 
 #: The checker cases each part decides (the other three parts are the solution's while it is graded).
+#: ``jwks-outage-fails-closed`` is in none: no key set can fail it (the forgeries carry the
+#: attacker's signature; a fail-open fallback would live in verify_token or authenticate), and its
+#: cold start and outage take seconds; the full report (``grade_whole``) grades it on all four parts.
 PART_CASES: dict[str, tuple[str, ...]] = {
     "KeySet": ("unknown-kid", "attacker-key-known-kid", "kid-path-traversal", "jwks-fetch-amplification",
-               "key-rotated-in", "key-rotated-out", "jwks-outage-fails-closed", "jwks-outage-recovers"),
+               "key-rotated-in", "key-rotated-out", "jwks-outage-keeps-serving", "jwks-outage-recovers"),
     "verify_token": ("expired", "missing-exp", "wrong-issuer", "missing-issuer", "issuer-exact-match",
                      "issuer-trailing-slash", "wrong-audience", "missing-audience", "skew-within-leeway",
                      "skew-beyond-leeway", "missing-iat", "missing-sub", "sub-not-a-non-empty-string",
@@ -171,51 +162,12 @@ def check_part(part: str, implementation: Any, *, show_all: bool = False) -> Par
     if report.setup_problems:
         lines.append(f"setup problem: {' '.join(report.setup_problems)}\n    hint: {SETUP_HINT}")
         failed.add("valid-token-accepted")
-    if part == "KeySet" and not failed:
-        # Its own event loop, in a thread: a notebook cell already runs inside one.
-        with ThreadPoolExecutor(1) as pool:
-            right, line = pool.submit(asyncio.run, _withdrawn_key_probe(implementation)).result()
+    if part in probes.PROBES and not failed:
+        right, line = probes.run(probes.PROBES[part](implementation))
         lines.append(line)
         if not right:
-            failed.add("max-key-age")
+            failed.add(probes.PROBE_IDS[part])
     return PartResult(part, lines, failed)
-
-
-def _jwk(kid: str) -> dict[str, Any]:
-    public = Ed25519PrivateKey.generate().public_key()
-    return {**jwt.algorithms.OKPAlgorithm.to_jwk(public, as_dict=True), "alg": "EdDSA", "kid": kid}
-
-
-@contextmanager
-def _clock_moved(seconds: float) -> Iterator[None]:
-    """time.monotonic and time.time, ``seconds`` later than they are (whichever the part reads)."""
-    monotonic, wall = time.monotonic, time.time
-    with mock.patch("time.monotonic", lambda: monotonic() + seconds), mock.patch("time.time", lambda: wall() + seconds):
-        yield
-
-
-async def _withdrawn_key_probe(key_set_class: type) -> tuple[bool, str]:
-    """A key withdrawn from the JWKS must stop verifying once the fetched set is older than MAX_KEY_AGE."""
-    published = {"keys": [_jwk("old-key")]}
-
-    async def jwks(request):
-        return JSONResponse(published)
-
-    server = ServerThread(Starlette(routes=[Route("/jwks", jwks)]), name="03b probe JWKS").start()
-    try:
-        keys = key_set_class(f"{server.url}/jwks")
-        await keys.get("old-key")
-        published["keys"] = [_jwk("new-key")]  # the issuer withdrew old-key
-        with _clock_moved(solution.MAX_KEY_AGE + 1):
-            try:
-                await keys.get("old-key")
-            except jwt.PyJWTError:
-                return True, f"✓ max-key-age: a withdrawn key is refused once the set is {solution.MAX_KEY_AGE} s old"
-    finally:
-        server.stop()
-    return False, (f"✗ max-key-age: a key the issuer withdrew is still trusted {solution.MAX_KEY_AGE + 1} s later\n"
-                   f"    hint: refetch the JWKS when the fetched set is older than MAX_KEY_AGE "
-                   f"({solution.MAX_KEY_AGE} s), and replace the key set instead of merging it")
 
 
 ISSUER_CASES = ("wrong-issuer", "missing-issuer", "issuer-trailing-slash")
