@@ -170,8 +170,9 @@ def check_preflights(patch_verdict: str | None, debug_verdict: str | None) -> Ve
     Authorization and Content-Type, and for a ``GET`` with an extra ``X-Debug`` header."""
     if patch_verdict is not None:
         return verdict("exercise 1", False, why="", hint=(
-            "the backend's allow_methods include PATCH and its allow_headers name Authorization and "
-            "Content-Type: pass preflight_for=('PATCH', [...]) with the headers you asked for"))
+            "compare the PATCH preflight with cors_options (printed in the lesson's first cells): "
+            "allow_methods and allow_headers; and pass browser_check preflight_for=(method, headers) "
+            "with the same method and headers the preflight asked for"))
     return verdict("exercise 1", debug_verdict == _NOT_OK,
                    why="PATCH passes; X-Debug is not in allow_headers, so Starlette answers 400 and the "
                        "browser stops at the preflight's status",

@@ -289,18 +289,22 @@ def _url(sock) -> str:
 
 
 # Lesson 05a's exercises: the learner passes what they found; each check says right, or hints.
-def check_untrusted_origin(status: int, code: str | None, page_can_read: bool) -> Verdict:
-    """Exercise 1: the page's sign-in on the broken ``untrusted-origin`` lab: its status, its
-    error code, and whether ``browser_check`` lets the page read the answer."""
-    if (status, code) != (403, "INVALID_ORIGIN"):
+def check_untrusted_origin(token_status: int, sign_out_status: int, page_can_read_both: bool) -> Verdict:
+    """Exercise 1: on the broken ``untrusted-origin`` lab, with a session made without ``Origin``,
+    the page's ``GET /api/auth/token`` and ``POST /api/auth/sign-out``: their statuses, and whether
+    ``browser_check`` lets the page read both answers."""
+    if (token_status, sign_out_status) != (200, 403):
         return verdict("exercise 1", False, why="", hint=(
-            "sign in with httpx as the page does, Origin = lab.frontend_url; Better Auth's origin "
-            "check answers before any password is looked at: read .status_code and .json()['code']"))
-    return verdict("exercise 1", page_can_read,
-                   why="Better Auth refuses the origin (CSRF), yet its CORS layer allows it: the page "
-                       "reads the 403 - it is not a CORS error",
+            "sign in with httpx without an Origin header (the check then does not run), then send both "
+            "requests with Origin = lab.frontend_url: which methods does Better Auth's origin check "
+            "look at (lesson 05 §6)?"))
+    return verdict("exercise 1", page_can_read_both,
+                   why="trustedOrigins guards only state-changing requests: the page from an untrusted "
+                       "origin still gets a JWT with a GET, while its sign-out is refused; and the auth "
+                       "server's CORS layer allows that origin, so the page reads both (a 403 that is "
+                       "not a CORS error)",
                    hint="the auth server's CORS layer is right in this variant: what does browser_check "
-                        "say about the 403's headers?")
+                        "say about each answer's headers?")
 
 
 def check_diagnosis(variant_name: str) -> Verdict:
