@@ -277,52 +277,84 @@ def _plant(ctx: Context, flow: Flow, marker: str, exchanges: list[Exchange]) -> 
           "request model; where a body must name a user, refuse it unless it is the caller "
           "(if body.user_id != user.sub: 403)")
 def owner_from_body(ctx: Context) -> Outcome:
-    writes = _own_writes(ctx, ctx.grace)
-    flows = {flow.create: flow for flow in flows_to_grade(ctx)[0]}
+    flows = flows_to_grade(ctx)[0]
+    exchanges: list[Exchange] = []
+    writes = _own_writes(ctx, ctx.grace) + _own_items(ctx, flows, exchanges)
     if not writes:
         return _nothing_to_try(ctx, "write with a JSON body")
     views = _views(ctx, ctx.ada)
-    exchanges: list[Exchange] = []
     judged = 0
     for index, write in enumerate(writes):
         own_mark, planted_mark = _marker("own", index), _marker("planted", index)
-        as_grace = f"{ctx.credential_label(ctx.grace)}"
         own, _ = _write(ctx, write, ctx.grace, own_mark, dict.fromkeys(OWNER_FIELDS, ctx.grace.id),
-                        f"{as_grace}, the owner fields naming herself (the control)")
+                        f"{ctx.credential_label(ctx.grace)}, the owner fields naming herself (the control)")
         if own is None:
             continue
+        exchanges.append(own)
         if not is_accepted(own):
-            exchanges.append(own)
             continue
+        # Where ada would find it: her own routes, and the resource itself; not those that show her grace's
+        # own write as well (shared by design, or she is an admin who may read anyone's).
+        flow = next((f for f in flows if write.template == f.item or
+                     (write.method == "POST" and write.template == f.create)), None)
+        control_item = _item(write, flow, own)
+        looks = [*views, *filter(None, [control_item])]
+        shared = {view for view in looks if _shows(_read(ctx, view, ctx.ada, "the control: does she see grace's "
+                                                         "own write?"), own_mark)}
+        if control_item in shared:
+            flow = None  # ada reads grace's resources: the one grace gives her proves nothing
         planted, carried = _write(ctx, write, ctx.grace, planted_mark, dict.fromkeys(OWNER_FIELDS, ctx.ada.id),
-                                  f"{as_grace}, the owner fields naming ada")
-        exchanges += [own] + ([planted] if planted is not None else [])
+                                  f"{ctx.credential_label(ctx.grace)}, the owner fields naming ada")
         if planted is None or not carried:
             continue
+        exchanges.append(planted)
         judged += 1
         if not is_accepted(planted):
             continue
-        fields = str(carried)
-        for view in views:
+        item = _item(write, flow, planted)
+        for view in dict.fromkeys([*views, *filter(None, [item])]):
+            if view in shared:
+                continue
             seen = _read(ctx, view, ctx.ada, "read her own data")
             exchanges.append(seen)
-            if _shows_unattributed(seen, planted_mark, ctx.grace) and not _shows(seen, own_mark):
-                return Outcome(False, exchanges, f"{write.method} {write.template}: grace's write with {fields} = "
-                               f"ada's id landed in ada's data (GET {view} shows it to ada)", culprit=planted)
-        flow = flows.get(write.template) if write.method == "POST" else None
-        planted_id = identifier_in(planted, flow) if flow is not None else None
-        if flow is not None and planted_id is not None:
-            item = flow.item.replace(f"{{{flow.param}}}", urllib.parse.quote(planted_id, safe=""))
-            seen = _read(ctx, item, ctx.ada, "read the resource grace created naming her as its owner")
-            exchanges.append(seen)
             if _shows_unattributed(seen, planted_mark, ctx.grace):
-                return Outcome(False, exchanges, f"POST {flow.create}: grace created a resource with {fields} = "
-                               f"ada's id, and it is ada's now (GET {flow.item} serves it to ada as hers)",
+                return Outcome(False, exchanges, f"{write.method} {write.template}: grace's write with {carried} = "
+                               f"ada's id landed in ada's data (GET {view} shows it to ada as hers)",
                                culprit=planted)
     if not judged:
         return not_applicable("not run: no write took an owner field (each refused its control, or its schema "
                               "names none and admits no other field)")
     return Outcome(True, exchanges)
+
+
+def _item(write: Write, flow: Flow | None, answer: Exchange) -> str | None:
+    """The resource of ``flow`` that ``write`` created (from its answer) or changed; None for other writes."""
+    if flow is None:
+        return None
+    if write.template == flow.item:
+        return write.path
+    identifier = identifier_in(answer, flow) if is_accepted(answer) else None
+    return None if identifier is None else flow.item.replace(f"{{{flow.param}}}",
+                                                              urllib.parse.quote(identifier, safe=""))
+
+
+def _own_items(ctx: Context, flows: list[Flow], exchanges: list[Exchange]) -> list[Write]:
+    """The PUT/PATCH of a resource grace created (one each): changing its owner field would give it away."""
+    writes = []
+    for index, flow in enumerate(flows):
+        methods = served(ctx, flow.item, ("PUT", "PATCH"))
+        if not methods:
+            continue
+        created, _ = _write(ctx, _creation(ctx, flow), ctx.grace, _marker("hers", index), {},
+                            f"{ctx.credential_label(ctx.grace)}: create a resource of her own")
+        if created is None:
+            continue
+        exchanges.append(created)
+        identifier = identifier_in(created, flow) if is_accepted(created) else None
+        if identifier is not None:
+            path = flow.item.replace(f"{{{flow.param}}}", urllib.parse.quote(identifier, safe=""))
+            writes += [Write(method, flow.item, path, ctx.routes.operation(method, flow.item)) for method in methods]
+    return writes
 
 
 # --- a refused write is not saved ---------------------------------------------------------------------------

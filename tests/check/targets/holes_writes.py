@@ -41,6 +41,11 @@ class Notes(BaseModel):
 class TaskIn(BaseModel):
     title: str = Field(min_length=1, max_length=100)
     id: str | None = None  # offline-first: the client may choose the id
+    owner: str | None = None  # the frontend sends back the whole task it read
+
+
+class DraftIn(BaseModel):
+    text: str
 
 
 class MessageIn(BaseModel):
@@ -53,7 +58,8 @@ class PostIn(BaseModel):
 
 
 def create_writes_app(hole: str | None = None) -> FastAPI:
-    """The careful app plus writes, each careful unless ``hole`` names its case."""
+    """The careful app plus writes, each careful unless ``hole`` names its case (``case/variant``: another
+    form of the same mistake)."""
     app = create_app()
     # The admin route below reads the stored profile too (where a mass-assigned role would land).
     app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/api/admin/stats"]
@@ -61,6 +67,7 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
     profiles: dict[str, dict[str, Any]] = {}
     notes: dict[str, list[str]] = {}
     tasks: dict[str, dict[str, Any]] = {}
+    drafts: dict[str, dict[str, Any]] = {}
     messages: list[dict[str, Any]] = []
     posts: list[dict[str, Any]] = []
     ids = itertools.count(1)
@@ -76,6 +83,13 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
         if not is_admin(claims):
             raise HTTPException(403, "Admins only")
         return {"profiles": len(profiles)}
+
+    @app.get("/api/admin/notes")
+    async def all_notes(claims: Current) -> dict:
+        # An admin reads everyone's notes (unattributed): what a user writes to her own shows up here.
+        if not is_admin(claims):
+            raise HTTPException(403, "Admins only")
+        return {"notes": [note for kept in notes.values() for note in kept]}
 
     @app.get("/api/profile")
     async def read_profile(claims: Current) -> dict:
@@ -148,6 +162,8 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
     @app.put("/api/tasks/{task_id}")
     async def replace_task(task_id: str, body: TaskIn, claims: Current) -> dict:
         task = owned(task_id, claims)
+        if hole == "owner-from-body/reassign":
+            task.update(body.model_dump(exclude_none=True, exclude={"id"}))  # the whole task, owner too
         task["title"] = body.title
         return task
 
@@ -156,6 +172,22 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
         owned(task_id, claims)
         del tasks[task_id]
         return Response(status_code=204)
+
+    @app.put("/api/drafts/{draft_id}")
+    async def put_draft(draft_id: str, body: DraftIn, claims: Current) -> dict:
+        # An upsert: the client names the draft; another user's draft of that name is not found.
+        existing = drafts.get(draft_id)
+        if existing is not None and existing["owner"] != claims["sub"] and hole != "client-id-takes-over/put":
+            raise HTTPException(404, "No such draft")
+        drafts[draft_id] = {"id": draft_id, "owner": claims["sub"], "text": body.text}
+        return drafts[draft_id]
+
+    @app.get("/api/drafts/{draft_id}")
+    async def read_draft(draft_id: str, claims: Current) -> dict:
+        draft = drafts.get(draft_id)
+        if draft is None or draft["owner"] != claims["sub"]:
+            raise HTTPException(404, "No such draft")
+        return draft
 
     @app.post("/api/messages", status_code=201)
     async def send_message(body: MessageIn, claims: Current) -> dict:
@@ -180,9 +212,10 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
     return app
 
 
-#: The cases of ``cases_writes``, each failed by ``create_writes_app(<its id>)``.
+#: The cases of ``cases_writes``, each failed by ``create_writes_app(<its id>)``, and other forms of the holes.
 WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
                "owner-filter-from-query")
+VARIANTS = ("owner-from-body/reassign", "client-id-takes-over/put")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
