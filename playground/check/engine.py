@@ -26,7 +26,7 @@ from .case import APP_DIED, NO_ANSWER, Case, Outcome, is_accepted, is_rejected, 
 from .cases import CASE_IDS, CASES
 from .cases_keys import COLD_START_CASE, cold_start
 from .config import CheckConfig, UsageError, fill_placeholders
-from .context import Context, TargetUnreachableError
+from .context import TLS, Context, TargetUnreachableError
 from .credentials import issuer_options, jwks_placeholders
 from .diagnosis import not_configured, service_hint, why_refused
 from .discovery import choose_admin, choose_owner, choose_protected
@@ -164,7 +164,7 @@ def _graded(config: CheckConfig, issuer, url: str, *, app_errors: Callable[[], l
 def _grade(config: CheckConfig, issuer, url: str, revive: Callable[[], str | None] | None = None) -> CheckReport:
     report = CheckReport(config=config, issuer_label=issuer.label, issuer_url=issuer.origin,
                          target=config.api_url or (config.app if isinstance(config.app, str) else "the app"))
-    with httpx.Client(base_url=url, timeout=config.timeout, follow_redirects=False) as client:
+    with httpx.Client(base_url=url, timeout=config.timeout, follow_redirects=False, verify=TLS) as client:
         try:
             ctx = Context(issuer, client, protected=config.protected, owner=config.owner_route, admin=config.admin,
                           public=config.public, frontend_origin=config.frontend_origin, leeway=config.leeway,
