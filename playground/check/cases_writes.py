@@ -483,6 +483,9 @@ def client_id_takes_over(ctx: Context) -> Outcome:
             continue
         exchanges.append(attempt)
         graded += 1
+        if _shows(attempt, own_mark):
+            return Outcome(False, exchanges, f"POST {flow.create} with {carried} = the id of ada's resource answered "
+                           f"grace with ada's resource ({attempt.got})", culprit=attempt)
         after = _read(ctx, item, ctx.ada, "read her resource again")
         exchanges.append(after)
         if not _shows(after, own_mark) or _shows(after, attack_mark):
@@ -500,7 +503,8 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if mine is None or not is_accepted(mine):
             continue
         exchanges.append(mine)
-        reads = [path] if served(ctx, write.template, ("GET",)) else _views(ctx, ctx.ada)
+        readable = bool(served(ctx, write.template, ("GET",)))
+        reads = [path] if readable else _views(ctx, ctx.ada)
         first = next((seen for seen in (_read(ctx, p, ctx.ada, "read what she put") for p in reads)
                       if _shows(seen, own_mark)), None)
         if first is None:
@@ -512,9 +516,13 @@ def client_id_takes_over(ctx: Context) -> Outcome:
             continue
         exchanges.append(attempt)
         graded += 1
+        if _shows(attempt, own_mark):
+            return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource answered grace with "
+                           f"ada's resource ({attempt.got})", culprit=attempt)
         after = _read(ctx, first.path, ctx.ada, "read her resource again")
         exchanges.append(after)
-        if not _shows(after, own_mark) or _shows(after, attack_mark):
+        # Read through a list (no GET of its own), grace's write may show beside ada's: only a loss counts.
+        if not _shows(after, own_mark) or (readable and _shows(after, attack_mark)):
             return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource ({attempt.got}) "
                            f"took it over or overwrote it: ada now gets {after.got}", culprit=attempt)
     if not graded:
