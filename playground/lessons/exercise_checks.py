@@ -93,20 +93,28 @@ def check_tampered_cookie(reason: str) -> Verdict:
                         "InvalidTokenError")
 
 
-def check_no_negative_cache(calls: int) -> Verdict:
-    """07, exercise 2: get-session calls after validating a signed-out credential twice."""
-    return verdict("exercise 2", calls == 2,
-                   why="only successes are cached: each failure asks Better Auth again, so a session that "
-                       "comes back (or a retry) is seen at once",
-                   hint="a new SessionValidator with a frozen monotonic clock; validate twice, catching "
-                        "InvalidTokenError each time; read .calls")
+def check_misspelled_get_session(reason: Any) -> Verdict:
+    """07, exercise 2: a ``SessionValidator`` whose get-session URL has a typo (Better Auth answers
+    404), asked about a live session: the reason of the error it raises."""
+    return verdict("exercise 2", reason == "session_service_unavailable",
+                   why="anything but a 200 with JSON means Better Auth did not answer usably: the backend says "
+                       "503 (with Retry-After), never 401, because the user's session may be perfectly good; "
+                       "the operator finds 'answered HTTP 404' in the description and the log",
+                   hint="build SessionValidator(pg.auth_url + '/api/auth/get-sesion', clock=pg.api_clock), "
+                        "validate Grace's SessionCredential(session_token) and catch both InvalidTokenError "
+                        "and UpstreamUnavailableError")
 
 
-def check_compact_members(members: list[str]) -> Verdict:
-    """07, exercise 3: the members of the ``compact`` cookie cache's outer JSON object."""
-    return verdict("exercise 3", sorted(members) == ["expiresAt", "session", "signature"],
-                   why="session and expiresAt, and an HMAC over both with the secret: an edited role breaks it",
-                   hint="base64url-decode caches['compact'] (add the '=' padding back) and json.loads it")
+def check_cache_as_hs256_token(outcome: Any) -> Verdict:
+    """07, exercise 3: what ``verify_hs256_jwt`` (§4) makes of the ``jwt`` strategy's cookie cache:
+    the email it would accept, or the reason it refuses."""
+    return verdict("exercise 3", outcome == "missing_claim",
+                   why="the cache is an HS256 JWT signed with the same secret, but it carries no iss, aud or sub: "
+                       "a verifier that requires them refuses it, while jwt.decode(cache, secret, "
+                       "algorithms=['HS256']) with no audience or issuer takes it - the same confusion as §3b, "
+                       "with a shared secret instead of a key pair",
+                   hint="call verify_hs256_jwt(caches['jwt'], pg.secret, issuer=pg.auth_url, "
+                        "audience=pg.auth_url, clock=pg.api_clock) and catch InvalidTokenError")
 
 
 # ---- 07c · revocation and replay ----
@@ -218,9 +226,9 @@ def check_permissions_budget(pg, count: Any) -> Verdict:
 
 
 __all__ = [
-    "check_aud_list", "check_bridge_other_audience", "check_compact_members", "check_cooldown_zero",
+    "check_aud_list", "check_bridge_other_audience", "check_cache_as_hs256_token", "check_cooldown_zero",
     "check_decoded_cookie", "check_double_bearer", "check_exp_boundary", "check_kid_log_injection",
-    "check_late_replica", "check_no_negative_cache", "check_pair_at_backend", "check_permissions_budget",
+    "check_late_replica", "check_misspelled_get_session", "check_pair_at_backend", "check_permissions_budget",
     "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat", "check_tampered_cookie",
     "check_two_alg_names", "check_unknown_kid_while_down", "permissions_budget",
 ]
