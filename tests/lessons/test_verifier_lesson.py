@@ -125,6 +125,13 @@ def test_an_unwritten_part_gets_not_yet_and_the_setup_problem_instead_of_an_exce
     assert report.setup_problems and "setup problem" in brief(report)
 
 
+def test_a_case_that_shows_an_accepted_token_hints_its_own_fix_even_when_another_request_crashed():
+    # The draft accepts sub = "" and crashes on sub = 123 (User(id=123)): the line shows the former.
+    report = grade(Parts.of(draft), only=("sub-not-a-non-empty-string",))
+    fix = next(case.fix for case in check.CASES if case.id == "sub-not-a-non-empty-string")
+    assert "accepted sub = ''" in brief(report) and f"hint: {fix}; and another of its requests crashed" in brief(report)
+
+
 def test_brief_shows_later_cases_only_when_asked():
     report = grade(Parts.of(draft).fix(authenticate=solution.authenticate),
                    only=("wrong-audience", "exp-enormous"))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground import check
+from playground.check.case import NO_ANSWER
 from playground.check.engine import SetupProblem
 from playground.lessons.checks import Verdict, verdict
 
@@ -86,9 +87,19 @@ def _lines(results: list[check.CaseResult]) -> list[str]:
             continue
         out.append(f"{MARKS[result.status]} {result.case.id}{weight}: {result.outcome.detail}")
         if result.status in ("failed", "advisory"):
-            fix = check.report.CRASH_FIX if result.outcome.server_error else result.case.fix
-            out.append(f"    hint: {fix}")
+            out.append(f"    hint: {_hint(result)}")
     return out
+
+
+def _hint(result: check.CaseResult) -> str:
+    """The crash's fix when a 5xx decided the case; the case's own when what it shows was accepted,
+    with the crash's after it when another of its requests crashed."""
+    culprit, crash = result.outcome.culprit, result.outcome.server_error
+    if crash is None:
+        return result.case.fix
+    if culprit is None or culprit.status >= 500 or culprit.status == NO_ANSWER:
+        return check.report.CRASH_FIX
+    return f"{result.case.fix}; and another of its requests crashed: {check.report.CRASH_FIX}"
 
 
 SETUP_HINT = ("nothing else can be graded until the app accepts a genuine token on /api/me: "
