@@ -33,6 +33,8 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Body fields that name the user a resource belongs to.
 OWNER_FIELDS = ("user_id", "userId", "owner_id", "ownerId", "owner", "author_id", "authorId", "created_by",
                 "createdBy", "creator_id", "creatorId", "account_id", "accountId", "uid")
+#: Query parameters a write may take its owner from (the usual few: each one lengthens every URL).
+OWNER_QUERY_ON_WRITES = ("user_id", "userId", "owner_id", "ownerId")
 #: Body fields that grant privileges, each with the value that would make its sender an admin.
 PRIVILEGED_FIELDS: dict[str, Any] = {
     "role": "admin", "roles": ["admin"], "isAdmin": True, "is_admin": True, "admin": True,
@@ -63,19 +65,23 @@ class Write:
 
 @dataclass(frozen=True)
 class Carried:
-    """The fields a case set in a write's body: those its schema declares, and the others."""
+    """The fields a case set in a write's body (those its schema declares, and the others) and query."""
 
     declared: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
+    query: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.declared or self.extra)
+        return bool(self.declared or self.extra or self.query)
 
     def __str__(self) -> str:
         # The declared ones are what the app reads; the others ride along on every write.
-        if self.declared:
-            return ", ".join(self.declared)
-        return f"one of {', '.join(self.extra)} (sent beside the schema's fields)"
+        said = ", ".join(self.declared) if self.declared else \
+            f"one of {', '.join(self.extra)} (beside the schema's fields)" if self.extra else ""
+        if self.query:
+            asked = ", ".join(f"?{name}=" for name in self.query[:2]) + ", … in the query"
+            said = f"{said} (or {asked})" if said else asked
+        return said
 
 
 def _nothing_to_try(ctx: Context, what: str) -> Outcome:
@@ -143,17 +149,20 @@ def _as_type(kind: str | None, value: Any) -> Any:
 
 
 def _write(ctx: Context, write: Write, user: Identity, marker: str, fields: dict[str, Any],
-           describe: str) -> tuple[Exchange | None, Carried]:
-    """Send ``write`` as ``user`` with a marked body and ``fields``. An app that refuses the fields its
-    schema does not name (400/422) is asked again with the declared ones only. Returns (the answer, the
-    fields it carried); no answer when no body can be built."""
+           describe: str, *, query: dict[str, str] | None = None) -> tuple[Exchange | None, Carried]:
+    """Send ``write`` as ``user`` with a marked body and ``fields`` (and ``query`` in its URL). An app
+    that refuses what its schema does not name (400/422) is asked again with the declared fields only.
+    Returns (the answer, what it carried); no answer when no body can be built."""
     body, carried = _body(ctx, write, marker, fields)
     if body is None:
         return None, Carried()
-    answer = ctx.send(write.path, method=write.method, json=body, as_user=user, describe=describe)
+    path = write.path
+    if query:
+        path, carried = _with_query(path, query), Carried(carried.declared, carried.extra, tuple(query))
+    answer = ctx.send(path, method=write.method, json=body, as_user=user, describe=describe)
     if answer.status in (400, 422):
         declared_body, declared = _body(ctx, write, marker, fields, undeclared=False)
-        if declared_body is not None and declared.extra != carried.extra:
+        if declared_body is not None and (declared.extra != carried.extra or query):
             body, carried = declared_body, declared
             answer = ctx.send(write.path, method=write.method, json=body, as_user=user,
                               describe=f"{describe} (the schema's fields only)")
@@ -287,7 +296,8 @@ def owner_from_body(ctx: Context) -> Outcome:
     for index, write in enumerate(writes):
         own_mark, planted_mark = _marker("own", index), _marker("planted", index)
         own, _ = _write(ctx, write, ctx.grace, own_mark, dict.fromkeys(OWNER_FIELDS, ctx.grace.id),
-                        f"{ctx.credential_label(ctx.grace)}, the owner fields naming herself (the control)")
+                        f"{ctx.credential_label(ctx.grace)}, the owner fields naming herself (the control)",
+                        query=dict.fromkeys(OWNER_QUERY_ON_WRITES, ctx.grace.id))
         if own is None:
             continue
         exchanges.append(own)
@@ -304,7 +314,8 @@ def owner_from_body(ctx: Context) -> Outcome:
         if control_item in shared:
             flow = None  # ada reads grace's resources: the one grace gives her proves nothing
         planted, carried = _write(ctx, write, ctx.grace, planted_mark, dict.fromkeys(OWNER_FIELDS, ctx.ada.id),
-                                  f"{ctx.credential_label(ctx.grace)}, the owner fields naming ada")
+                                  f"{ctx.credential_label(ctx.grace)}, the owner fields naming ada",
+                                  query=dict.fromkeys(OWNER_QUERY_ON_WRITES, ctx.ada.id))
         if planted is None or not carried:
             continue
         exchanges.append(planted)

@@ -147,12 +147,17 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
         return [task for task in tasks.values() if task["owner"] == owner]
 
     @app.post("/api/tasks", status_code=201)
-    async def create_task(body: TaskIn, claims: Current) -> dict:
+    async def create_task(body: TaskIn, claims: Current, user_id: str | None = None) -> dict:
+        owner = claims["sub"]
+        if user_id is not None and user_id != owner:  # ?user_id= is for the admin's "create for…"
+            if hole != "owner-from-body/query" and not is_admin(claims):
+                raise HTTPException(403, "You create tasks for yourself only")
+            owner = user_id
         task_id = body.id or f"t{next(ids)}"
         existing = tasks.get(task_id)
         if existing is not None and existing["owner"] != claims["sub"] and hole != "client-id-takes-over":
             raise HTTPException(409, "That id is taken")
-        tasks[task_id] = {"id": task_id, "owner": claims["sub"], "title": body.title}
+        tasks[task_id] = {"id": task_id, "owner": owner, "title": body.title}
         return tasks[task_id]
 
     @app.get("/api/tasks/{task_id}")
@@ -215,7 +220,7 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
 #: The cases of ``cases_writes``, each failed by ``create_writes_app(<its id>)``, and other forms of the holes.
 WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
                "owner-filter-from-query")
-VARIANTS = ("owner-from-body/reassign", "client-id-takes-over/put")
+VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
