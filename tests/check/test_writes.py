@@ -54,16 +54,17 @@ def test_a_refused_write_is_judged_by_what_the_victim_reads_afterwards_not_by_it
     assert outcome.culprit.status == 403 and "chk-refused" in outcome.exchanges[-1].full_body, str(report)
 
 
-def test_without_a_document_a_given_flow_is_enough_for_the_id_and_query_cases():
+def test_without_a_document_a_given_flow_is_enough():
+    # No document: the creation's body is given by hand, the item's methods are unknown (all are sent).
     flow = 'POST /api/tasks {"title": "checker"} -> /api/tasks/{task_id}'
-    only = ("client-id-takes-over", "owner-filter-from-query")
-    careful = check.run(app_factory=create_writes_app, env=ENV, owner=flow, protected="/api/tasks",
-                        discover=False, only=only)
+    only = ("owner-from-body", "refused-write-not-saved", "client-id-takes-over", "owner-filter-from-query")
+    settings = dict(env=ENV, owner=flow, protected="/api/tasks", discover=False, only=only)
+    careful = check.run(app_factory=create_writes_app, **settings)
     assert careful.failed_ids() == set() and {careful.result(c).status for c in only} == {"passed"}, str(careful)
-    for case_id in only:
-        holed = check.run(app_factory=lambda case_id=case_id: create_writes_app(case_id), env=ENV, owner=flow,
-                          protected="/api/tasks", discover=False, only=only)
-        assert holed.failed_ids() == {case_id}, str(holed)
+    for hole in ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over",
+                 "owner-filter-from-query"):
+        holed = check.run(app_factory=lambda hole=hole: create_writes_app(hole), **settings)
+        assert holed.failed_ids() == {hole.partition("/")[0]}, str(holed)
 
 
 def test_the_reference_backend_has_no_writes_so_the_write_cases_do_not_apply():
