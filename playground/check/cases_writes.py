@@ -464,12 +464,20 @@ def refused_write_not_saved(ctx: Context) -> Outcome:
 
 
 def _upserts(ctx: Context) -> list[Write]:
-    """Documented protected PUTs on an item path (one parameter, not a user id) that no POST creates:
-    the client chooses the id, so a PUT there creates (an upsert)."""
+    """Documented protected PUTs on an item path (one parameter, not a user id) that no POST creates
+    and a GET reads: the client chooses the id, so a PUT there creates (an upsert)."""
     created = {flow.item for flow in ctx.routes.flows()}
     return [Write("PUT", op.path, op.path, op) for op in ctx.routes.protected
             if op.method == "PUT" and len(op.path_params) == 1 and owner_template(op.path) is None
-            and op.path not in created][:MAX_WRITES]
+            and op.path not in created and ctx.routes.operation("GET", op.path) is not None][:MAX_WRITES]
+
+
+def _shared(ctx: Context, item: str, exchanges: list[Exchange]) -> bool:
+    """grace reads ada's resource: shared by design (a wiki page), or other-user-reads-resource's finding;
+    either way, that grace may also write it is no takeover."""
+    read = _read(ctx, item, ctx.grace, "read ada's resource (is it shared?)")
+    exchanges.append(read)
+    return is_accepted(read)
 
 
 @case("client-id-takes-over", group="ownership", weight="required", credentials=ALL,
@@ -487,6 +495,8 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if planted is None:
             continue
         item, identifier = planted
+        if _shared(ctx, item, exchanges):
+            continue
         ids = dict.fromkeys((flow.param, *ID_FIELDS), identifier)
         attempt, carried = _write(ctx, _creation(ctx, flow), ctx.grace, attack_mark, ids,
                                   f"{ctx.credential_label(ctx.grace)}: create with the id of ada's resource")
@@ -514,13 +524,10 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if mine is None or not is_accepted(mine):
             continue
         exchanges.append(mine)
-        readable = bool(served(ctx, write.template, ("GET",)))
-        reads = [path] if readable else _views(ctx, ctx.ada)
-        first = next((seen for seen in (_read(ctx, p, ctx.ada, "read what she put") for p in reads)
-                      if _shows(seen, own_mark)), None)
-        if first is None:
-            continue
+        first = _read(ctx, path, ctx.ada, "read what she put")
         exchanges.append(first)
+        if not _shows(first, own_mark) or _shared(ctx, path, exchanges):
+            continue
         attempt, _ = _write(ctx, write, ctx.grace, attack_mark, {},
                             f"{ctx.credential_label(ctx.grace)}: PUT on the id of ada's resource")
         if attempt is None:
@@ -530,10 +537,9 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if _shows(attempt, own_mark):
             return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource answered grace with "
                            f"ada's resource ({attempt.got})", culprit=attempt)
-        after = _read(ctx, first.path, ctx.ada, "read her resource again")
+        after = _read(ctx, path, ctx.ada, "read her resource again")
         exchanges.append(after)
-        # Read through a list (no GET of its own), grace's write may show beside ada's: only a loss counts.
-        if not _shows(after, own_mark) or (readable and _shows(after, attack_mark)):
+        if not _shows(after, own_mark) or _shows(after, attack_mark):
             return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource ({attempt.got}) "
                            f"took it over or overwrote it: ada now gets {after.got}", culprit=attempt)
     if not graded:

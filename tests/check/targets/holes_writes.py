@@ -3,8 +3,9 @@ maps a required case id to ``(factory, settings)``, as ``holes.HOLES`` does.
 
 ``create_writes_app()`` is careful, and holds what a careless checker would mistake for holes: a
 message whose body names its recipient (she sees it, marked as from its sender), a public feed
-everyone reads, an owner filter that only admins may use, an offline-first create that takes the
-client's id but refuses another user's. ``create_writes_app(case_id)`` makes the one mistake that
+everyone reads, an admin's view of everyone's notes, an owner filter and a "create for…" that only
+admins may use, an offline-first create that takes the client's id but refuses another user's, a
+wiki whose pages anyone edits. ``create_writes_app(case_id)`` makes the one mistake that
 case exists for, each as the red team found it in a real-looking app.
 """
 
@@ -68,6 +69,7 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
     notes: dict[str, list[str]] = {}
     tasks: dict[str, dict[str, Any]] = {}
     drafts: dict[str, dict[str, Any]] = {}
+    pages: dict[str, dict[str, Any]] = {}
     messages: list[dict[str, Any]] = []
     posts: list[dict[str, Any]] = []
     ids = itertools.count(1)
@@ -193,6 +195,18 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
         if draft is None or draft["owner"] != claims["sub"]:
             raise HTTPException(404, "No such draft")
         return draft
+
+    @app.put("/api/wiki/{slug}")
+    async def edit_page(slug: str, body: DraftIn, claims: Current) -> dict:
+        # A wiki: every user reads and edits every page (an upsert that is shared by design).
+        pages[slug] = {"slug": slug, "text": body.text, "edited_by": claims["sub"]}
+        return pages[slug]
+
+    @app.get("/api/wiki/{slug}")
+    async def read_page(slug: str, claims: Current) -> dict:
+        if slug not in pages:
+            raise HTTPException(404, "No such page")
+        return pages[slug]
 
     @app.post("/api/messages", status_code=201)
     async def send_message(body: MessageIn, claims: Current) -> dict:
