@@ -206,16 +206,20 @@ def role_absent_not_admin(ctx: Context) -> Outcome:
       fix="read an admin key from the environment with no default (refuse to start without one), compare it "
           "with secrets.compare_digest; better, let admin scripts use an admin user's token")
 def admin_default_key(ctx: Context) -> Outcome:
-    exchanges = [ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{ctx.credential_label(ctx.grace)}, nothing else")]
-    if is_accepted(exchanges[0]):
-        return not_applicable("not judged: the admin route serves grace anyway (see non-admin-denied)")
+    exchanges = [ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{ctx.credential_label(ctx.grace)}, nothing else"),
+                 ctx.send(ctx.admin, describe="no credentials, nothing else")]
+    if any(is_accepted(exchange) for exchange in exchanges):
+        return not_applicable("not judged: the admin route serves grace or anyone anyway (see non-admin-denied)")
+    # With grace's credential (an app that tries the key first) and without any (one that takes the
+    # key only when no user signed in).
     for value in PLACEHOLDER_KEYS:
-        exchanges.append(ctx.send(ctx.admin, as_user=ctx.grace, headers=dict.fromkeys(ADMIN_KEY_HEADERS, value),
-                                  describe=f"{ctx.credential_label(ctx.grace)}, {'/'.join(ADMIN_KEY_HEADERS)}: "
-                                           f"{value!r}"))
-        if is_accepted(exchanges[-1]):
-            return Outcome(False, exchanges, f"served the admin route to a non-admin who sent the placeholder key "
-                                             f"{value!r}", culprit=exchanges[-1])
+        for user in (ctx.grace, None):
+            who = ctx.credential_label(ctx.grace) if user else "no credentials"
+            exchanges.append(ctx.send(ctx.admin, as_user=user, headers=dict.fromkeys(ADMIN_KEY_HEADERS, value),
+                                      describe=f"{who}, {'/'.join(ADMIN_KEY_HEADERS)}: {value!r}"))
+            if is_accepted(exchanges[-1]):
+                return Outcome(False, exchanges, f"served the admin route to {who} with the placeholder key "
+                                                 f"{value!r}", culprit=exchanges[-1])
     return Outcome(True, exchanges)
 
 
