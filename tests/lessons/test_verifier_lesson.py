@@ -60,10 +60,11 @@ def test_every_case_not_met_yet_names_the_lesson_that_teaches_it():
     assert all(grading.lesson_of(case) is None for case in check.CASES if case.id in MET_BY_LESSON_03)
 
 
-def test_check_part_says_right_for_the_solutions_key_set_and_runs_the_max_age_probe():
+def test_check_part_says_right_for_the_solutions_key_set_and_runs_its_probes():
     verdict = check_part("KeySet", solution.KeySet)
     assert verdict.right, str(verdict)
     assert any(line.startswith("✓ max-key-age") for line in verdict.lines)
+    assert any(line.startswith("✓ issuer-outage") for line in verdict.lines)
 
 
 def test_check_part_catches_a_key_set_that_trusts_a_withdrawn_key_for_ever():
@@ -74,6 +75,32 @@ def test_check_part_catches_a_key_set_that_trusts_a_withdrawn_key_for_ever():
     verdict = check_part("KeySet", NoMaximumAge)
     assert verdict.failed == {"max-key-age"} and "NOT YET" in str(verdict)
     assert "hint: refetch the JWKS when the fetched set is older than MAX_KEY_AGE" in str(verdict)
+
+
+def test_the_outage_probe_wants_held_keys_kept_and_new_keys_found_after():
+    class WipesOnRefetch(solution.KeySet):  # empties its keys before a refetch that then fails
+        async def get(self, kid):
+            if kid not in self.keys and solution.time.monotonic() - self.fetched_at > solution.REFETCH_INTERVAL:
+                self.keys = {}
+            return await super().get(kid)
+
+    class RemembersTheFailure(solution.KeySet):  # after one failed fetch, unknown kids never refetch
+        failed = False
+
+        async def get(self, kid):
+            if self.failed and kid not in self.keys:
+                raise solution.jwt.InvalidTokenError("the issuer was down")
+            try:
+                return await super().get(kid)
+            except httpx.HTTPError:
+                self.failed = True
+                raise
+
+    assert probes.run(probes.outage(solution.KeySet))[0]
+    right, line = probes.run(probes.outage(WipesOnRefetch))
+    assert not right and "while the issuer was down, a key it had served was refused" in line
+    right, line = probes.run(probes.outage(RemembersTheFailure))
+    assert not right and "once the issuer was back, its new key was not found" in line and "never keep" in line
 
 
 def test_check_part_wants_a_503_with_retry_after_while_the_issuer_is_down():

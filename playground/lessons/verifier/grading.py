@@ -3,9 +3,10 @@
 * ``check_part(name, implementation)``: the solution's verifier with one part swapped for the
   learner's, graded on the checker cases that part decides (``PART_CASES``); it says, case by
   case, what passed and, for what did not, what came back and the hint. The key set and the
-  dependency also get a probe the checker cannot make in a lesson's seconds (``probes.py``): a
-  withdrawn key refused once the set is older than ``solution.MAX_KEY_AGE``, and a 503 with
-  ``Retry-After`` while the JWKS is unreachable.
+  dependency also get probes the checker cannot make in a lesson's seconds (``probes.py``): a
+  withdrawn key refused once the set is older than ``solution.MAX_KEY_AGE``, held keys kept through
+  an issuer outage and new ones found after it, and a 503 with ``Retry-After`` while the JWKS is
+  unreachable.
 * ``brief(report)``: a report showing only the cases about what lessons 00–03 (and this one)
   taught (``MET_BY_LESSON_03``), plus one line counting the others; ``show_all=True`` lists them,
   each with the lesson that teaches it (``lesson_of``), so no name comes unexplained.
@@ -26,12 +27,13 @@ from . import probes, solution
 from .app import Parts, grade
 
 #: The checker cases each part decides (the other three parts are the solution's while it is graded).
-#: ``jwks-outage-fails-closed`` is in none: no key set can fail it (the forgeries carry the
-#: attacker's signature; a fail-open fallback would live in verify_token or authenticate), and its
-#: cold start and outage take seconds; the full report (``grade_whole``) grades it on all four parts.
+#: The ``jwks-outage-*`` cases (lesson 06) are in none: each takes the issuer down for seconds
+#: (``fails-closed`` with a cold start too), so the full report (``grade_whole``) runs them once, on
+#: all four parts; the key set's share of them is its ``issuer-outage`` probe (``probes.py``), and
+#: no key set can fail ``fails-closed`` (the forgeries carry the attacker's signature).
 PART_CASES: dict[str, tuple[str, ...]] = {
     "KeySet": ("unknown-kid", "attacker-key-known-kid", "kid-path-traversal", "jwks-fetch-amplification",
-               "key-rotated-in", "key-rotated-out", "jwks-outage-keeps-serving", "jwks-outage-recovers"),
+               "key-rotated-in", "key-rotated-out"),
     "verify_token": ("expired", "missing-exp", "wrong-issuer", "missing-issuer", "issuer-exact-match",
                      "issuer-trailing-slash", "wrong-audience", "missing-audience", "skew-within-leeway",
                      "skew-beyond-leeway", "missing-iat", "missing-sub", "sub-not-a-non-empty-string",
@@ -173,11 +175,11 @@ def check_part(part: str, implementation: Any, *, show_all: bool = False) -> Par
     if report.setup_problems:
         lines.append(f"setup problem: {' '.join(report.setup_problems)}\n    hint: {SETUP_HINT}")
         failed.add("valid-token-accepted")
-    if part in probes.PROBES and not failed:
-        right, line = probes.run(probes.PROBES[part](implementation))
+    for probe_id, probe in probes.PROBES.get(part, ()) if not failed else ():
+        right, line = probes.run(probe(implementation))
         lines.append(line)
         if not right:
-            failed.add(probes.PROBE_IDS[part])
+            failed.add(probe_id)
     return PartResult(part, lines, failed)
 
 

@@ -2,6 +2,9 @@
 
 * ``withdrawn_key``: a key set must stop trusting a key the issuer withdrew once the fetched set is
   older than ``solution.MAX_KEY_AGE`` (the clock is moved forward instead of waiting five minutes);
+* ``outage``: while the issuer is down, the keys a key set holds still verify, and once it is back a
+  key it added is found (the checker's ``jwks-outage-*`` cases take the issuer down for seconds
+  and grade all four parts at once; this asks the key set alone, with the clock moved instead);
 * ``issuer_down``: while the JWKS cannot be fetched, the dependency answers 503 with
   ``Retry-After`` (the issuer is down; the token may be fine), never a 500 and never a 401.
 
@@ -76,6 +79,45 @@ async def withdrawn_key(key_set_class: type) -> Probe:
     return False, f"✗ max-key-age: a key the issuer withdrew is still trusted {age + 1} s later\n{hint}"
 
 
+async def outage(key_set_class: type) -> Probe:
+    """The JWKS answers 503 for a while: a known kid is still served, and after the issuer's return
+    (and the refetch interval) a key it added is fetched."""
+    step = solution.REFETCH_INTERVAL + 1
+    published, down = {"keys": [_jwk("kid-1")]}, [False]
+
+    async def jwks(request):
+        return JSONResponse({"error": "unavailable"}, status_code=503) if down[0] else JSONResponse(published)
+
+    server = ServerThread(Starlette(routes=[Route("/jwks", jwks)]), name="03b probe JWKS").start()
+    try:
+        keys = key_set_class(f"{server.url}/jwks")
+        await keys.get("kid-1")
+        down[0] = True
+        with _clock_moved(step):
+            try:
+                await keys.get("kid-unknown")  # it refetches, and the fetch fails
+            except Exception:  # any refusal will do: a 503 or a 401 is the dependency's to choose
+                pass
+            try:
+                await keys.get("kid-1")
+            except Exception as exc:
+                return False, (f"✗ issuer-outage: while the issuer was down, a key it had served was refused "
+                               f"({type(exc).__name__}: {exc})\n    hint: keep the last good key set when a "
+                               "refetch fails: replace the keys only after a successful fetch")
+        down[0] = False
+        published["keys"].append(_jwk("kid-2"))
+        with _clock_moved(2 * step):
+            try:
+                await keys.get("kid-2")
+            except Exception as exc:
+                return False, (f"✗ issuer-outage: once the issuer was back, its new key was not found "
+                               f"({type(exc).__name__}: {exc})\n    hint: after a failed fetch, fetch again on "
+                               "the next unknown kid once REFETCH_INTERVAL has passed; never keep the failure")
+    finally:
+        server.stop()
+    return True, "✓ issuer-outage: held keys verify while the issuer is down, and its new key is found after"
+
+
 class _Unreachable:
     """A key set whose issuer is down: every fetch fails as httpx fails when nothing answers."""
 
@@ -111,8 +153,8 @@ async def issuer_down(authenticate: Callable[..., Any]) -> Probe:
                    'headers={"Retry-After": "5"}): the issuer is down, the token may be fine')
 
 
-#: The probe each part gets after its cases pass, by part name.
-PROBES: dict[str, Callable[[Any], Coroutine[Any, Any, Probe]]] = {"KeySet": withdrawn_key,
-                                                                   "authenticate": issuer_down}
-#: The id each probe fails as (what ``check_part`` adds to the part's failures).
-PROBE_IDS = {"KeySet": "max-key-age", "authenticate": "issuer-down-503"}
+#: The probes each part gets after its cases pass, by part name: (the id it fails as, the probe).
+PROBES: dict[str, tuple[tuple[str, Callable[[Any], Coroutine[Any, Any, Probe]]], ...]] = {
+    "KeySet": (("max-key-age", withdrawn_key), ("issuer-outage", outage)),
+    "authenticate": (("issuer-down-503", issuer_down),),
+}
