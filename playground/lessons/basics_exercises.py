@@ -218,14 +218,20 @@ def check_admin_reads_other(pg, ada_jwt: str, grace_id: str, *, status: int, rea
                     hint="which dependency guards /api/users/{user_id}/profile, and does it look at roles?")
 
 
-def check_expired_admin(pg, *, status: int, reason: str) -> Verdict:
-    """04 #2: Grace's token expired a minute ago, on /api/admin/stats."""
-    now = int(pg.api_clock.now())
-    stale = pg.controls.mint_token("grace@example.com", claims={"iat": now - 960, "exp": now - 60})
-    answer = pg.api.get("/api/admin/stats", headers=_bearer(stale))
-    return _verdict("04 exercise 2", {"status": status, "reason": reason}, _answered(answer),
-                    why="authentication comes first: an expired token is no identity, so there is no role to refuse",
-                    hint="require_role depends on get_current_user: which of the two runs first?")
+def check_sub_over_id(pg, ada_id: str, grace_id: str, *, ada_profile: int, grace_profile: int,
+                      email: str | None) -> Verdict:
+    """04 #2: Grace's token with Ada's id as ``sub``: both profiles' statuses, and the email /api/me shows."""
+    mixed = _bearer(pg.controls.mint_token("grace@example.com", claims={"sub": ada_id}))
+    observed = {"ada_profile": pg.api.get(f"/api/users/{ada_id}/profile", headers=mixed).status_code,
+                "grace_profile": pg.api.get(f"/api/users/{grace_id}/profile", headers=mixed).status_code,
+                "email": pg.api.get("/api/me", headers=mixed).json().get("email")}
+    return _verdict("04 exercise 2", {"ada_profile": ada_profile, "grace_profile": grace_profile, "email": email},
+                    observed,
+                    why="identity is sub alone: User.id is the token's sub, every other claim is profile data. So "
+                        "this token owns Ada's profile and not Grace's, while /api/me shows the email claim, "
+                        "Grace's. With a getSubject in Better Auth's config, sub is whatever it returns: know it "
+                        "before you look users up by sub",
+                    hint="which claim becomes User.id (section 1), and where do the other fields of User come from?")
 
 
 def check_role_strings(pg, predicted: dict[str, int]) -> Verdict:

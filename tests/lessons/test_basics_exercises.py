@@ -87,8 +87,11 @@ def test_lesson_04(pg):
     assert ada["role"] == "admin"
     _right_then_wrong(exercises.check_admin_reads_other(pg, ada_jwt, grace_id, status=403, reason="user_mismatch"),
                       exercises.check_admin_reads_other(pg, ada_jwt, grace_id, status=200, reason=None), "status")
-    _right_then_wrong(exercises.check_expired_admin(pg, status=401, reason="expired"),
-                      exercises.check_expired_admin(pg, status=403, reason="missing_role"), "status")
+    _right_then_wrong(
+        exercises.check_sub_over_id(pg, ada["id"], grace_id, ada_profile=200, grace_profile=403,
+                                    email="grace@example.com"),
+        exercises.check_sub_over_id(pg, ada["id"], grace_id, ada_profile=403, grace_profile=200,
+                                    email="grace@example.com"), "ada_profile")
     _right_then_wrong(exercises.check_role_strings(pg, {"admin,": 200, "user,,admin": 200, "superadmin": 403}),
                       exercises.check_role_strings(pg, {"admin,": 200, "user,,admin": 200, "superadmin": 200}),
                       "superadmin")
