@@ -85,7 +85,11 @@ class Carried:
 
 
 def _nothing_to_try(ctx: Context, what: str) -> Outcome:
-    """Not run: the app showed nothing ``what`` names, and how to show the checker one."""
+    """Not run: the app showed nothing ``what`` names, and how to show the checker one (or, when it has a
+    resource one user creates, that ada could not create one)."""
+    if flows_to_grade(ctx)[0]:
+        return not_applicable(f"not run: no {what} to try, and ada could not create a resource and read it back, "
+                              "or grace reads it too (other-user-reads-resource says which)")
     where = f"its OpenAPI document ({ctx.routes.source}) lists none" if ctx.routes.document is not None \
         else "it serves no OpenAPI document"
     return not_applicable(f"not run: no {what} to try ({where}): {FLOW_HINT}")
@@ -570,11 +574,8 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
     flows = flows_to_grade(ctx)[0]
     marks = [mark for index, flow in enumerate(flows)
              if _plant(ctx, flow, mark := _marker("listed", index), exchanges) is not None]
-    if not flows:
-        return _nothing_to_try(ctx, "resource one user creates")
     if not marks:
-        return not_applicable("not run: ada could not create a resource and read it back (other-user-reads-resource "
-                              "says why)")
+        return _nothing_to_try(ctx, "resource one user creates")
     lists = _views(ctx, ctx.grace)
     for flow in flows:
         if served(ctx, flow.create, ("GET",)) and flow.create not in lists:
