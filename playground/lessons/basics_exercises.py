@@ -28,7 +28,7 @@ def _verdict(exercise: str, predicted: dict[str, Any], observed: dict[str, Any],
     """Right when every prediction matches; else the items that differ (not their answers) and a hint."""
     wrong = [name for name, value in observed.items() if predicted.get(name) != value]
     said = "; ".join(f"{name}: you said {predicted.get(name)!r}, which is not what happens" for name in wrong)
-    return verdict(exercise, not wrong, why=why, hint=f"{said}. {hint}")
+    return verdict(exercise, not wrong, why=why, hint=f"{hint} ({said})")
 
 
 def _bearer(token: str) -> dict[str, str]:
