@@ -33,7 +33,7 @@ EVIL = "https://evil.example"
     (exercise_checks.check_decoded_cookie, ("ada@example.com",), [(None,)]),
     (exercise_checks.check_exp_boundary, ("ada@example.com", "expired"),
      [("ada@example.com", "accepted"), (None, "expired")]),
-    (exercise_checks.check_cooldown_zero, ("k2", "k2"), [("k1", "k2")]),
+    (exercise_checks.check_pyjwkclient_outage, ("PyJWKClientConnectionError",), [("k1",), ("PyJWKClientError",)]),
     (exercise_checks.check_unknown_kid_while_down, ("jwks_unavailable",), [("unknown_kid",), (None,)]),
     (exercise_checks.check_tampered_cookie, ("bad_signature",), [("malformed",)]),
     (exercise_checks.check_misspelled_get_session, ("session_service_unavailable",), [("invalid_session",)]),
