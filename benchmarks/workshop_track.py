@@ -21,7 +21,9 @@ the slack has to hold them. The machine knows the answers, so its typing is the 
 participant's. Nobody (no person) is timed here.
 
 ``--write`` puts the table into notebooks/README.md between its markers. The exit status is 1
-when a cell failed, a check did not say SOLVED/RIGHT, or the track does not fit in 90 minutes.
+when a cell failed, a check did not say SOLVED/RIGHT, or the track does not fit in 90 minutes;
+2, before anything runs, when ``TRACK`` names a section or exercise a lesson lacks, or skips a
+section that defines a name a later cell of the slot uses (``track_problems``).
 """
 
 from __future__ import annotations
@@ -355,7 +357,7 @@ class SlotResult:
         return (self.ui_s + self.typing_s) / 60 + self.reading_min
 
 
-class Lab:
+class JupyterLab:
     """JupyterLab on 127.0.0.1 serving ``folder``, the way ``make learner`` starts it."""
 
     def __init__(self, folder: Path, state: Path) -> None:
@@ -398,7 +400,7 @@ CELLS = f"{PANEL} .jp-Notebook .jp-Cell"
 class Participant:
     """One participant's browser on the Lab, moving through the track with keyboard and mouse."""
 
-    def __init__(self, page, lab: Lab, characters_per_minute: int) -> None:
+    def __init__(self, page, lab: JupyterLab, characters_per_minute: int) -> None:
         self.page = page
         self.delay_ms = 60_000 / characters_per_minute
         page.set_default_timeout(STEP_TIMEOUT_MS)
@@ -564,9 +566,12 @@ def render(results: list[SlotResult], context: dict, slots=TRACK) -> str:
     lines.append(f"| {clock_text(clock)}–{clock_text(TRACK_MINUTES)} | — | | slack: thinking before typing an "
                  f"answer, questions | | | | {TRACK_MINUTES - clock:.1f} |")
     load = " / ".join(f"{value:.1f}" for value in context["load_average_before"])
+    solved = all(re.search(r"\b(SOLVED|RIGHT)\b", line) for result in results for line in result.verdicts.values())
+    errors = sum(len(result.errors) for result in results)
     lines += ["", f"Run-through of {context['date']}: {sum(r.cells_run for r in results)} cells run, "
               f"{sum(r.typed_characters for r in results)} characters typed at {context['characters_per_minute']} "
-              f"a minute, every check {'SOLVED' if not problems_of(results) else 'NOT all solved'}; on "
+              f"a minute, {'every check SOLVED' if solved else 'NOT every check solved'}, "
+              f"{errors or 'no'} cell error{'' if errors == 1 else 's'}; on "
               f"{context['cpus']} cores that other work kept busy (load average {load} at the start), so a "
               f"quiet machine is faster. JupyterLab took {context['lab_start_s']:.0f} s to start (before the "
               "first slot, not counted)."]
@@ -612,7 +617,7 @@ def run(slots, characters_per_minute: int) -> tuple[list[SlotResult], dict]:
         subprocess.run([sys.executable, str(SCRIPT), "learner-copy", "--out", str(folder)], check=True,
                        stdout=subprocess.DEVNULL)
         started = time.perf_counter()
-        lab = Lab(folder, state)
+        lab = JupyterLab(folder, state)
         context = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count(),
                    "lab_start_s": time.perf_counter() - started, "characters_per_minute": characters_per_minute,
                    "words_per_minute": WORDS_PER_MINUTE, "code_lines_per_minute": CODE_LINES_PER_MINUTE,

@@ -112,3 +112,21 @@ def test_the_kit_prints_the_track_the_benchmark_runs():
     assert [(row[1].strip("`"), row[2]) for row in slots] == [
         (slot.lesson, track.sections_text(slot)) for slot in track.TRACK]
     assert slack[1] == "—" and float(slack[-1]) >= 0
+
+
+def test_the_table_adds_up_the_slots_and_says_what_was_not_solved():
+    slots = track.TRACK[:2]
+    results = [track.SlotResult(slot.lesson, list(slot.sections), list(slot.exercises), 3, open_s=30, cells_s=60,
+                                close_s=30, words=300, output_words=150, code_lines=15) for slot in slots]
+    results[1].verdicts = {"Lab 1": "Lab 1 · unverified signature: not solved yet / hint: the claim to change is role"}
+    context = {"load_average_before": (3.0, 2.0, 1.0), "date": "today", "characters_per_minute": 200, "cpus": 2,
+               "lab_start_s": 5.0}
+    table = track.render(results, context, slots)
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    # each slot: 2 min of UI + (450 words / 150) + (15 lines / 15) = 6 min
+    assert rows[2].split("|")[1].strip() == "0:00–0:06" and rows[3].split("|")[1].strip() == "0:06–0:12"
+    assert rows[-1].rstrip(" |").endswith("78.0")
+    assert "NOT every check solved" in table
+    assert track.problems_of(results) == [f"{slots[1].lesson} Lab 1: {results[1].verdicts['Lab 1']}"]
+    with pytest.raises(ValueError, match="needs exactly one"):
+        track.update_kit("# a kit without markers\n", table)
