@@ -90,3 +90,13 @@ def test_an_app_that_never_refetches_after_the_cold_start_outage_is_told_so(monk
     latches, _ = holes.HOLES["jwks-outage-recovers"]  # one failed fetch: refuses everything from then on
     with pytest.raises(check.SetupProblem, match=r"cold-start outage.*had not fetched the JWKS again"):
         check.run(app_factory=latches, env=ENV, **ROUTES, only=("jwks-outage-fails-closed",))
+
+
+@pytest.mark.node
+def test_the_delivery_cases_grade_against_the_real_better_auth():
+    # The role hole needs tokens without a role and with role null, as the real issuer's controls mint them.
+    report = check.run(app_factory=holes_delivery.create_app, env=ENV, issuer="better-auth", **ROUTES, only=DELIVERY)
+    assert report.issuer_label.startswith("better-auth ") and report.failed_ids() == set(), str(report)
+    factory, _ = holes_delivery.HOLES["role-absent-not-admin"]
+    report = check.run(app_factory=factory, env=ENV, issuer="better-auth", **ROUTES, only=("role-absent-not-admin",))
+    assert report.failed_ids() == {"role-absent-not-admin"}, str(report)
