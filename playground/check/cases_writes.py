@@ -44,6 +44,9 @@ ID_FIELDS = ("id", "_id", "uuid")
 #: Query parameters that filter a list by owner: each is given the victim's id (the emails her email).
 OWNER_QUERY = (*OWNER_FIELDS, "user", "sub", "as_user", "for_user")
 OWNER_EMAIL_QUERY = ("email", "owner_email", "user_email")
+#: Headers a list may take its owner from (a gateway's, or the frontend's own): the ids, then the emails.
+OWNER_HEADERS = ("X-Owner-Id", "X-User-Id", "X-Forwarded-User", "X-Auth-Request-User", "X-Owner-Email",
+                 "X-User-Email", "X-Forwarded-Email")
 #: What the marker never goes into (``bodies.normalized`` names): the fields a case sets itself.
 NOT_MARKED = frozenset(normalized(name) for name in (*OWNER_FIELDS, *PRIVILEGED_FIELDS, *ID_FIELDS))
 #: At most this many writes, and this many routes read back, per case: enough for any one app.
@@ -502,20 +505,24 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if _shared(ctx, item, exchanges):
             continue
         ids = dict.fromkeys((flow.param, *ID_FIELDS), identifier)
-        attempt, carried = _write(ctx, _creation(ctx, flow), ctx.grace, attack_mark, ids,
-                                  f"{ctx.credential_label(ctx.grace)}: create with the id of ada's resource")
-        if attempt is None or not carried:
-            continue
-        exchanges.append(attempt)
-        graded += 1
-        if _shows(attempt, own_mark):
-            return Outcome(False, exchanges, f"POST {flow.create} with {carried} = the id of ada's resource answered "
-                           f"grace with ada's resource ({attempt.got})", culprit=attempt)
-        after = _read(ctx, item, ctx.ada, "read her resource again")
-        exchanges.append(after)
-        if not _shows(after, own_mark) or _shows(after, attack_mark):
-            return Outcome(False, exchanges, f"POST {flow.create} with {carried} = the id of ada's resource "
-                           f"({attempt.got}) took it over or overwrote it: ada now gets {after.got}", culprit=attempt)
+        # The creation, and a PUT/PATCH of the collection (a bulk upsert), each with ada's resource's id.
+        for method in ("POST", *served(ctx, flow.create, ("PUT", "PATCH"))):
+            write = Write(method, flow.create, flow.create, ctx.routes.operation(method, flow.create), flow.body)
+            attempt, carried = _write(ctx, write, ctx.grace, f"{attack_mark}-{method.lower()}", ids,
+                                      f"{ctx.credential_label(ctx.grace)}: {method} with the id of ada's resource")
+            if attempt is None or not carried:
+                continue
+            exchanges.append(attempt)
+            graded += 1
+            if _shows(attempt, own_mark):
+                return Outcome(False, exchanges, f"{method} {flow.create} with {carried} = the id of ada's resource "
+                               f"answered grace with ada's resource ({attempt.got})", culprit=attempt)
+            after = _read(ctx, item, ctx.ada, "read her resource again")
+            exchanges.append(after)
+            if not _shows(after, own_mark) or _shows(after, f"{attack_mark}-{method.lower()}"):
+                return Outcome(False, exchanges, f"{method} {flow.create} with {carried} = the id of ada's resource "
+                               f"({attempt.got}) took it over or overwrote it: ada now gets {after.got}",
+                               culprit=attempt)
     for index, write in enumerate(_upserts(ctx)):
         assert write.op is not None
         param = next(iter(write.op.path_params))
@@ -555,9 +562,12 @@ def client_id_takes_over(ctx: Context) -> Outcome:
 
 
 def _owner_queries(victim: Identity) -> list[dict[str, str]]:
-    """Every owner filter at once, then each alone (for an app that refuses parameters it does not know)."""
-    each = [{name: victim.id} for name in OWNER_QUERY] + [{name: victim.email} for name in OWNER_EMAIL_QUERY]
-    return [{key: value for query in each for key, value in query.items()}, *each]
+    """Each owner filter alone, naming ``victim``."""
+    return [{name: victim.id} for name in OWNER_QUERY] + [{name: victim.email} for name in OWNER_EMAIL_QUERY]
+
+
+def _owner_headers(victim: Identity) -> dict[str, str]:
+    return {name: victim.email if "email" in name else victim.id for name in OWNER_HEADERS}
 
 
 def _with_query(path: str, query: dict[str, str]) -> str:
@@ -565,7 +575,8 @@ def _with_query(path: str, query: dict[str, str]) -> str:
 
 
 @case("owner-filter-from-query", group="ownership", weight="required", credentials=ALL,
-      title="a list filtered by an owner in the query (?owner_id=, ?userId=, ?email=, …) shows a user only her own",
+      title="a list filtered by an owner in the query (?owner_id=, ?userId=, ?email=, …) or a header "
+            "(X-Owner-Id, …) shows a user only her own",
       expect="grace's GET /api/tasks?owner_id=<ada> shows none of ada's resources (her own, a 403, or a 422)",
       fix="filter by the verified user (WHERE owner_id = user.sub); drop the owner parameter, or honour it only "
           "for admins (checked from the token's role)")
@@ -580,23 +591,38 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
     for flow in flows:
         if served(ctx, flow.create, ("GET",)) and flow.create not in lists:
             lists.append(flow.create)
+    label = ctx.credential_label(ctx.grace)
+
+    def leaks(exchange: Exchange) -> bool:
+        exchanges.append(exchange)
+        return any(_shows(exchange, mark) for mark in marks)
+
     graded = 0
     for path in lists:
-        plain = _read(ctx, path, ctx.grace, "her own list")
-        exchanges.append(plain)
-        if any(_shows(plain, mark) for mark in marks):
+        if leaks(_read(ctx, path, ctx.grace, "her own list")):
             continue  # shared with everyone (a public feed), or other-user-reads-resource's finding
         graded += 1
-        for query in _owner_queries(ctx.ada):
-            filtered = ctx.send(_with_query(path, query), as_user=ctx.grace,
-                                describe=f"{ctx.credential_label(ctx.grace)}, filtered by ada's id/email "
-                                         f"({', '.join(query) if len(query) == 1 else 'every owner parameter'})")
-            exchanges.append(filtered)
-            if any(_shows(filtered, mark) for mark in marks):
-                return Outcome(False, exchanges, f"GET {path} with ?{next(iter(query))}=<ada> showed grace ada's "
-                               "resources: the app took the owner from the query", culprit=filtered)
-            if filtered.status not in (400, 422):
-                break  # answered: the parameters were read, or ignored
+        singles = _owner_queries(ctx.ada)
+        every = ctx.send(_with_query(path, {k: v for query in singles for k, v in query.items()}), as_user=ctx.grace,
+                         describe=f"{label}, every owner parameter naming ada")
+        # All at once first; each alone when that leaked (to name it) or was refused as unknown (400/422).
+        if leaks(every) or every.status in (400, 422):
+            for query in singles:
+                name = next(iter(query))
+                alone = ctx.send(_with_query(path, query), as_user=ctx.grace,
+                                 describe=f"{label}, ?{name}= naming ada")
+                if leaks(alone):
+                    kind = "email" if "@" in query[name] else "id"
+                    return Outcome(False, exchanges, f"GET {path}?{name}=<ada's {kind}> showed grace ada's resources: "
+                                   "the app took the owner from the query", culprit=alone)
+            if any(_shows(every, mark) for mark in marks):
+                return Outcome(False, exchanges, f"GET {path} with the owner parameters naming ada showed grace ada's "
+                               "resources: the app took the owner from the query", culprit=every)
+        headed = ctx.send(path, as_user=ctx.grace, headers=_owner_headers(ctx.ada),
+                          describe=f"{label}, {', '.join(OWNER_HEADERS[:2])}, … naming ada")
+        if leaks(headed):
+            return Outcome(False, exchanges, f"GET {path} with {', '.join(OWNER_HEADERS)} naming ada showed grace "
+                           "ada's resources: the app took the owner from a header", culprit=headed)
     if not graded:
         return not_applicable("not run: every list shows ada's resources to grace anyway (shared by design)")
     return Outcome(True, exchanges)

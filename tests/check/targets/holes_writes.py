@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from .apps import create_app
@@ -58,7 +58,7 @@ class PostIn(BaseModel):
     text: str
 
 
-def create_writes_app(hole: str | None = None) -> FastAPI:
+def create_writes_app(hole: str = "") -> FastAPI:
     """The careful app plus writes, each careful unless ``hole`` names its case (``case/variant``: another
     form of the same mistake)."""
     app = create_app()
@@ -142,9 +142,12 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
         return task
 
     @app.get("/api/tasks")
-    async def list_tasks(claims: Current, owner_id: str | None = None) -> list[dict]:
+    async def list_tasks(request: Request, claims: Current, owner_id: str | None = None) -> list[dict]:
         owner = owner_id or claims["sub"]
-        if owner != claims["sub"] and hole != "owner-filter-from-query" and not is_admin(claims):
+        if hole == "owner-filter-from-query/header":
+            owner = request.headers.get("x-owner-id") or owner  # set by "the admin UI"
+            owner_id = owner
+        if owner != claims["sub"] and not hole.startswith("owner-filter-from-query") and not is_admin(claims):
             raise HTTPException(403, "Only admins list other users' tasks")
         return [task for task in tasks.values() if task["owner"] == owner]
 
@@ -161,6 +164,17 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
             raise HTTPException(409, "That id is taken")
         tasks[task_id] = {"id": task_id, "owner": owner, "title": body.title}
         return tasks[task_id]
+
+    @app.put("/api/tasks")
+    async def upsert_task(body: TaskIn, claims: Current) -> dict:
+        # Offline sync: the client sends a task it may have created offline, under its own id.
+        if body.id is None:
+            raise HTTPException(422, "A synced task carries its id")
+        existing = tasks.get(body.id)
+        if existing is not None and existing["owner"] != claims["sub"] and hole != "client-id-takes-over/sync":
+            raise HTTPException(409, "That id is taken")
+        tasks[body.id] = {"id": body.id, "owner": claims["sub"], "title": body.title}
+        return tasks[body.id]
 
     @app.get("/api/tasks/{task_id}")
     async def read_task(task_id: str, claims: Current) -> dict:
@@ -234,7 +248,8 @@ def create_writes_app(hole: str | None = None) -> FastAPI:
 #: The cases of ``cases_writes``, each failed by ``create_writes_app(<its id>)``, and other forms of the holes.
 WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
                "owner-filter-from-query")
-VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put")
+VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put",
+            "client-id-takes-over/sync", "owner-filter-from-query/header")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
