@@ -180,15 +180,24 @@ def check_preflights(patch_verdict: str | None, debug_verdict: str | None) -> Ve
                         "what status does it answer, and what does browser_check say about that status?")
 
 
-def check_wildcard(get_allow_origin: str | None, preflight_allow_origin: str | None, evil: str) -> Verdict:
-    """Exercise 2: the ``Access-Control-Allow-Origin`` of the wildcard app's GET and preflight from ``evil``."""
+def check_wildcard(get_allow_origin: str | None, preflight_allow_origin: str | None,
+                   preflight_verdict: str | None, evil: str) -> Verdict:
+    """Exercise 2: the ``Access-Control-Allow-Origin`` of the wildcard app's GET and preflight from
+    ``evil``, and ``browser_check``'s verdict on that preflight (for a GET with Authorization)."""
     if "*" in (get_allow_origin, preflight_allow_origin):
         return verdict("exercise 2", False, why="", hint=(
             "with allow_credentials=True Starlette never sends '*': read the header it really sent"))
-    return verdict("exercise 2", get_allow_origin == evil and preflight_allow_origin == evil,
-                   why="both reflect the caller's origin, so a credentialed fetch from any site may read them",
-                   hint="send the requests from the evil origin (an Origin header) and read "
-                        "access-control-allow-origin from each answer")
+    if (get_allow_origin, preflight_allow_origin) != (evil, evil):
+        return verdict("exercise 2", False, why="", hint=(
+            "send both requests from the evil origin (an Origin header) and read "
+            "access-control-allow-origin from each answer"))
+    return verdict("exercise 2", preflight_verdict == _NOT_OK,
+                   why="both answers reflect the evil origin: the simple GET is readable, with the user's "
+                       "cookies, by any site. The preflight reflects it too and fails only because "
+                       "Starlette's default allow_headers lacks Authorization: add that header to the "
+                       "options and every site may call the API as the user",
+                   hint="the preflight's origin is allowed; look at its status and at what it says about "
+                        "the Authorization header, then ask browser_check with preflight_for")
 
 
 def check_origin_over_referer(trusted_origin_status: int, evil_origin_status: int) -> Verdict:
