@@ -17,11 +17,21 @@ def check_own_key(with_issuer_kid: tuple[int, str | None], with_own_kid: tuple[i
                    hint="use lab.forge with lab.ed25519(attacker) and send each token with lab.reference_verdict")
 
 
-def check_wrong_hmac_key(naive_error: str) -> Verdict:
-    """Exercise 2: what the naive verifier of labs 2 and 3 says to an HS256 forgery signed with ``b"guess"``."""
-    return verdict("exercise 2", naive_error == "bad HS256 signature",
-                   why="the confusion works only because the HMAC key is the public x: any other key fails",
-                   hint="call lab.naive_alg_from_header(forged, jwks) and catch lab.NaiveVerifierError; pass str(exc)")
+#: The three forms of the issuer's public key exercise 2 hands to ``jwt.decode``.
+KEY_FORMS = ("PyJWK", "key object", "x text")
+
+
+def check_mixed_algorithms(lets_it_in: str) -> Verdict:
+    """Exercise 2: which key form (``KEY_FORMS``) lets lab 3's forgery through
+    ``jwt.decode(forged, key, algorithms=["EdDSA", "HS256"])``."""
+    if lets_it_in not in KEY_FORMS:
+        return verdict("exercise 2", False, why="", hint=f"answer with one of {KEY_FORMS}")
+    return verdict("exercise 2", lets_it_in == "x text",
+                   why="a PyJWK knows its algorithm (InvalidAlgorithmError for HS256), a cryptography key object "
+                       "is no HMAC secret (TypeError), but a string is one: with HS256 allowed, the public x "
+                       "verifies the forgery. The algorithm list, not the key's type, has to close the door",
+                   hint="decode the forgery three times, with jwt.PyJWK(jwk), jwt.PyJWK(jwk).key and jwk['x'], "
+                        "catching each exception")
 
 
 def check_crit(verdict_seen: tuple[int, str | None]) -> Verdict:
@@ -33,4 +43,4 @@ def check_crit(verdict_seen: tuple[int, str | None]) -> Verdict:
                         "(path='/api/me'); a bad_signature means the header was never looked at first")
 
 
-__all__ = ["check_crit", "check_own_key", "check_wrong_hmac_key"]
+__all__ = ["KEY_FORMS", "check_crit", "check_mixed_algorithms", "check_own_key"]

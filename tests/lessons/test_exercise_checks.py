@@ -24,7 +24,7 @@ EVIL = "https://evil.example"
      [({"a": "accepted", "b": "wrong_issuer"}, "a", "b"), ({"a": "accepted"}, "a", "b")]),
     (attack_exercises.check_own_key, ((401, "bad_signature"), (401, "unknown_kid")),
      [((401, "unknown_kid"), (401, "bad_signature")), ((200, None), (401, "unknown_kid"))]),
-    (attack_exercises.check_wrong_hmac_key, ("bad HS256 signature",), [("unknown alg 'HS256'",)]),
+    (attack_exercises.check_mixed_algorithms, ("x text",), [("PyJWK",), ("key object",), ("pem",)]),
     (attack_exercises.check_crit, ((401, "unsupported_critical_header"),), [((401, "bad_signature"),)]),
     (exercise_checks.check_two_alg_names, (True,), [(False,)]),
     (exercise_checks.check_bridge_other_audience, (401,), [(403,), (200,)]),
