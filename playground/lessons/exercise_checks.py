@@ -88,12 +88,16 @@ def check_unknown_kid_while_down(reason: Any) -> Verdict:
 # ---- 07 · other credentials ----
 
 
-def check_tampered_cookie(reason: str) -> Verdict:
-    """07, exercise 1: ``verify_session_cookie`` on a cookie whose token part changed."""
-    return verdict("exercise 1", reason == "bad_signature",
-                   why="the HMAC covers the token: change one character and the signature no longer matches",
-                   hint="keep the signature, change one character of the 32-character token, and catch "
-                        "InvalidTokenError")
+def check_raw_token_two_ways(cookie_status: Any, bearer_status: Any) -> Verdict:
+    """07, exercise 1: ``/api/session/me`` for Grace's raw session token (no signature), sent as the
+    session cookie, then as ``Authorization: Bearer``."""
+    return verdict("exercise 1", (cookie_status, bearer_status) == (401, 200),
+                   why="as a cookie, Better Auth expects token.signature and finds no valid signature: no "
+                       "session. As Bearer, the bearer plugin signs a token without a dot itself "
+                       "(requireSignature: false by default, lesson 07b §1): a raw token from a log or the "
+                       "sign-in JSON is a full credential there",
+                   hint="send signed_in.json()['token'] once in a Cookie header named better-auth.session_token "
+                        "and once as a Bearer header (session_me helps), and read both statuses")
 
 
 def check_misspelled_get_session(reason: Any) -> Verdict:
@@ -232,6 +236,6 @@ __all__ = [
     "check_aud_list", "check_bridge_other_audience", "check_cache_as_hs256_token", "check_decoded_cookie",
     "check_double_bearer", "check_exp_boundary", "check_kid_log_injection", "check_late_replica",
     "check_misspelled_get_session", "check_pair_at_backend", "check_permissions_budget", "check_pyjwkclient_outage",
-    "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat", "check_tampered_cookie",
+    "check_raw_token_two_ways", "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat",
     "check_two_alg_names", "check_unknown_kid_while_down", "permissions_budget",
 ]

@@ -36,7 +36,7 @@ EVIL = "https://evil.example"
      [("ada@example.com", "accepted"), (None, "expired")]),
     (exercise_checks.check_pyjwkclient_outage, ("PyJWKClientConnectionError",), [("k1",), ("PyJWKClientError",)]),
     (exercise_checks.check_unknown_kid_while_down, ("jwks_unavailable",), [("unknown_kid",), (None,)]),
-    (exercise_checks.check_tampered_cookie, ("bad_signature",), [("malformed",)]),
+    (exercise_checks.check_raw_token_two_ways, (401, 200), [(200, 200), (401, 401), (200, 401)]),
     (exercise_checks.check_misspelled_get_session, ("session_service_unavailable",), [("invalid_session",)]),
     (exercise_checks.check_cache_as_hs256_token, ("missing_claim",), [("grace@example.com",), ("bad_signature",)]),
     (exercise_checks.check_short_cache, (None,), [({"user": {}},)]),
