@@ -248,12 +248,13 @@ def check_role_strings(pg, predicted: dict[str, int]) -> Verdict:
 # --- 04b (coroutines: they run the notes app in-process) -----------------------------------------
 
 
-async def _notes_status(issuer, token: str | None, *, method: str = "GET", user=None) -> tuple[int, str | None]:
+async def _notes_status(issuer, token: str | None, *, method: str = "GET", user=None,
+                        **settings: Any) -> tuple[int, str | None]:
     from playground.backend import BackendSettings, get_current_user
     from playground.lessons.testing import in_process_client
     from playground.lessons.testing_example.notes_app import create_notes_app
 
-    app = create_notes_app(BackendSettings(better_auth_url=issuer.url))
+    app = create_notes_app(BackendSettings(better_auth_url=issuer.url, **settings))
     if user is not None:
         app.dependency_overrides[get_current_user] = lambda: user
     async with in_process_client(app) as client:
@@ -261,12 +262,16 @@ async def _notes_status(issuer, token: str | None, *, method: str = "GET", user=
     return answer.status_code, _reason(answer)
 
 
-async def check_staging_token(issuer, *, status: int, reason: str) -> Verdict:
-    """04b #1: a token minted with iss="https://staging.example.com", sent to the honest app."""
-    got = await _notes_status(issuer, issuer.mint("ada", iss="https://staging.example.com"))
-    return _verdict("04b exercise 1", {"status": status, "reason": reason}, {"status": got[0], "reason": got[1]},
-                    why="a token from another issuer is refused by the iss check, whatever its signature",
-                    hint="the app's settings pin iss to BETTER_AUTH_URL's origin")
+async def check_algorithm_setting(issuer, *, good_reason: str | None, expired_reason: str | None) -> Verdict:
+    """04b #1: the notes app with ``algorithms=["ES256"]``: the reasons for a good and an expired stand-in token."""
+    got = {"good_reason": (await _notes_status(issuer, issuer.mint("ada"), algorithms=["ES256"]))[1],
+           "expired_reason": (await _notes_status(issuer, issuer.mint("ada", lifetime=-1), algorithms=["ES256"]))[1]}
+    return _verdict("04b exercise 1", {"good_reason": good_reason, "expired_reason": expired_reason}, got,
+                    why="the header is checked before the key, the signature and the claims: every EdDSA token now "
+                        "fails with unsupported_algorithm, the expired one too. So the accept tests fail, and so does "
+                        "a refusal test that asserts its reason ('expired'); one that asserts only the 401 stays green",
+                    hint="in which order does TokenVerifier.verify check the header, the key, the signature and the "
+                         "claims (lesson 03 §2)?")
 
 
 async def check_admin_override(issuer, *, role: str, purge_status: int) -> Verdict:

@@ -100,15 +100,17 @@ def test_lesson_04(pg):
 def test_lesson_04b():
     async def checks():
         with LocalIssuer(clock=Clock.system()) as issuer:
-            return [await exercises.check_staging_token(issuer, status=401, reason="wrong_issuer"),
-                    await exercises.check_staging_token(issuer, status=401, reason="expired"),
+            return [await exercises.check_algorithm_setting(issuer, good_reason="unsupported_algorithm",
+                                                            expired_reason="unsupported_algorithm"),
+                    await exercises.check_algorithm_setting(issuer, good_reason="unsupported_algorithm",
+                                                            expired_reason="expired"),
                     await exercises.check_admin_override(issuer, role="admin", purge_status=200),
                     await exercises.check_admin_override(issuer, role="user", purge_status=200),
                     await exercises.check_foreign_key_same_kid(issuer, status=401, reason="bad_signature"),
                     await exercises.check_foreign_key_same_kid(issuer, status=401, reason="unknown_kid")]
 
-    staging, staging_wrong, override, override_wrong, same_kid, same_kid_wrong = asyncio.run(checks())
-    _right_then_wrong(staging, staging_wrong, "reason")
+    algorithm, algorithm_wrong, override, override_wrong, same_kid, same_kid_wrong = asyncio.run(checks())
+    _right_then_wrong(algorithm, algorithm_wrong, "expired_reason")
     _right_then_wrong(override, override_wrong, "require_role")
     _right_then_wrong(same_kid, same_kid_wrong, "reason")
 
