@@ -53,12 +53,15 @@ def check_decoded_cookie(email: Any) -> Verdict:
 # ---- 06 · token lifecycle ----
 
 
-def check_exp_boundary(one_second_before: Any, at_exp_reason: str) -> Verdict:
-    """06, exercise 1: the verifier's answer one second before ``exp`` (the user's email) and at ``exp``."""
-    return verdict("exercise 1", one_second_before == "ada@example.com" and at_exp_reason == "expired",
-                   why="exp is exclusive: valid while now < exp, refused from exp on (leeway 0)",
-                   hint="move the playground with pg.advance(exp - 1 - pg.api_clock.now()), verify, then "
-                        "pg.advance(1) and read the InvalidTokenError's reason")
+def check_leeway_boundary(at_59: Any, at_60_reason: Any) -> Verdict:
+    """06, exercise 1: a 60 s-leeway verifier's answer at ``exp`` + 59 s (the user's email) and at
+    ``exp`` + 60 s (the reason it refuses, or "accepted")."""
+    return verdict("exercise 1", at_59 == "ada@example.com" and at_60_reason == "expired",
+                   why="leeway moves the boundary without changing its kind: exp is the time on or after which "
+                       "a token is refused (RFC 7519 §4.1.4), so with leeway it is refused from exp + leeway on",
+                   hint="a TokenVerifier built from BackendSettings(..., leeway_seconds=60); move the playground "
+                        "with pg.advance(exp + 59 - pg.api_clock.now()), verify, then pg.advance(1) and read the "
+                        "InvalidTokenError's reason")
 
 
 def check_pyjwkclient_outage(outcome: Any) -> Verdict:
@@ -234,7 +237,7 @@ def check_permissions_budget(pg, count: Any) -> Verdict:
 
 __all__ = [
     "check_aud_list", "check_bridge_other_audience", "check_cache_as_hs256_token", "check_decoded_cookie",
-    "check_double_bearer", "check_exp_boundary", "check_kid_log_injection", "check_late_replica",
+    "check_double_bearer", "check_kid_log_injection", "check_late_replica", "check_leeway_boundary",
     "check_misspelled_get_session", "check_pair_at_backend", "check_permissions_budget", "check_pyjwkclient_outage",
     "check_raw_token_two_ways", "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat",
     "check_two_alg_names", "check_unknown_kid_while_down", "permissions_budget",

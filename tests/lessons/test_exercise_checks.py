@@ -32,7 +32,7 @@ EVIL = "https://evil.example"
      [(401, "https://auth.example.com", 401), (200, "http://127.0.0.1:1", 401),
       (200, "https://auth.example.com", 200)]),
     (exercise_checks.check_decoded_cookie, ("ada@example.com",), [(None,)]),
-    (exercise_checks.check_exp_boundary, ("ada@example.com", "expired"),
+    (exercise_checks.check_leeway_boundary, ("ada@example.com", "expired"),
      [("ada@example.com", "accepted"), (None, "expired")]),
     (exercise_checks.check_pyjwkclient_outage, ("PyJWKClientConnectionError",), [("k1",), ("PyJWKClientError",)]),
     (exercise_checks.check_unknown_kid_while_down, ("jwks_unavailable",), [("unknown_kid",), (None,)]),
