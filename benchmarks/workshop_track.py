@@ -37,6 +37,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -90,8 +91,8 @@ TRACK = (
     Slot("03_verify_in_fastapi", ("1", "2", "3", "4", "5"),
          "the verifier, `get_current_user`, every 401, why not HS256 (§6, `/docs`, for afterwards)"),
     Slot("04_identity_and_roles", ("1", "2"), "`sub` vs the URL, `require_role`"),
-    Slot("06_token_lifecycle", ("1", "2", "3", "5"),
-         "expiry, refresh, skew and leeway, why a JWT outlives sign-out"),
+    Slot("06_token_lifecycle", ("1", "2", "5"),
+         "expiry, refresh, why a JWT outlives sign-out (§3, skew and leeway, for afterwards)"),
     Slot("09_attack_lab", ("Lab 1", "Lab 2", "Recap"),
          "labs 1 and 2 as challenges (participants forge, the checker grades), then the recap table",
          exercises=("Lab 1", "Lab 2")),
@@ -110,9 +111,10 @@ def section_key(heading: str) -> str:
 
 def markdown_segments(source: str, current: str) -> list[tuple[str, str]]:
     """``source`` cut at its ``## `` headings: (section key, text) pieces, the first one in ``current``."""
-    segments, lines = [], []
+    segments, lines, fenced = [], [], False
     for line in source.splitlines():
-        match = HEADING.match(line)
+        fenced ^= line.lstrip().startswith("```")
+        match = None if fenced else HEADING.match(line)
         if match:
             segments.append((current, "\n".join(lines)))
             current, lines = section_key(match.group(1)), []
@@ -128,18 +130,34 @@ class Cell:
     section: str  # the section the cell starts in
     source: str
     exercise: str | None = None  # a `# your code here` cell: its key ("Lab 1", "Exercises 2")
+    solution: bool = False  # hidden in the lessons, absent from the learner copy
 
 
 @dataclass
 class Lesson:
     name: str
     cells: list[Cell]
-    words: dict[str, int]  # per section key
+    words: dict[str, int]  # per section key: prose
+    fenced_lines: dict[str, int]  # per section key: lines of fenced blocks (snippets, diagrams), read as code
     headings: list[str]  # section keys in order
 
     def code_lines(self, section: str) -> int:
-        return sum(len([line for line in cell.source.splitlines() if line.strip()])
-                   for cell in self.cells if cell.kind == "code" and not cell.exercise and cell.section == section)
+        return self.fenced_lines.get(section, 0) + sum(
+            len([line for line in cell.source.splitlines() if line.strip()]) for cell in self.cells
+            if cell.kind == "code" and not cell.exercise and not cell.solution and cell.section == section)
+
+
+def prose_and_fenced(markdown: str) -> tuple[str, int]:
+    """The text outside fenced blocks, and the non-blank lines inside them (fences not counted)."""
+    prose, fenced_lines, fenced = [], 0, False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif fenced:
+            fenced_lines += bool(line.strip())
+        else:
+            prose.append(line)
+    return "\n".join(prose), fenced_lines
 
 
 def is_learner_cell(cell) -> bool:
@@ -148,7 +166,7 @@ def is_learner_cell(cell) -> bool:
 
 def read_lesson(path: Path) -> Lesson:
     notebook = nbformat.read(path, as_version=4)
-    cells, words, headings, current = [], {INTRO: 0}, [], INTRO
+    cells, words, fenced_lines, headings, current = [], {INTRO: 0}, {}, [], INTRO
     for index, cell in enumerate(notebook.cells):
         starts_in = current
         if cell.cell_type == "markdown":
@@ -156,14 +174,17 @@ def read_lesson(path: Path) -> Lesson:
                 if key != current:
                     headings.append(key)
                 current = key
-                words[key] = words.get(key, 0) + len(text.split())
-        cells.append(Cell(index, cell.cell_type, starts_in, cell.source))
+                prose, fenced = prose_and_fenced(text)
+                words[key] = words.get(key, 0) + len(prose.split())
+                fenced_lines[key] = fenced_lines.get(key, 0) + fenced
+        cells.append(Cell(index, cell.cell_type, starts_in, cell.source,
+                          solution=SOLUTION_TAG in cell.metadata.get("tags", [])))
     # An exercise is named by its section ("Lab 1"), numbered when the section has several ("Exercises 2").
     learner = [(index, cells[index].section) for index, cell in enumerate(notebook.cells) if is_learner_cell(cell)]
     for index, section in learner:
         siblings = [other for other, same in learner if same == section]
         cells[index].exercise = section if len(siblings) == 1 else f"{section} {siblings.index(index) + 1}"
-    return Lesson(path.stem, cells, words, headings)
+    return Lesson(path.stem, cells, words, fenced_lines, headings)
 
 
 def _statements(source: str) -> list[ast.stmt]:
@@ -244,7 +265,7 @@ def exercise_answers(answered: Path) -> dict[str, Answer]:
             continue
         solutions = []
         for following in notebook.cells[cell.index + 1:]:
-            if following.cell_type != "code" or "solution" not in following.metadata.get("tags", []):
+            if following.cell_type != "code" or SOLUTION_TAG not in following.metadata.get("tags", []):
                 break
             solutions.append(following.source)
         if solutions:
@@ -568,13 +589,13 @@ def render(results: list[SlotResult], context: dict, slots=TRACK) -> str:
     load = " / ".join(f"{value:.1f}" for value in context["load_average_before"])
     solved = all(re.search(r"\b(SOLVED|RIGHT)\b", line) for result in results for line in result.verdicts.values())
     errors = sum(len(result.errors) for result in results)
-    lines += ["", f"Run-through of {context['date']}: {sum(r.cells_run for r in results)} cells run, "
+    lines += ["", *textwrap.wrap(f"Run-through of {context['date']}: {sum(r.cells_run for r in results)} cells run, "
               f"{sum(r.typed_characters for r in results)} characters typed at {context['characters_per_minute']} "
               f"a minute, {'every check SOLVED' if solved else 'NOT every check solved'}, "
               f"{errors or 'no'} cell error{'' if errors == 1 else 's'}; on "
               f"{context['cpus']} cores that other work kept busy (load average {load} at the start), so a "
               f"quiet machine is faster. JupyterLab took {context['lab_start_s']:.0f} s to start (before the "
-              "first slot, not counted)."]
+              "first slot, not counted).", width=100, break_on_hyphens=False)]
     return "\n".join(lines)
 
 

@@ -63,6 +63,13 @@ def test_sections_are_keyed_by_their_number_or_label():
         ("Lab 6", "text of lab 6\n"), ("Recap", "## Recap\n| a |"), ("Exercises", "## Exercises\n**1.**")]
 
 
+def test_fenced_blocks_are_read_as_code_and_their_comments_are_no_headings():
+    markdown = "Sign in:\n\n```ts\nawait authClient.signIn.email({ email })\n\n## not a heading\n```\n\n## 2. Next"
+    assert [key for key, _ in track.markdown_segments(markdown, "1")] == ["1", "2"]
+    prose, fenced = track.prose_and_fenced(markdown.split("## 2.")[0])
+    assert prose.split() == ["Sign", "in:"] and fenced == 2
+
+
 def test_the_typed_answer_is_the_solutions_work_and_the_cell_keeps_its_check_call():
     answer = track.participant_answer(
         '# your code here: forge it\nforged = ""\nprint(lab.check_challenge("alg-none", forged, target))\n',
