@@ -30,16 +30,19 @@ def check_bridge_other_audience(status: int) -> Verdict:
 # ---- 05b · deployment topology ----
 
 
-def check_secure_cookie_call(token_status: int, iss: str, api_status: int) -> Verdict:
-    """05b, exercise 1: ``/api/auth/token`` with the ``__Secure-`` cookie, the token's ``iss``, and
-    the playground API's answer to that token."""
-    if token_status != 200:
-        return verdict("exercise 1", False, why="", hint="send the cookie under its own name, "
-                       "__Secure-better-auth.session_token: Better Auth reads the prefixed name first")
-    return verdict("exercise 1", iss == "https://auth.example.com" and api_status == 401,
-                   why="Better Auth gives the token, with its own base URL as iss; an API configured for "
-                       "another issuer refuses it (its keys and iss are not the playground's)",
-                   hint="decode the token (decode_unverified) for iss, and look at call.api_response")
+def check_secure_cookie_call(status: int, reason: str | None) -> Verdict:
+    """05b, exercise 1: the reference backend's ``/api/session/me`` given the ``__Secure-`` cookie
+    that the second auth server (another secret) set."""
+    if status != 401:
+        return verdict("exercise 1", False, why="", hint="send it as a Cookie header, under its own name "
+                       "__Secure-better-auth.session_token, to pg.api's /api/session/me and read the status")
+    return verdict("exercise 1", reason == "bad_signature",
+                   why="the backend finds the prefixed cookie, then checks its HMAC with its own "
+                       "BETTER_AUTH_SECRET; the second auth server signed it with another secret. Reading "
+                       "both names is not enough: a backend that validates cookies must share Better Auth's "
+                       "secret, and a cookie from another Better Auth (staging, a preview) is refused",
+                   hint="the backend did find the cookie under its __Secure- name (section 3): what does it "
+                        "check next? Section 4 says what the value is made of")
 
 
 def check_decoded_cookie(email: Any) -> Verdict:
