@@ -9,6 +9,7 @@ anyway fails ``no-token``, not these cases.
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Callable
 
 import httpx
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from playground.servers import ServerThread
 
 from .case import Outcome, is_accepted, not_applicable
 from .cases import EXPIRED_MARGIN, FOREIGN_ORIGIN, case
-from .context import ADA, CREDENTIALS, GRACE, NO_BODY, Context, Exchange
+from .context import ADA, CREDENTIALS, GRACE, Context, Exchange
 
 #: Cookies that SPAs and auth helpers keep an access token in (besides Better Auth's own, which
 #: ``identity-from-unverified-cookies`` forges).
@@ -63,62 +64,69 @@ def _refused_without(ctx: Context, path: str, exchanges: list[Exchange]) -> bool
     return not is_accepted(exchanges[-1])
 
 
-def _probe_forgeries(ctx: Context, place: str, requests: dict[str, dict]) -> Outcome:
-    """``requests``: label -> ``ctx.send`` options (without an Authorization header) that carry a
-    forgery in ``place``. Fails on the first one served where the bare request is refused."""
+def _probe_forgeries(ctx: Context, place: str, carry: Callable[[str, str], dict]) -> Outcome:
+    """``carry(path, token)``: what carries ``token`` in ``place`` on ``path`` (``ctx.send``'s
+    ``path`` with a query, its ``headers``; never an Authorization header). Sent on --protected (its
+    method and body) and on the other protected GET routes (a token in the URL often serves only the
+    EventSource route); fails on the first forgery served by a route that refuses the bare request."""
     exchanges: list[Exchange] = []
-    if not _refused_without(ctx, ctx.protected, exchanges):
-        return Outcome(True, exchanges, "not judged: the route serves requests without any credential (see no-token)",
+    routes = [(ctx.protected_method, ctx.protected), *(route for route in _other_routes(ctx) if route[0] == "GET")]
+    forgeries = _forgeries(ctx)
+    judged = False
+    for method, path in routes:
+        body = ctx.routes.body(method, path)
+        exchanges.append(ctx.send(path, method=method, json=body, describe="no credentials"))
+        if is_accepted(exchanges[-1]):
+            continue  # serves anyone: no-token's finding, or a public route
+        judged = True
+        for label, token in forgeries.items():
+            options = carry(path, token)
+            exchanges.append(ctx.send(options.get("path", path), method=method, json=body,
+                                      headers=options.get("headers"), describe=f"{label}, in {place}"))
+            if is_accepted(exchanges[-1]):
+                return Outcome(False, exchanges, f"{method} {path} accepted {label} in {place} "
+                                                 f"({exchanges[-1].got}): the app reads a token from there without "
+                                                 "verifying it the way it verifies the Authorization header",
+                               culprit=exchanges[-1])
+    if not judged:
+        return Outcome(True, exchanges, "not judged: the routes serve requests without any credential (see no-token)",
                        applicable=False)
-    for label, options in requests.items():
-        path = options.get("path", ctx.protected)
-        # The protected route's own method and body, with the query string added to its path.
-        body = ctx.routes.body(ctx.protected_method, ctx.protected) if path != ctx.protected and \
-            ctx.protected_method in ("POST", "PUT", "PATCH") else NO_BODY
-        exchange = ctx.send(path, method=None if path == ctx.protected else ctx.protected_method, json=body,
-                            headers=options.get("headers"), describe=label)
-        exchanges.append(exchange)
-        if is_accepted(exchange):
-            return Outcome(False, exchanges, f"accepted {label} ({exchange.got}): the app reads a token from {place} "
-                                             "without verifying it the way it verifies the Authorization header",
-                           culprit=exchange)
     return Outcome(True, exchanges)
 
 
 @case("forged-token-in-cookie", group="credentials", weight="required", credentials=CREDENTIALS,
       title="a forged token in a token cookie (access_token, token, jwt, …) is refused",
-      expect="401: a cookie is verified exactly like the Authorization header (or ignored)",
+      expect="401 on every protected route: a cookie is verified exactly like the Authorization header (or ignored)",
       fix="decode a token from a cookie with the same function as the header's (JWKS, algorithms, iss, aud); "
           "never jwt.decode(..., options={'verify_signature': False}) because your own frontend set the cookie")
 def forged_token_in_cookie(ctx: Context) -> Outcome:
-    return _probe_forgeries(ctx, "a cookie", {
-        f"{label}, in the cookies {', '.join(TOKEN_COOKIES)}": {
-            "headers": {"cookie": "; ".join(f"{name}={token}" for name in TOKEN_COOKIES)}}
-        for label, token in _forgeries(ctx).items()})
+    return _probe_forgeries(ctx, f"the cookies {', '.join(TOKEN_COOKIES)}", lambda path, token: {
+        "headers": {"cookie": "; ".join(f"{name}={token}" for name in TOKEN_COOKIES)}})
 
 
 @case("forged-token-in-query", group="credentials", weight="required", credentials=CREDENTIALS,
       title="a forged token in the query string (?access_token=, ?token=, …) is refused",
-      expect="401: a token from the URL is verified exactly like the Authorization header (or ignored)",
+      expect="401 on every protected route: a token from the URL is verified exactly like the Authorization "
+             "header (or ignored)",
       fix="verify a query-string token with the same function as the header's; better, give EventSource and "
           "WebSocket clients a short-lived ticket instead of the access token in the URL")
 def forged_token_in_query(ctx: Context) -> Outcome:
-    separator = "&" if "?" in ctx.protected else "?"
-    return _probe_forgeries(ctx, "the query string", {
-        f"{label}, as ?{'=, ?'.join(TOKEN_QUERY_PARAMETERS)}=": {
-            "path": ctx.protected + separator + urllib.parse.urlencode(dict.fromkeys(TOKEN_QUERY_PARAMETERS, token))}
-        for label, token in _forgeries(ctx).items()})
+    def carry(path: str, token: str) -> dict:
+        query = urllib.parse.urlencode(dict.fromkeys(TOKEN_QUERY_PARAMETERS, token))
+        return {"path": f"{path}{'&' if '?' in path else '?'}{query}"}
+
+    return _probe_forgeries(ctx, f"the query (?{'=, ?'.join(TOKEN_QUERY_PARAMETERS)}=)", carry)
 
 
 @case("forged-token-in-other-headers", group="credentials", weight="required", credentials=CREDENTIALS,
       title="a forged token in another header (X-Access-Token, X-Auth-Token, Token, …) is refused",
-      expect="401: a token from any header is verified exactly like the Authorization header (or ignored)",
+      expect="401 on every protected route: a token from any header is verified exactly like the Authorization "
+             "header (or ignored)",
       fix="read the token from Authorization: Bearer only (RFC 6750), or verify any other header's token with "
           "the same function; never trust it because a gateway or your own client set it")
 def forged_token_in_other_headers(ctx: Context) -> Outcome:
-    return _probe_forgeries(ctx, "another header", {
-        f"{label}, in {', '.join(TOKEN_HEADERS)}": {"headers": dict.fromkeys(TOKEN_HEADERS, token)}
-        for label, token in _forgeries(ctx).items()})
+    return _probe_forgeries(ctx, f"the headers {', '.join(TOKEN_HEADERS)}", lambda path, token: {
+        "headers": dict.fromkeys(TOKEN_HEADERS, token)})
 
 
 # --- the request names the issuer ---------------------------------------------------------------

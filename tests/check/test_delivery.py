@@ -70,6 +70,13 @@ def test_discovery_does_not_take_a_route_every_user_reaches_for_the_admin_route(
     assert "--admin" not in report.target and report.result("non-admin-denied").status == "not-run", str(report)
 
 
+def test_a_token_in_the_url_read_on_another_route_only_is_found_there():
+    events_only = functools.partial(holes_delivery.create_app,
+                                    holes_delivery.Flaws(token_query="access_token", token_route="/api/items"))
+    report = check.run(app_factory=events_only, env=ENV, **ROUTES, only=("forged-token-in-query",))
+    assert report.result("forged-token-in-query").outcome.detail.startswith("GET /api/items accepted"), str(report)
+
+
 def test_a_write_route_with_its_own_weaker_decoding_is_found_too():
     weak_post = functools.partial(holes_delivery.create_app, holes_delivery.Flaws(weak_route="POST"))
     report = check.run(app_factory=weak_post, env=ENV, **ROUTES, only=("every-route-verifies",))

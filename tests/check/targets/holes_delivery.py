@@ -33,6 +33,7 @@ class Flaws:
     token_cookie: str | None = None  # no Authorization header: this cookie's token, decoded unverified
     token_query: str | None = None  # ... or this query parameter's (for EventSource)
     token_header: str | None = None  # ... or this header's (a gateway's X-Access-Token)
+    token_route: str | None = None  # those are read on this path only (the EventSource route), else everywhere
     issuer_from_forwarded_host: bool = False  # iss and the JWKS URL come from X-Forwarded-Host
     role_default: str = ""  # the role when the token has none ("admin": single-tenant leftovers)
     admin_key_default: str | None = None  # the admin route also takes X-Admin-Key, defaulting to this
@@ -73,10 +74,11 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         try:
             if scheme.lower() != "bearer" or not token:
+                elsewhere = flaws.token_route in (None, request.url.path)
                 cookie = request.cookies.get(flaws.token_cookie) if flaws.token_cookie else None
                 query = request.query_params.get(flaws.token_query) if flaws.token_query else None
                 header = request.headers.get(flaws.token_header) if flaws.token_header else None
-                if cookie or query or header:
+                if elsewhere and (cookie or query or header):
                     return unverified(cookie or query or header)  # BUG: "our own frontend set it"
                 raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
             return verify(token, origin_of(request))
