@@ -303,12 +303,16 @@ async def check_foreign_key_same_kid(issuer, *, status: int, reason: str) -> Ver
 # --- 07b -----------------------------------------------------------------------------------------
 
 
-def check_strict_signed_token(strict_url: str, signed_token: str, *, status: int) -> Verdict:
-    """07b #1: on a requireSignature server, /api/auth/token with the signed set-auth-token."""
-    answer = httpx.get(f"{strict_url}/api/auth/token", headers=_bearer(signed_token))
+def check_secret_holder(strict_url: str, raw_token: str, secret: str, *, status: int) -> Verdict:
+    """07b #1: on a requireSignature server, /api/auth/token for someone holding a raw session token
+    and BETTER_AUTH_SECRET, who signs the token themselves."""
+    answer = httpx.get(f"{strict_url}/api/auth/token", headers=_bearer(sign_session_token(raw_token, secret)))
     return _verdict("07b exercise 1", {"status": status}, {"status": answer.status_code},
-                    why="requireSignature refuses only the raw token; token.signature is what clients send",
-                    hint="what does requireSignature require, and does set-auth-token have it?")
+                    why="requireSignature asks for token.HMAC(secret, token), which whoever holds the secret "
+                        "computes: a database dump plus the secret is still a session and JWTs. It protects "
+                        "against a leaked token, not a leaked secret",
+                    hint="sign the raw token with sign_session_token(raw, secret) and send it as Bearer to "
+                         "/api/auth/token")
 
 
 def check_trailing_space(secret: str, *, hmacs_agree: bool, flagged: bool) -> Verdict:
