@@ -26,7 +26,7 @@ from .case import Outcome, is_accepted, is_rejected, not_applicable
 from .cases import case
 from .cases_routes import flows_to_grade, identifier_in, owner_operations, served
 from .context import CREDENTIALS, Context, Exchange, Identity
-from .discovery import Flow, Operation, concrete, owner_template
+from .discovery import Flow, Operation, choose_admin, concrete, owner_template
 
 ALL = CREDENTIALS
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -631,22 +631,6 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
 # --- privileged fields in the body (mass assignment): last, as a hole leaves grace an admin ----------------------
 
 
-def _admin_route(ctx: Context, exchanges: list[Exchange]) -> str | None:
-    """--admin, else a documented protected GET under an ``admin`` segment that serves ada (the admin)
-    and refuses grace."""
-    if ctx.admin:
-        return ctx.admin
-    for op in ctx.routes.protected:
-        if op.method != "GET" or op.path_params or "admin" not in op.path.lower().split("/"):
-            continue
-        as_ada = _read(ctx, concrete(op, ctx.ada.id), ctx.ada, "is this an admin route?")
-        as_grace = _read(ctx, concrete(op, ctx.grace.id), ctx.grace, "is this an admin route?")
-        exchanges += [as_ada, as_grace]
-        if is_accepted(as_ada) and as_grace.status in (401, 403, 404):
-            return op.path
-    return None
-
-
 @case("privileged-field-from-body", group="ownership", weight="required", credentials=ALL,
       title="a user cannot make herself an admin through a write (role, isAdmin, permissions… in the body: "
             "mass assignment)",
@@ -657,7 +641,7 @@ def _admin_route(ctx: Context, exchanges: list[Exchange]) -> str | None:
           "read from the verified token")
 def privileged_field_from_body(ctx: Context) -> Outcome:
     exchanges: list[Exchange] = []
-    admin = _admin_route(ctx, exchanges)
+    admin = ctx.admin or choose_admin(ctx)  # discovery chose none when --protected was given
     if admin is None:
         return not_applicable("not run: give --admin (a route only admins may call)")
     before = _read(ctx, admin, ctx.grace, "the admin route, before")
