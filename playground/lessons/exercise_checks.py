@@ -19,12 +19,16 @@ def check_two_alg_names(accepted: bool) -> Verdict:
                    hint="call libraries.try_pyjwt(...) with that list and read .accepted")
 
 
-def check_bridge_other_audience(status: int) -> Verdict:
-    """03c, exercise 2: the bridge's answer to a genuinely signed token for another audience."""
+def check_bridge_clock_ahead(status: int) -> Verdict:
+    """03c, exercise 2: the bridge's answer to a genuine token whose ``iat`` is 60 s in the future
+    (an issuer whose clock runs ahead)."""
     return verdict("exercise 2", status == 401,
-                   why="a good signature is not enough: aud must name this API, and a token that does not "
-                       "authenticate is a 401 (403 is for a known caller who may not)",
-                   hint="send it to bridge_app's /api/me through httpx.ASGITransport and read the status")
+                   why="PyJWT, under the bridge, refuses an iat in the future ('The token is not yet valid "
+                       "(iat)'), and JwtVerifier's leeway is 0 by default: every fresh token from an issuer whose "
+                       "clock is ahead fails until yours catches up. A leeway of a few seconds "
+                       "(JwtVerifier(base_url=..., leeway=...)) absorbs real clock skew",
+                   hint="exp is not the only claim PyJWT compares with your clock: which other time claim does "
+                        "this token carry?")
 
 
 # ---- 05b · deployment topology ----
@@ -239,7 +243,7 @@ def check_permissions_budget(pg, count: Any) -> Verdict:
 
 
 __all__ = [
-    "check_aud_list", "check_bridge_other_audience", "check_cache_as_hs256_token", "check_decoded_cookie",
+    "check_aud_list", "check_bridge_clock_ahead", "check_cache_as_hs256_token", "check_decoded_cookie",
     "check_double_bearer", "check_kid_log_injection", "check_late_replica", "check_leeway_boundary",
     "check_misspelled_get_session", "check_pair_at_backend", "check_permissions_budget", "check_pyjwkclient_outage",
     "check_raw_token_two_ways", "check_secure_cookie_call", "check_short_cache", "check_signjwt_old_iat",

@@ -27,7 +27,7 @@ EVIL = "https://evil.example"
     (attack_exercises.check_mixed_algorithms, ("x text",), [("PyJWK",), ("key object",), ("pem",)]),
     (attack_exercises.check_crit, ((401, "unsupported_critical_header"),), [((401, "bad_signature"),)]),
     (exercise_checks.check_two_alg_names, (True,), [(False,)]),
-    (exercise_checks.check_bridge_other_audience, (401,), [(403,), (200,)]),
+    (exercise_checks.check_bridge_clock_ahead, (401,), [(200,), (403,)]),
     (exercise_checks.check_secure_cookie_call, (401, "bad_signature"),
      [(200, None), (401, "missing_token"), (401, "malformed")]),
     (exercise_checks.check_decoded_cookie, ("ada@example.com",), [(None,)]),
