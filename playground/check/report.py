@@ -28,6 +28,8 @@ GROUP_TITLES = {
     "rfc6750": "RFC 6750: saying why",
     "cors": "CORS",
     "robustness": "Robustness: any input gets a verdict",
+    "methods": "Every method of every route",
+    "ownership": "Ownership: what one user may read and change of another's",
 }
 CRASH_FIX = ("a 500 is a crash: catch PyJWT's errors (jwt.PyJWTError) and your own lookups where the token is "
              "read, and answer 401")
