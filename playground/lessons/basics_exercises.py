@@ -19,7 +19,7 @@ from playground.backend.errors import InvalidTokenError
 from playground.backend.sessions import sign_session_token, verify_session_cookie
 from playground.backend.verify import claim_problems, decode_unverified
 from playground.lessons.checks import Verdict, verdict
-from playground.lessons.secret_pitfalls import secret_problems
+from playground.lessons.secret_pitfalls import DEFAULT_SECRET, unset_secret_real
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -315,18 +315,20 @@ def check_secret_holder(strict_url: str, raw_token: str, secret: str, *, status:
                          "/api/auth/token")
 
 
-def check_trailing_space(secret: str, *, hmacs_agree: bool, flagged: bool) -> Verdict:
-    """07b #2: the secret with a trailing space on both sides: do the HMACs agree? does secret_problems flag it?"""
-    spaced = secret + " "
+def check_test_switch(demo_password: str, *, refuses: bool) -> Verdict:
+    """07b #2: the real Better Auth with no secret, ``NODE_ENV=production`` and ``TEST=true`` (left
+    over from a CI image): does it still refuse to run on its public default secret?"""
+    outcome = unset_secret_real("production", demo_password=demo_password, test="true")
     try:
-        agree = bool(verify_session_cookie(sign_session_token("a" * 32, spaced), spaced))
+        default_signed = bool(verify_session_cookie(outcome.get("cookie", "").partition("=")[2], DEFAULT_SECRET))
     except InvalidTokenError:
-        agree = False
-    return _verdict("07b exercise 2", {"hmacs_agree": hmacs_agree, "flagged": flagged},
-                    {"hmacs_agree": agree, "flagged": bool(secret_problems(spaced))},
-                    why="the same bytes on both sides agree; the check flags it anyway, because the first colleague "
-                        "who strips it on one side breaks every HMAC",
-                    hint="sign with sign_session_token, verify with verify_session_cookie, both with the spaced value")
+        default_signed = False
+    return _verdict("07b exercise 2", {"refuses": refuses}, {"refuses": "error" in outcome and not default_signed},
+                    why="Better Auth's secret check returns at once when isTest() is true (NODE_ENV=test or a "
+                        "truthy TEST), production included: it signs with its public default secret. Never ship "
+                        "TEST in a production environment, and make your own start-up refuse a missing secret",
+                    hint="run unset_secret_real('production', demo_password=..., test='true') and look for "
+                         "'error' or a cookie (verify it with DEFAULT_SECRET)")
 
 
 __all__ = [name for name in dir() if name.startswith("check_")] + ["respell_last_character", "tamper_signature"]

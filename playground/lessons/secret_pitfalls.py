@@ -125,7 +125,8 @@ def _node(env: dict[str, str]) -> tuple[dict, str]:
     if reason is not None:
         raise RuntimeError(f"cannot run the real better-auth: {reason}")
     node = shutil.which("node")
-    environment = {k: v for k, v in os.environ.items() if k not in ("BETTER_AUTH_SECRET", "AUTH_SECRET")}
+    # TEST is Better Auth's other test switch (isTest): inherited, it would lift the production refusal.
+    environment = {k: v for k, v in os.environ.items() if k not in ("BETTER_AUTH_SECRET", "AUTH_SECRET", "TEST")}
     completed = subprocess.run([node, str(SCRIPT)], env={**environment, **env}, capture_output=True, text=True,
                                timeout=120, cwd=SCRIPT.parent)
     if completed.returncode != 0:
@@ -191,10 +192,12 @@ class _Recorder(logging.Handler):
         self.messages.append(str(record.exc_info[1]) if record.exc_info else record.getMessage())
 
 
-def unset_secret_real(node_env: str, *, demo_password: str) -> dict:
-    """The real better-auth with no secret, under ``NODE_ENV=node_env``: ``{"signUp", "signIn",
-    "cookie"}`` (the session cookie it set) or ``{"error"}`` (what it threw)."""
-    result, _ = _node({"MODE": "unset", "NODE_ENV": node_env, "DEMO_PASSWORD": demo_password})
+def unset_secret_real(node_env: str, *, demo_password: str, test: str | None = None) -> dict:
+    """The real better-auth with no secret, under ``NODE_ENV=node_env`` (and ``TEST=test`` when given,
+    Better Auth's other test switch): ``{"signUp", "signIn", "cookie"}`` (the session cookie it set)
+    or ``{"error"}`` (what it threw)."""
+    env = {"MODE": "unset", "NODE_ENV": node_env, "DEMO_PASSWORD": demo_password}
+    result, _ = _node(env if test is None else {**env, "TEST": test})
     return result
 
 

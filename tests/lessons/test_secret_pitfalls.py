@@ -1,7 +1,8 @@
 """Lesson 07b's helpers: the shared-secret checks, and what both issuers do when the secret changes
 under an existing database (the real better-auth's log line is the embedded issuer's too, and each
 side's stored private key decrypts with the old secret only); with no secret at all, the real
-better-auth signs with its public default in development and refuses in production."""
+better-auth signs with its public default in development and refuses in production, unless Better
+Auth's TEST switch is set."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from playground.backend.sessions import verify_session_cookie
 from playground.issuer import keys
+from playground.lessons import basics_exercises
 from playground.lessons.secret_pitfalls import (
     DEFAULT_SECRET,
     SharedSecretError,
@@ -100,3 +102,11 @@ def test_without_a_secret_better_auth_signs_with_its_public_default_in_developme
 @pytest.mark.node
 def test_without_a_secret_better_auth_refuses_in_production():
     assert "default secret" in unset_secret_real("production", demo_password="Passw0rd-demo-1")["error"]
+
+
+@pytest.mark.node
+def test_a_truthy_test_switch_lifts_the_production_refusal(monkeypatch):
+    monkeypatch.setenv("TEST", "true")  # set in this process: the helper must not pass it on to Node
+    assert "default secret" in unset_secret_real("production", demo_password="Passw0rd-demo-1")["error"]
+    monkeypatch.delenv("TEST")
+    assert basics_exercises.check_test_switch("Passw0rd-demo-1", refuses=False)  # TEST=true given: it signs
