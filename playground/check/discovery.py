@@ -332,7 +332,7 @@ def choose_candidates(ctx: Context) -> list[Operation]:
     return candidates
 
 
-#: Path segments that name an admin-only area.
+#: Path segments that name an admin-only area (alone, or first in ``admin-stats``, ``admin_users``).
 ADMIN_SEGMENTS = ("admin", "admins", "administration", "staff", "superuser")
 
 
@@ -342,7 +342,7 @@ def choose_admin(ctx: Context) -> str | None:
     without path parameters first. (One that serves grace too may be meant for every user: an
     "am I an admin?" route; it is not chosen.)"""
     candidates = [op for op in ctx.routes.protected if op.method == "GET" and not op.query_params and
-                  any(segment.lower() in ADMIN_SEGMENTS for segment in op.path.split("/"))]
+                  any(re.split(r"[-_.]", segment.lower())[0] in ADMIN_SEGMENTS for segment in op.path.split("/"))]
     candidates.sort(key=lambda op: bool(op.path_params))
     for op in candidates:
         path = concrete(op, ctx.ada.id)
