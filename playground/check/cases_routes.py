@@ -14,11 +14,13 @@ may change its state; the owner's own writes, which do change it, come last.
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 from typing import Any
 
 from .case import Outcome, all_rejected, is_accepted, is_rejected, not_applicable
 from .cases import case
-from .context import CREDENTIALS, Context, Exchange
+from .context import CREDENTIALS, Context, Exchange, Identity
 from .discovery import METHODS, WRITE_METHODS, Flow, concrete, owner_template, parse_flow
 
 ALL = CREDENTIALS
@@ -107,7 +109,35 @@ def flows_to_grade(ctx: Context) -> tuple[list[Flow], bool]:
     if ctx.owner_flow:
         flow = parse_flow(ctx.owner_flow)
         return ([flow] if flow else []), True
-    return ctx.routes.flows(), False
+    return ctx.routes.flows() + _user_scoped_flows(ctx), False
+
+
+def _user_scoped_flows(ctx: Context) -> list[Flow]:
+    """Flows under the user's own path: ``POST /api/{user_id}/tasks`` beside ``GET /api/{user_id}/tasks/{id}``
+    (the user parameter written ``{user_id}``, filled with the acting user's id by ``user_path``). Grace
+    must be refused ada's resource under ada's path and under her own (``/api/<grace>/tasks/<ada's>``)."""
+    found: list[Flow] = []
+    for op in ctx.routes.operations:
+        create = owner_template(op.path) if op.method == "POST" else None
+        if create is None:
+            continue
+        for item in ctx.routes.operations:
+            last = re.fullmatch(re.escape(op.path.rstrip("/")) + r"/\{([^{}/]+)\}", item.path)
+            if item.method == "GET" and last is not None:
+                flow = Flow(create, f"{create.rstrip('/')}/{{{last.group(1)}}}", last.group(1))
+                if flow not in found:
+                    found.append(flow)
+    return found
+
+
+def user_path(template: str, user: Identity) -> str:
+    """``template`` with ``{user_id}`` (a flow under the user's own path) set to ``user``'s id."""
+    return template.replace("{user_id}", urllib.parse.quote(user.id, safe=""))
+
+
+def item_path(flow: Flow, identifier: str, user: Identity) -> str:
+    """The resource ``identifier`` of ``flow``, under ``user``'s path when the flow has one."""
+    return user_path(flow.item.replace(f"{{{flow.param}}}", urllib.parse.quote(identifier, safe="")), user)
 
 
 def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | None, list[Exchange], str]:
@@ -116,8 +146,9 @@ def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | No
     if not fresh and key in ctx.owned:
         return ctx.owned[key]
     describe = f"{ctx.credential_label(ctx.ada)}: create a resource"
-    created = (ctx.send(flow.create, method="POST", json=flow.body, as_user=ctx.ada, describe=describe)
-               if flow.body is not None else _send(ctx, "POST", flow.create, flow.create, describe, as_user=ctx.ada))
+    create = user_path(flow.create, ctx.ada)
+    created = (ctx.send(create, method="POST", json=flow.body, as_user=ctx.ada, describe=describe)
+               if flow.body is not None else _send(ctx, "POST", create, flow.create, describe, as_user=ctx.ada))
     exchanges = [created]
     path, why = None, ""
     identifier = identifier_in(created, flow) if is_accepted(created) else None
@@ -126,7 +157,7 @@ def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | No
     elif identifier is None:
         why = f"POST {flow.create} answered no '{flow.param}' (nor 'id') in its JSON: {created.got}"
     else:
-        candidate = flow.item.replace(f"{{{flow.param}}}", identifier)
+        candidate = item_path(flow, identifier, ctx.ada)
         read = ctx.send(candidate, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}: read what ada created")
         exchanges.append(read)
         if is_accepted(read):
@@ -165,13 +196,18 @@ def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
             continue
         graded += 1
         before = setup[-1].full_body
-        for method in served(ctx, flow.item, methods):
-            attempt = _send(ctx, method, path, flow.item, f"{ctx.credential_label(ctx.grace)} on ada's resource",
+        # Under a user's path, grace tries ada's resource under ada's path and under her own.
+        targets = {path: "on ada's resource"}
+        if "{user_id}" in flow.item:
+            mine = path.replace(user_path("{user_id}", ctx.ada), user_path("{user_id}", ctx.grace), 1)
+            targets[mine] = "on ada's resource's id under her own path"
+        for method, (target, where) in ((m, t) for m in served(ctx, flow.item, methods) for t in targets.items()):
+            attempt = _send(ctx, method, target, flow.item, f"{ctx.credential_label(ctx.grace)} {where}",
                             as_user=ctx.grace)
             exchanges.append(attempt)
             if is_accepted(attempt):
-                return Outcome(False, exchanges, f"{method} {flow.item}: grace {verb} the resource ada created",
-                               culprit=attempt)
+                return Outcome(False, exchanges, f"{method} {flow.item}: grace {verb} the resource ada created"
+                               + (f" ({where})" if target != path else ""), culprit=attempt)
             if not is_rejected(attempt):
                 return all_rejected(exchanges)
             if method != "GET":

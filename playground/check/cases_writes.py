@@ -24,7 +24,7 @@ from typing import Any
 from .bodies import NoMinimalBody, declared_type, marked, normalized, properties_of
 from .case import Outcome, is_accepted, is_rejected, not_applicable
 from .cases import case
-from .cases_routes import flows_to_grade, identifier_in, owner_operations, served
+from .cases_routes import flows_to_grade, identifier_in, item_path, owner_operations, served, user_path
 from .context import CREDENTIALS, Context, Exchange, Identity
 from .discovery import Flow, Operation, choose_admin, concrete, owner_template
 
@@ -64,6 +64,7 @@ class Write:
     path: str
     op: Operation | None
     given: Any = None  # the body a --owner flow gave by hand
+    item_id: str | None = None  # the resource a write on a flow's item path changes
 
 
 @dataclass(frozen=True)
@@ -234,10 +235,10 @@ def _own_writes(ctx: Context, user: Identity) -> list[Write]:
     for op in ctx.routes.protected:
         if op.method in BODY_METHODS and op.body_schema is not None and \
                 (not op.path_params or owner_template(op.path) is not None):
-            writes.append(Write(op.method, op.path, concrete(op, user.id), op))
+            writes.append(Write(op.method, owner_template(op.path) or op.path, concrete(op, user.id), op))
     flows, given = flows_to_grade(ctx)
     if given and ctx.routes.document is None:
-        writes += [Write("POST", flow.create, flow.create, None, flow.body) for flow in flows]
+        writes += [_creation(ctx, flow, user) for flow in flows]
     return writes[:MAX_WRITES]
 
 
@@ -261,13 +262,15 @@ def _views(ctx: Context, user: Identity) -> list[str]:
     return paths[:MAX_VIEWS]
 
 
-def _creation(ctx: Context, flow: Flow) -> Write:
-    return Write("POST", flow.create, flow.create, ctx.routes.operation("POST", flow.create), flow.body)
+def _creation(ctx: Context, flow: Flow, user: Identity, method: str = "POST") -> Write:
+    """``user``'s creation of a resource of ``flow`` (or another ``method`` on its collection)."""
+    return Write(method, flow.create, user_path(flow.create, user), ctx.routes.operation(method, flow.create),
+                 flow.body)
 
 
 def _plant(ctx: Context, flow: Flow, marker: str, exchanges: list[Exchange]) -> tuple[str, str] | None:
     """A resource of ``flow`` ada creates with ``marker`` and can read back with it: (its path, its id)."""
-    created, _ = _write(ctx, _creation(ctx, flow), ctx.ada, marker, {},
+    created, _ = _write(ctx, _creation(ctx, flow, ctx.ada), ctx.ada, marker, {},
                         f"{ctx.credential_label(ctx.ada)}: create a resource marked {marker!r}")
     if created is None:
         return None
@@ -275,7 +278,7 @@ def _plant(ctx: Context, flow: Flow, marker: str, exchanges: list[Exchange]) -> 
     identifier = identifier_in(created, flow) if is_accepted(created) else None
     if identifier is None:
         return None
-    path = flow.item.replace(f"{{{flow.param}}}", urllib.parse.quote(identifier, safe=""))
+    path = item_path(flow, identifier, ctx.ada)
     read = _read(ctx, path, ctx.ada, "read what she created")
     exchanges.append(read)
     return (path, identifier) if _shows(read, marker) else None
@@ -314,7 +317,7 @@ def owner_from_body(ctx: Context) -> Outcome:
         # own write as well (shared by design, or she is an admin who may read anyone's).
         flow = next((f for f in flows if write.template == f.item or
                      (write.method == "POST" and write.template == f.create)), None)
-        control_item = _item(write, flow, own)
+        control_item = _item(ctx, write, flow, own)
         looks = [*views, *filter(None, [control_item])]
         shared = {view for view in looks if _shows(_read(ctx, view, ctx.ada, "the control: does she see grace's "
                                                          "own write?"), own_mark)}
@@ -329,7 +332,7 @@ def owner_from_body(ctx: Context) -> Outcome:
         judged += 1
         if not is_accepted(planted):
             continue
-        item = _item(write, flow, planted)
+        item = _item(ctx, write, flow, planted)
         for view in dict.fromkeys([*views, *filter(None, [item])]):
             if view in shared:
                 continue
@@ -345,15 +348,14 @@ def owner_from_body(ctx: Context) -> Outcome:
     return Outcome(True, exchanges)
 
 
-def _item(write: Write, flow: Flow | None, answer: Exchange) -> str | None:
-    """The resource of ``flow`` that ``write`` created (from its answer) or changed; None for other writes."""
+def _item(ctx: Context, write: Write, flow: Flow | None, answer: Exchange) -> str | None:
+    """Where ada would read the resource of ``flow`` that ``write`` created (from its answer) or changed;
+    None for other writes."""
     if flow is None:
         return None
-    if write.template == flow.item:
-        return write.path
-    identifier = identifier_in(answer, flow) if is_accepted(answer) else None
-    return None if identifier is None else flow.item.replace(f"{{{flow.param}}}",
-                                                              urllib.parse.quote(identifier, safe=""))
+    identifier = write.item_id if write.template == flow.item else \
+        identifier_in(answer, flow) if is_accepted(answer) else None
+    return None if identifier is None else item_path(flow, identifier, ctx.ada)
 
 
 def _own_items(ctx: Context, flows: list[Flow], exchanges: list[Exchange]) -> list[Write]:
@@ -363,15 +365,16 @@ def _own_items(ctx: Context, flows: list[Flow], exchanges: list[Exchange]) -> li
         methods = served(ctx, flow.item, ("PUT", "PATCH"))
         if not methods:
             continue
-        created, _ = _write(ctx, _creation(ctx, flow), ctx.grace, _marker("hers", index), {},
+        created, _ = _write(ctx, _creation(ctx, flow, ctx.grace), ctx.grace, _marker("hers", index), {},
                             f"{ctx.credential_label(ctx.grace)}: create a resource of her own")
         if created is None:
             continue
         exchanges.append(created)
         identifier = identifier_in(created, flow) if is_accepted(created) else None
         if identifier is not None:
-            path = flow.item.replace(f"{{{flow.param}}}", urllib.parse.quote(identifier, safe=""))
-            writes += [Write(method, flow.item, path, ctx.routes.operation(method, flow.item)) for method in methods]
+            path = item_path(flow, identifier, ctx.grace)
+            writes += [Write(method, flow.item, path, ctx.routes.operation(method, flow.item), item_id=identifier)
+                       for method in methods]
     return writes
 
 
@@ -443,25 +446,28 @@ def refused_write_not_saved(ctx: Context) -> Outcome:
             planted = _plant(ctx, flow, own_mark, exchanges)
             if planted is None:
                 break
-            item = planted[0]
-            attack_mark = _marker("refused", "flow", index, method.lower())
-            write = Write(method, flow.item, item, ctx.routes.operation(method, flow.item))
-            describe = f"{ctx.credential_label(ctx.grace)} on ada's resource"
-            if method == "DELETE":
-                attempt = ctx.send(item, method="DELETE", as_user=ctx.grace, describe=describe)
-            else:
-                attempt, _ = _write(ctx, write, ctx.grace, attack_mark, {}, describe)
-            if attempt is None:
-                continue
-            exchanges.append(attempt)
-            if not is_rejected(attempt) or attempt.status == 405:
-                continue  # served: other-user-changes-resource's (or -deletes-) finding
-            graded += 1
-            after = _read(ctx, item, ctx.ada, "read her resource again")
-            exchanges.append(after)
-            if not _shows(after, own_mark) or _shows(after, attack_mark):
-                return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to grace, but ada's "
-                               f"resource changed anyway (ada now gets {after.got})", culprit=attempt)
+            item, identifier = planted
+            # Under a user's path: ada's resource under ada's path, then its id under grace's own.
+            for target in dict.fromkeys([item, item_path(flow, identifier, ctx.grace)]):
+                attack_mark = _marker("refused", "flow", index, method.lower(), int(target != item))
+                write = Write(method, flow.item, target, ctx.routes.operation(method, flow.item))
+                describe = f"{ctx.credential_label(ctx.grace)} on ada's resource" + \
+                    (" under her own path" if target != item else "")
+                if method == "DELETE":
+                    attempt = ctx.send(target, method="DELETE", as_user=ctx.grace, describe=describe)
+                else:
+                    attempt, _ = _write(ctx, write, ctx.grace, attack_mark, {}, describe)
+                if attempt is None:
+                    continue
+                exchanges.append(attempt)
+                if not is_rejected(attempt) or attempt.status == 405:
+                    continue  # served: other-user-changes-resource's (or -deletes-) finding
+                graded += 1
+                after = _read(ctx, item, ctx.ada, "read her resource again")
+                exchanges.append(after)
+                if not _shows(after, own_mark) or _shows(after, attack_mark):
+                    return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to grace, but "
+                                   f"ada's resource changed anyway (ada now gets {after.got})", culprit=attempt)
     if not graded:
         return _nothing_to_try(ctx, "write on a {user_id} route or on a resource one user creates")
     return Outcome(True, exchanges)
@@ -507,7 +513,7 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         ids = dict.fromkeys((flow.param, *ID_FIELDS), identifier)
         # The creation, and a PUT/PATCH of the collection (a bulk upsert), each with ada's resource's id.
         for method in ("POST", *served(ctx, flow.create, ("PUT", "PATCH"))):
-            write = Write(method, flow.create, flow.create, ctx.routes.operation(method, flow.create), flow.body)
+            write = _creation(ctx, flow, ctx.grace, method)
             attempt, carried = _write(ctx, write, ctx.grace, f"{attack_mark}-{method.lower()}", ids,
                                       f"{ctx.credential_label(ctx.grace)}: {method} with the id of ada's resource")
             if attempt is None or not carried:
@@ -589,8 +595,9 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
         return _nothing_to_try(ctx, "resource one user creates")
     lists = _views(ctx, ctx.grace)
     for flow in flows:
-        if served(ctx, flow.create, ("GET",)) and flow.create not in lists:
-            lists.append(flow.create)
+        listed = user_path(flow.create, ctx.grace)
+        if served(ctx, flow.create, ("GET",)) and listed not in lists:
+            lists.append(listed)
     label = ctx.credential_label(ctx.grace)
 
     def leaks(exchange: Exchange) -> bool:

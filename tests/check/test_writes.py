@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from targets import holes_routes
-from targets.holes_writes import VARIANTS, WRITE_CASES, create_writes_app
+from targets.holes_writes import VARIANTS, WRITE_CASES, create_user_tasks_app, create_writes_app
 from targets_common import ENV, REQUIRED, ROUTES
 
 from playground import check
@@ -67,6 +67,22 @@ def test_without_a_document_a_given_flow_is_enough():
                  "owner-filter-from-query"):
         holed = check.run(app_factory=lambda hole=hole: create_writes_app(hole), **settings)
         assert holed.failed_ids() == {hole.partition("/")[0]}, str(holed)
+
+
+@pytest.mark.parametrize(("hole", "case_id"), [("", None), ("GET", "other-user-reads-resource"),
+                                               ("PUT", "other-user-changes-resource"),
+                                               ("DELETE", "other-user-deletes-resource")])
+def test_tasks_under_the_users_own_path_are_a_flow_and_grace_is_refused_ada_s_under_her_own_path(hole, case_id):
+    # POST /api/{user_id}/tasks -> /api/{user_id}/tasks/{task_id}: found without flags; grace tries ada's task
+    # under ada's path (the path check refuses) and under her own (only the task's owner check refuses).
+    report = check.run(app_factory=lambda: create_user_tasks_app(hole), env=ENV, only=FAMILY, **ROUTES)
+    assert report.failed_ids(include_advisory=True) == ({case_id} if case_id else set()), str(report)
+    if case_id is None:
+        judged = ("other-user-reads-resource", "owner-from-body", "refused-write-not-saved", "client-id-takes-over",
+                  "owner-filter-from-query")
+        assert {report.result(c).status for c in judged} == {"passed"}, str(report)
+    else:
+        assert "(on ada's resource's id under her own path)" in report.result(case_id).outcome.detail
 
 
 def test_the_reference_backend_has_no_writes_so_the_write_cases_do_not_apply():

@@ -253,3 +253,55 @@ VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-take
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
+
+
+def create_user_tasks_app(hole: str = "") -> FastAPI:
+    """Tasks under the user's own path, as most hackathon backends write them: ``/api/{user_id}/tasks``
+    and ``/api/{user_id}/tasks/{task_id}``, the path's user compared with the token first. ``hole`` is
+    the one method ("GET", "PUT", "DELETE") that then looks the task up by its id alone: grace reaches
+    ada's task under her own path (``/api/<grace>/tasks/<ada's task>``)."""
+    app = create_app()
+    Current = Annotated[Claims, Depends(_current_claims_dependency())]
+    tasks: dict[str, dict[str, Any]] = {}
+    ids = itertools.count(1)
+
+    def own_path(user_id: str, claims: Claims) -> None:
+        if user_id != claims["sub"]:
+            raise HTTPException(403, "Not your tasks")
+
+    def task_of(user_id: str, task_id: str, claims: Claims, method: str) -> dict[str, Any]:
+        own_path(user_id, claims)
+        task = tasks.get(task_id)
+        if task is None or (method != hole and task["owner"] != user_id):
+            raise HTTPException(404, "No such task")
+        return task
+
+    @app.get("/api/{user_id}/tasks")
+    async def list_tasks(user_id: str, claims: Current) -> list[dict]:
+        own_path(user_id, claims)
+        return [task for task in tasks.values() if task["owner"] == user_id]
+
+    @app.post("/api/{user_id}/tasks", status_code=201)
+    async def create_task(user_id: str, body: TaskIn, claims: Current) -> dict:
+        own_path(user_id, claims)
+        task_id = f"u{next(ids)}"
+        tasks[task_id] = {"id": task_id, "owner": user_id, "title": body.title}
+        return tasks[task_id]
+
+    @app.get("/api/{user_id}/tasks/{task_id}")
+    async def read_task(user_id: str, task_id: str, claims: Current) -> dict:
+        return task_of(user_id, task_id, claims, "GET")
+
+    @app.put("/api/{user_id}/tasks/{task_id}")
+    async def replace_task(user_id: str, task_id: str, body: TaskIn, claims: Current) -> dict:
+        task = task_of(user_id, task_id, claims, "PUT")
+        task["title"] = body.title
+        return task
+
+    @app.delete("/api/{user_id}/tasks/{task_id}", status_code=204)
+    async def delete_task(user_id: str, task_id: str, claims: Current) -> Response:
+        task_of(user_id, task_id, claims, "DELETE")
+        del tasks[task_id]
+        return Response(status_code=204)
+
+    return app
