@@ -39,13 +39,14 @@ learner: setup
 
 # One worker more than there are cores: much of the suite waits on Node, kernels and subprocesses.
 # --dist loadscope keeps each notebook's cells (and each module, or each test class) together, in
-# order, on one worker; the long independent tests are split into classes and modules to spread.
+# order, on one worker; the long independent tests are split into classes and modules to spread, and
+# handed out longest first (tests/conftest.py LONGEST_FIRST; --no-loadscope-reorder keeps that order).
 # A worker that dies (a crash, a signal, pytest-timeout's thread method ending a stuck test) fails
 # the run at once, naming it and its test: xdist would start a replacement and, with loadscope,
 # can then wait forever with every worker idle (tests/test_suite_never_hangs.py proves it).
 # TEST_CEILING bounds the whole run (about 5 minutes today; CI allows 90).
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-XDIST_ARGS := -n $(WORKERS) --dist loadscope --max-worker-restart=0
+XDIST_ARGS := -n $(WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0
 TEST_CEILING ?= 30m
 test: setup
 	timeout --kill-after=30 $(TEST_CEILING) $(BIN)/python -m pytest $(XDIST_ARGS)

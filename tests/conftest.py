@@ -10,11 +10,17 @@ With ``PLAYGROUND_REQUIRE_ALL=1`` (set by ``.ci/run``) *any* skip is a failure, 
 (a marker, a fixture, ``pytest.skip`` in a test, a module-level ``skipif``, ``importorskip``):
 the report hooks below turn it into a failure that keeps the reason, so CI can never go green by
 skipping.
+
+Two rules for the whole run live here too: the longest scopes are handed to the workers first (see
+``LONGEST_FIRST``), and every file the run's processes put in the temporary folder goes into one
+folder of its own, removed when the run ends (see ``pytest_configure``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -76,3 +82,66 @@ def pytest_make_collect_report(collector: pytest.Collector):
     outcome = yield
     _fail_if_skipped(outcome.get_result())
 
+
+
+# --- the order the workers get the work in -------------------------------------------------------
+
+#: The scopes that take longest (a real JupyterHub, the Binder build, the checker's end-to-end runs,
+#: lessons against the real Better Auth), longest first. `--dist loadscope` hands scopes to the
+#: workers in collection order (the Makefile turns off xdist's reordering by test count, which put
+#: these single-test scopes last), so they start at once and end alongside the short ones, instead
+#: of running alone at the end while the other workers idle. A prefix matches every scope below it.
+LONGEST_FIRST = (
+    "tests/workshop/test_hub.py",
+    "tests/workshop/test_binder.py",
+    "tests/check/test_cli_grading.py",
+    "tests/test_notebooks_real_issuer.py::TestRealBetterAuth_03b",
+    "tests/check/test_required_cases_can_fail.py",
+    "tests/conformance/test_adversarial_inputs.py",
+    "tests/check/test_cli_diagnosis.py",
+    "tests/test_suite_never_hangs.py",
+    "tests/test_notebooks_real_issuer.py",
+    "tests/check/test_targets_weak.py",
+    "tests/check/",
+)
+
+
+def _rank(nodeid: str) -> int:
+    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if nodeid.startswith(prefix)),
+                len(LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort: each scope's tests (a notebook's cells, a module's functions) keep their order.
+    items.sort(key=lambda item: _rank(item.nodeid))
+
+
+# --- one temporary folder for the run --------------------------------------------------------------
+
+#: The run's folder, with the TMPDIR and ``tempfile.tempdir`` it replaced.
+_run_tmp = pytest.StashKey[tuple[str, str | None, str | None]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One folder for everything the run's processes put in the temporary folder (the checker's app
+    logs, the graded apps' and the attack lab's keys, kernels', Node's and Chromium's files, pytest's
+    own ``tmp_path`` folders): made here, inherited by the xdist workers and every process they start
+    through ``TMPDIR``, and removed when the run ends, passed or failed (to keep a failed run's
+    ``tmp_path`` folders, give pytest ``--basetemp``)."""
+    if hasattr(config, "workerinput"):  # an xdist worker: its controller made the folder
+        return
+    folder = tempfile.mkdtemp(prefix="playground-tests-")
+    config.stash[_run_tmp] = (folder, os.environ.get("TMPDIR"), tempfile.tempdir)
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _run_tmp not in config.stash:
+        return
+    folder, tmpdir, tempdir = config.stash[_run_tmp]
+    if tmpdir is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = tmpdir
+    tempfile.tempdir = tempdir
+    shutil.rmtree(folder, ignore_errors=True)
