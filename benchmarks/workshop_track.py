@@ -79,7 +79,7 @@ class Slot:
     lesson: str  # the notebook's name without .ipynb
     sections: tuple[str, ...]  # section keys ("1", "Lab 1", "Recap"), read and run, in order
     cover: str  # what the kit tells the instructor to cover
-    exercises: tuple[str, ...] = ()  # sections whose `# your code here` cell participants answer
+    exercises: tuple[str, ...] = ()  # the exercises participants answer ("Lab 1", "Exercises 2")
 
 
 TRACK = (
