@@ -82,7 +82,8 @@ def owner_operations(ctx: Context) -> list[tuple[str, str]]:
 @case("other-users-resource-any-method", group="identity", weight="required", credentials=ALL,
       title="another user's id in the path is refused on every method "
             "(POST, PUT, PATCH, DELETE; GET on discovered routes)",
-      expect="403 (or 404, or 405 where the method is not served) for ada's credential on grace's path",
+      expect="403 (or 404, or 405 where the method is not served) for grace's credential on ada's path (grace: a "
+             "plain user; ada, the admin, may be allowed on anyone's)",
       fix="compare the verified user id with the path's user id in every operation of the route, writes included")
 def other_users_resource_any_method(ctx: Context) -> Outcome:
     pairs = owner_operations(ctx)
@@ -93,11 +94,11 @@ def other_users_resource_any_method(ctx: Context) -> Outcome:
         return not_applicable("not run: give --owner, or serve an OpenAPI document with a {user_id} route")
     exchanges = []
     for method, template in pairs:
-        exchange = _send(ctx, method, ctx.owner_path(ctx.grace.id, template), template,
-                         f"{ctx.credential_label(ctx.ada)} on grace's path", as_user=ctx.ada)
+        exchange = _send(ctx, method, ctx.owner_path(ctx.ada.id, template), template,
+                         f"{ctx.credential_label(ctx.grace)} on ada's path", as_user=ctx.grace)
         exchanges.append(exchange)
         if is_accepted(exchange):
-            return Outcome(False, exchanges, f"{method} {template}: ada was served grace's resource", culprit=exchange)
+            return Outcome(False, exchanges, f"{method} {template}: grace was served ada's resource", culprit=exchange)
     return all_rejected(exchanges)
 
 
@@ -155,7 +156,8 @@ def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | No
     if not is_accepted(created):
         why = f"POST {flow.create} as ada answered {created.got}"
     elif identifier is None:
-        why = f"POST {flow.create} answered no '{flow.param}' (nor 'id') in its JSON: {created.got}"
+        also = "" if flow.param == "id" else " (nor 'id')"
+        why = f"POST {flow.create} answered no '{flow.param}'{also} in its JSON: {created.got}"
     else:
         candidate = item_path(flow, identifier, ctx.ada)
         read = ctx.send(candidate, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}: read what ada created")
@@ -169,16 +171,26 @@ def _created(ctx: Context, flow: Flow, *, fresh: bool = False) -> tuple[str | No
 
 
 def identifier_in(exchange: Exchange, flow: Flow) -> str | None:
+    """The created resource's id in a creation's JSON answer: the item path's parameter (``task_id``, also
+    spelt ``taskId``), ``<resource>Id`` (``taskId`` for ``/tasks``), ``id``, ``uuid`` or ``_id``, at the top
+    or one level down (an envelope: ``{"data": {...}}``, ``{"task": {...}}``)."""
     try:
         body = json.loads(exchange.full_body)
     except ValueError:
         return None
+    resource = flow.create.rstrip("/").rsplit("/", 1)[-1].lower()
+    names = [_plain(name) for name in (flow.param, "id", "uuid", "_id", f"{resource}id", f"{resource[:-1]}id")]
     for holder in [body, *(v for v in body.values() if isinstance(v, dict))] if isinstance(body, dict) else []:
-        for name in (flow.param, "id", "uuid", "_id"):
-            value = holder.get(name)
+        keys = {_plain(key): key for key in holder if isinstance(key, str)}
+        for name in names:
+            value = holder.get(keys.get(name, ""))
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
                 return str(value)
     return None
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
 
 
 def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
@@ -196,18 +208,22 @@ def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
             continue
         graded += 1
         before = setup[-1].full_body
-        # Under a user's path, grace tries ada's resource under ada's path and under her own.
-        targets = {path: "on ada's resource"}
+        # Nobody but ada: grace (under ada's path, and under her own when the flow lives under a user's
+        # path), and no credential or a garbage one (optional auth that lets guests in).
+        grace = ctx.credential_label(ctx.grace)
+        tries: list[tuple[str, str, str, dict[str, Any]]] = [(path, "grace", "", {"as_user": ctx.grace})]
         if "{user_id}" in flow.item:
             mine = path.replace(user_path("{user_id}", ctx.ada), user_path("{user_id}", ctx.grace), 1)
-            targets[mine] = "on ada's resource's id under her own path"
-        for method, (target, where) in ((m, t) for m in served(ctx, flow.item, methods) for t in targets.items()):
-            attempt = _send(ctx, method, target, flow.item, f"{ctx.credential_label(ctx.grace)} {where}",
-                            as_user=ctx.grace)
+            tries.append((mine, "grace", " (on ada's resource's id under her own path)", {"as_user": ctx.grace}))
+        tries += [(path, "a request without credentials", "", {}),
+                  (path, "a garbage credential", "", {"headers": ctx.garbage_credential()})]
+        for method, (target, who, where, options) in ((m, t) for m in served(ctx, flow.item, methods) for t in tries):
+            describe = f"{grace if who == 'grace' else who} on ada's resource{where}"
+            attempt = _send(ctx, method, target, flow.item, describe, **options)
             exchanges.append(attempt)
             if is_accepted(attempt):
-                return Outcome(False, exchanges, f"{method} {flow.item}: grace {verb} the resource ada created"
-                               + (f" ({where})" if target != path else ""), culprit=attempt)
+                return Outcome(False, exchanges, f"{method} {flow.item}: {who} {verb} the resource ada created{where}",
+                               culprit=attempt)
             if not is_rejected(attempt):
                 return all_rejected(exchanges)
             if method != "GET":
@@ -216,7 +232,7 @@ def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
                 exchanges.append(after)
                 if not is_accepted(after) or after.full_body != before:
                     ctx.owned.pop(flow.label, None)
-                    return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to grace, but "
+                    return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to {who}, but "
                                    f"ada's resource changed (ada now gets {after.got})", culprit=attempt)
     if not graded:
         return not_applicable("not run: no discovered flow could create a resource as ada ("

@@ -32,7 +32,7 @@ def test_a_hole_in_a_discovered_route_fails_the_run_without_any_route_flag():
                        "--env", "BETTER_AUTH_URL={issuer}", *ROUTE_CASES)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ other-users-resource-any-method" in result.stdout
-    assert "PUT /api/users/{user_id}/profile: ada was served grace's resource" in result.stdout
+    assert "PUT /api/users/{user_id}/profile: grace was served ada's resource" in result.stdout
 
 
 def test_explicit_flags_override_discovery():

@@ -29,9 +29,11 @@ def test_the_careful_task_api_passes_every_ownership_case_and_the_owner_keeps_he
     flow_cases = ("other-user-reads-resource", "other-user-changes-resource", "other-user-deletes-resource",
                   "owner-changes-and-deletes-resource")
     assert all(statuses[c] == "passed" for c in flow_cases), statuses
-    # The refusals were judged on a resource that exists: ada created it and read it first.
+    # The refusals were judged on a resource that exists: ada created it and read it first; then grace,
+    # no credential and a garbage one were refused it.
     reads = report.result("other-user-reads-resource").outcome.exchanges
-    assert [(e.method, e.status) for e in reads] == [("POST", 201), ("GET", 200), ("GET", 404)]
+    assert [(e.method, e.status) for e in reads] == [("POST", 201), ("GET", 200), ("GET", 404), ("GET", 401),
+                                                     ("GET", 401)]
 
 
 def test_a_422_does_not_hide_a_write_without_auth():

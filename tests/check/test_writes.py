@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import pytest
 from targets import holes_routes
-from targets.holes_writes import VARIANTS, WRITE_CASES, create_user_tasks_app, create_writes_app
+from targets.holes_writes import (
+    VARIANTS,
+    WRITE_CASES,
+    create_enveloped_tasks_app,
+    create_user_tasks_app,
+    create_writes_app,
+)
 from targets_common import ENV, REQUIRED, ROUTES
 
 from playground import check
@@ -83,6 +89,19 @@ def test_tasks_under_the_users_own_path_are_a_flow_and_grace_is_refused_ada_s_un
         assert {report.result(c).status for c in judged} == {"passed"}, str(report)
     else:
         assert "(on ada's resource's id under her own path)" in report.result(case_id).outcome.detail
+
+
+@pytest.mark.parametrize(("options", "who"), [({}, None), ({"guests_read": True}, "a request without credentials"),
+                                              ({"owner_check": False}, "grace")])
+def test_an_enveloped_id_is_found_and_a_guest_is_another_user(options, who):
+    # {"data": {"taskId": 1}}: the id is found one level down under <resource>Id; a request without a token
+    # (optional auth that compares the owner only "if user") must be refused ada's task too.
+    only = ("other-user-reads-resource",)
+    report = check.run(app_factory=lambda: create_enveloped_tasks_app(**options), env=ENV, only=only, **ROUTES)
+    outcome = report.result(only[0]).outcome
+    assert outcome.applicable and report.failed_ids() == ({only[0]} if who else set()), str(report)
+    if who:
+        assert outcome.detail == f"GET /api/tasks/{{task_id}}: {who} read the resource ada created", outcome.detail
 
 
 def test_the_reference_backend_has_no_writes_so_the_write_cases_do_not_apply():

@@ -305,3 +305,42 @@ def create_user_tasks_app(hole: str = "") -> FastAPI:
         return Response(status_code=204)
 
     return app
+
+
+def create_enveloped_tasks_app(*, guests_read: bool = False, owner_check: bool = True) -> FastAPI:
+    """Tasks whose creation answers an envelope, ``{"data": {"taskId": ...}}`` (the id found there too).
+    ``guests_read``: optional auth, the owner compared only when there is a user ("if user and user is
+    not the owner"), so a request without a token reads any task. ``owner_check=False``: nobody's is
+    compared."""
+    app = create_app()
+    strict = _current_claims_dependency()
+    tasks: dict[int, dict[str, Any]] = {}
+    ids = itertools.count(1)
+
+    async def optional_claims(request: Request) -> Claims | None:
+        if not request.headers.get("authorization"):
+            return None
+        try:
+            return await strict(request)
+        except HTTPException:
+            return None  # a bad token reads as a guest
+
+    Current = Annotated[Claims, Depends(strict)]
+    Optional = Annotated[Claims | None, Depends(optional_claims if guests_read else strict)]
+
+    @app.post("/api/tasks", status_code=201)
+    async def create_task(body: TaskIn, claims: Current) -> dict:
+        task_id = next(ids)
+        tasks[task_id] = {"taskId": task_id, "owner": claims["sub"], "title": body.title}
+        return {"data": tasks[task_id]}
+
+    @app.get("/api/tasks/{task_id}")
+    async def read_task(task_id: int, claims: Optional) -> dict:
+        task = tasks.get(task_id)
+        if task is None or (owner_check and claims is not None and task["owner"] != claims["sub"]):
+            raise HTTPException(404, "No such task")
+        if claims is None and not guests_read:
+            raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        return {"data": task}
+
+    return app
