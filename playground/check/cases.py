@@ -42,6 +42,8 @@ CASES: list[Case] = []
 #: ``better-auth.session_data`` JWT exists to be sent where an access token is expected.
 ISSUER_OPTIONS = {"session": {"cookieCache": {"enabled": True, "strategy": "jwt", "maxAge": 300}}}
 FOREIGN_ORIGIN = "https://evil.example"
+#: The origin of sandboxed iframes, data: URLs and local files: anyone can send it.
+NULL_ORIGIN = "null"
 #: How long a rotated-in key may take to be accepted (a JWKS refetch rate limit), in seconds.
 ROTATION_WINDOW = 6.0
 #: How far beyond the declared leeway ``expired``'s token lies: an undeclared leeway of more fails.
@@ -167,10 +169,19 @@ def admin_allowed(ctx: Context) -> Outcome:
 
 
 @case("no-token", group="signature", weight="required", credentials=CREDENTIALS,
-      title="a request without credentials is refused", expect="401",
-      fix="protect the route with a dependency that requires a verified token")
+      title="a request without credentials is refused (also right after a signed-in user's request)",
+      expect="401",
+      fix="protect the route with a dependency that requires a verified token; keep the user in the request "
+          "(FastAPI: the dependency's return value; Flask: flask.g), never in a module global")
 def no_token(ctx: Context) -> Outcome:
-    return all_rejected([ctx.send(ctx.protected, describe="no Authorization header")])
+    first = ctx.send(ctx.protected, describe="no Authorization header")
+    # Again right after a signed-in request: an app that keeps the user in module state (a Flask global
+    # set only when a token comes) serves the next caller as the previous one.
+    signed_in = ctx.send(ctx.protected, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (a signed-in "
+                                                                   "request first)")
+    after = ctx.send(ctx.protected, describe="no credentials, right after ada's request")
+    outcome = all_rejected([first, after])
+    return Outcome(outcome.passed, [first, signed_in, after], outcome.detail, culprit=outcome.culprit)
 
 
 @case("alg-none", group="signature", weight="required",
@@ -735,8 +746,10 @@ def cors_preflight_frontend(ctx: Context) -> Outcome:
 @case("cors-foreign-origin-with-credentials", group="cors", weight="required", needs=("frontend",),
       credentials=CREDENTIALS,
       title="a foreign origin is never allowed to read responses with credentials",
-      expect="no Access-Control-Allow-Origin for https://evil.example together with Allow-Credentials: true",
-      fix="list origins exactly; never allow_origins=['*'] (or a reflecting regex) with allow_credentials=True")
+      expect="no Access-Control-Allow-Origin for https://evil.example, a look-alike of the frontend or null "
+             "together with Allow-Credentials: true",
+      fix="list origins exactly; never allow_origins=['*'] (or a reflecting regex, or 'null') with "
+          "allow_credentials=True")
 def cors_foreign_credentials(ctx: Context) -> Outcome:
     def allowed(exchange: Exchange, origin: str) -> bool:
         return exchange.headers.get("access-control-allow-origin") == origin and \
@@ -751,11 +764,12 @@ def cors_foreign_credentials(ctx: Context) -> Outcome:
         if allowed(exchange, FOREIGN_ORIGIN):
             return Outcome(False, exchanges, f"{exchange.method}: the foreign origin {FOREIGN_ORIGIN} is reflected "
                                              "with credentials", culprit=exchange)
-    for origin in look_alikes(ctx.frontend_origin):
+    for origin in [*look_alikes(ctx.frontend_origin), NULL_ORIGIN]:
         exchanges.append(_preflight(ctx, origin, f"a preflight from {origin}"))
         if allowed(exchanges[-1], origin):
-            return Outcome(False, exchanges, f"the look-alike origin {origin} is allowed with credentials",
-                           culprit=exchanges[-1])
+            what = "Origin: null (any sandboxed iframe, data: or file: page sends it)" if origin == NULL_ORIGIN \
+                else f"the look-alike origin {origin}"
+            return Outcome(False, exchanges, f"{what} is allowed with credentials", culprit=exchanges[-1])
     return Outcome(True, exchanges)
 
 

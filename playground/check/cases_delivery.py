@@ -22,7 +22,7 @@ from playground.servers import ServerThread
 
 from .case import Outcome, is_accepted, not_applicable
 from .cases import EXPIRED_MARGIN, FOREIGN_ORIGIN, case
-from .context import ADA, CREDENTIALS, GRACE, Context, Exchange
+from .context import ADA, CREDENTIALS, GARBAGE_TOKEN, GRACE, Context, Exchange
 
 #: Cookies that SPAs and auth helpers keep an access token in (besides Better Auth's own, which
 #: ``identity-from-unverified-cookies`` forges).
@@ -128,6 +128,62 @@ def forged_token_in_other_headers(ctx: Context) -> Outcome:
         "headers": dict.fromkeys(TOKEN_HEADERS, token)})
 
 
+#: JSON body properties that carry a token to a token-exchange or WebSocket-ticket endpoint.
+TOKEN_BODY_PROPERTIES = ("token", "access_token", "accessToken", "jwt", "id_token", "idToken")
+
+
+def _token_bodies(ctx: Context) -> list[tuple[str, str, dict]]:
+    """``(path, property, body)`` for each POST/PUT/PATCH of the document whose JSON body has a token
+    property: the smallest body its schema allows, the token to be put in ``property``."""
+    from .bodies import NoMinimalBody, minimal
+    from .discovery import _deref, concrete
+
+    found = []
+    document = ctx.routes.document
+    for op in ctx.routes.operations if document is not None else []:
+        schema = _deref(op.body_schema, document) if op.method in ("POST", "PUT", "PATCH") else None
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        name = next((name for name in TOKEN_BODY_PROPERTIES if name in properties), None)
+        if name is None:
+            continue
+        try:
+            body = minimal(schema, document)
+        except NoMinimalBody:
+            body = {}
+        found.append((f"{op.method} {concrete(op, ctx.ada.id)}", name, body if isinstance(body, dict) else {}))
+    return found[:MAX_OTHER_ROUTES]
+
+
+@case("forged-token-in-body", group="credentials", weight="required",
+      title="a forged or expired token in a JSON body (a token exchange: {\"token\": …}) is refused",
+      expect="4xx for an unsigned, a foreign-key, an edited, an expired, a wrong-issuer and a wrong-audience token "
+             "in each body property named token, access_token, jwt, …",
+      fix="verify a token from a body with the same function as the header's, exp included (never "
+          "options={'verify_exp': False} 'because only who it is matters'): an exchange gives a leaked, expired "
+          "token new life")
+def forged_token_in_body(ctx: Context) -> Outcome:
+    targets = _token_bodies(ctx)
+    if not targets:
+        return not_applicable("not run: no write in the OpenAPI document takes a token in its JSON body")
+    exp = ctx.now() - int(ctx.leeway) - EXPIRED_MARGIN
+    tokens = {**_forgeries(ctx), EXPIRED: ctx.mint(claims={"iat": exp - 900, "exp": exp}),
+              f"a token whose iss is {FOREIGN_ORIGIN}": ctx.mint(claims={"iss": FOREIGN_ORIGIN}),
+              "a token for another audience": ctx.mint(claims={"aud": "https://another-api.example"})}
+    exchanges: list[Exchange] = []
+    for route, name, body in targets:
+        method, _, path = route.partition(" ")
+        exchanges.append(ctx.send(path, method=method, json={**body, name: GARBAGE_TOKEN},
+                                  describe=f"{{{name!r}: {GARBAGE_TOKEN!r}}}"))
+        if is_accepted(exchanges[-1]):
+            continue  # the property does not authenticate anything
+        for label, token in tokens.items():
+            exchanges.append(ctx.send(path, method=method, json={**body, name: token}, describe=f"{label} as {name!r}"))
+            if is_accepted(exchanges[-1]):
+                return Outcome(False, exchanges, f"{route} accepted {label} as {name!r} ({exchanges[-1].got}), "
+                                                 "though it refuses a garbage one", culprit=exchanges[-1])
+    return Outcome(True, exchanges)
+
+
 # --- the request names the issuer ---------------------------------------------------------------
 
 
@@ -204,6 +260,29 @@ def role_absent_not_admin(ctx: Context) -> Outcome:
     return Outcome(True, exchanges)
 
 
+#: Headers a frontend or gateway is "supposed" to set with the user's role or admin flag.
+ROLE_HEADERS = {"x-user-role": "admin", "x-role": "admin", "x-user-roles": "admin", "x-roles": "admin",
+                "x-admin": "true", "x-is-admin": "true"}
+
+
+@case("role-from-request-headers", group="identity", weight="required", needs=("admin",), credentials=CREDENTIALS,
+      title="a role or admin flag in a request header (X-User-Role: admin, X-Is-Admin: true, …) is ignored",
+      expect="403 for a non-admin whatever the headers say",
+      fix="read the role only from the verified token's role claim (or your database, by the token's sub); "
+          "a header 'set by the frontend' is set by whoever sends the request")
+def role_from_request_headers(ctx: Context) -> Outcome:
+    grace = ctx.credential_label(ctx.grace)
+    exchanges = [ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{grace}, nothing else")]
+    if is_accepted(exchanges[0]):
+        return not_applicable("not judged: the admin route serves grace anyway (see non-admin-denied)")
+    said = ", ".join(f"{name}: {value}" for name, value in ROLE_HEADERS.items())
+    exchanges.append(ctx.send(ctx.admin, as_user=ctx.grace, headers=dict(ROLE_HEADERS), describe=f"{grace}, {said}"))
+    if is_accepted(exchanges[-1]):
+        return Outcome(False, exchanges, "served the admin route to grace (role user) because a request header "
+                                         "said she is an admin", culprit=exchanges[-1])
+    return Outcome(True, exchanges)
+
+
 # --- back doors beside the token ------------------------------------------------------------------
 
 
@@ -257,8 +336,8 @@ def _other_routes(ctx: Context) -> list[tuple[str, str]]:
 @case("every-route-verifies", group="signature", weight="required",
       title="every protected route refuses the forgeries the graded route refuses (one verifier for all)",
       expect="401 on each protected route (discovered, on every method but DELETE; --owner, --admin) for an "
-             "unsigned, a foreign-key, an HS256-with-the-secret, an edited, a wrong-issuer and a wrong-audience "
-             "token, and on GET routes an expired one",
+             "unsigned, a foreign-key, an HS256-with-the-secret, an edited, an expired, a wrong-issuer and a "
+             "wrong-audience token",
       fix="protect every route with the same verifying dependency (FastAPI: Depends(current_user) on the router "
           "or each route); a route with its own decoding is where the hole hides")
 def every_route_verifies(ctx: Context) -> Outcome:
@@ -287,8 +366,6 @@ def every_route_verifies(ctx: Context) -> Outcome:
         if is_accepted(exchanges[-1]):
             continue  # served without any credential: not a protected route after all
         for label, token in refused_on_main.items():
-            if label == EXPIRED and method != "GET":
-                continue  # a refresh endpoint may take an expired token on purpose
             exchanges.append(ctx.send(path, method=method, json=body, token=token, describe=label))
             if is_accepted(exchanges[-1]):
                 return Outcome(False, exchanges, f"{method} {path} accepted {label}, which {ctx.protected} refuses: "

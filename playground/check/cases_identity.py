@@ -17,7 +17,7 @@ from playground.jose import forge, split, tamper
 
 from .case import Outcome, is_accepted, not_applicable
 from .cases import case
-from .context import Context, Exchange, Identity
+from .context import CREDENTIALS, Context, Exchange, Identity
 
 #: Headers that identity-aware proxies set (oauth2-proxy, Pomerium, Cloudflare Access, IAP,
 #: Azure App Service, Apache/nginx REMOTE_USER): trusted only behind a proxy that strips them.
@@ -27,6 +27,9 @@ GATEWAY_HEADERS = {
     "x-forwarded-email": "email", "x-auth-request-email": "email", "x-user-email": "email",
     "cf-access-authenticated-user-email": "email", "x-goog-authenticated-user-email": "email",
     "x-ms-client-principal-name": "email",
+    # "View as" / impersonation headers of support tools: honoured only after an admin check, if ever.
+    "x-act-as-user": "id", "x-impersonate-user": "id", "x-impersonate": "id", "x-on-behalf-of": "id",
+    "x-view-as": "id", "x-switch-user": "id",
 }
 #: Query parameters that name a user.
 QUERY_PARAMETERS = {"user_id": "id", "userId": "id", "uid": "id", "sub": "id", "as_user": "id", "email": "email"}
@@ -45,9 +48,10 @@ def _probe(ctx: Context, place: str, variants: dict[str, dict[str, object]]) -> 
     anyway fails no-token or other-users-profile, not this case."""
     exchanges: list[Exchange] = [ctx.send(ctx.protected, describe="no token, nothing else")]
     anonymous_served = is_accepted(exchanges[0])
+    ada = ctx.credential_label(ctx.ada)
     if ctx.owner is not None:
-        exchanges.append(ctx.send(ctx.owner_path(ctx.grace.id), token=ctx.ada.access_token,
-                                  describe="ada's token on grace's path, nothing else"))
+        exchanges.append(ctx.send(ctx.owner_path(ctx.grace.id), as_user=ctx.ada,
+                                  describe=f"{ada} on grace's path, nothing else"))
     others_served = ctx.owner is None or is_accepted(exchanges[-1])
 
     def verdict(exchange: Exchange, why: str) -> Outcome:
@@ -60,23 +64,23 @@ def _probe(ctx: Context, place: str, variants: dict[str, dict[str, object]]) -> 
             exchanges.append(anonymous)
             if is_accepted(anonymous):
                 return verdict(anonymous, f"served {anonymous.path} without a token, given {label}")
-        as_ada = ctx.send(options.get("path", ctx.protected), token=ctx.ada.access_token,
-                          headers=options.get("headers"), describe=f"ada's token, {label}")
+        as_ada = ctx.send(options.get("path", ctx.protected), as_user=ctx.ada,
+                          headers=options.get("headers"), describe=f"{ada}, {label}")
         exchanges.append(as_ada)
         if _speaks_as(as_ada, ctx.grace):
-            return verdict(as_ada, f"answered ada's token as grace, given {label}")
+            return verdict(as_ada, f"answered {ada} as grace, given {label}")
         if not others_served:
             path = ctx.owner_path(ctx.grace.id)
             query = options.get("query")
-            on_grace = ctx.send(f"{path}?{query}" if query else path, token=ctx.ada.access_token,
-                                headers=options.get("headers"), describe=f"ada's token on grace's path, {label}")
+            on_grace = ctx.send(f"{path}?{query}" if query else path, as_user=ctx.ada,
+                                headers=options.get("headers"), describe=f"{ada} on grace's path, {label}")
             exchanges.append(on_grace)
             if is_accepted(on_grace):
                 return verdict(on_grace, f"served grace's resource to ada, given {label}")
     return Outcome(True, exchanges)
 
 
-@case("identity-from-gateway-headers", group="identity", weight="required",
+@case("identity-from-gateway-headers", group="identity", weight="required", credentials=CREDENTIALS,
       title="identity headers a gateway would set (X-User-Id, X-Forwarded-User, X-Auth-Request-Email, …) are ignored",
       expect="401 without a token whatever the headers; with ada's token, ada (never the header's user)",
       fix="take the user only from the verified token's sub; if a gateway authenticates, verify its signed "
@@ -87,7 +91,7 @@ def identity_from_gateway_headers(ctx: Context) -> Outcome:
         for name, kind in GATEWAY_HEADERS.items()})
 
 
-@case("identity-from-query", group="identity", weight="required",
+@case("identity-from-query", group="identity", weight="required", credentials=CREDENTIALS,
       title="a user named in the query string (?user_id=, ?sub=, ?email=, …) is ignored",
       expect="401 without a token; with ada's token, ada's data only",
       fix="never read the acting user from the URL; the token's sub is the user")

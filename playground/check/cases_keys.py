@@ -50,8 +50,8 @@ def _forged(ctx: Context, kid: str, **header: str) -> str:
 
 
 @case("key-source-from-token", group="keys", weight="required",
-      title="a token that names where to fetch its key (x5u, or an iss of the attacker's) is refused, "
-            "and nothing is fetched from there",
+      title="a token that names where to fetch its key (x5u, an iss of the attacker's, or one that extends "
+            "the issuer's) is refused, and nothing is fetched from there",
       expect="401, and no request to the attacker's server",
       fix="fetch keys only from the configured JWKS URL; never build it from the token's iss or headers")
 def key_source_from_token(ctx: Context) -> Outcome:
@@ -64,18 +64,29 @@ def key_source_from_token(ctx: Context) -> Outcome:
 
     server = ServerThread(Starlette(routes=[Route("/{path:path}", attacker)]), name="attacker key server",
                           lifespan="off").start()
+    # An iss that merely starts with the issuer's (a prefix check) and names a path of its own: an app
+    # that fetches {iss}/api/auth/jwks asks the gate for it (in production: https://auth.example.com.evil.net).
+    gate, marker = _gate(ctx), f"attacker-{secrets.token_hex(4)}"
     try:
         claims = ctx.claims(role="admin", iss=server.url)
         outcome = _reject_all(ctx, {
             "signed by the attacker, x5u = the attacker's URL": _forged(ctx, kid, x5u=f"{server.url}/cert.pem"),
             "signed by the attacker, iss = the attacker's origin": forge({"alg": "EdDSA", "kid": kid}, claims,
                                                                          ed25519(key)),
+            f"signed by the attacker, iss = the issuer + '/{marker}'": forge(
+                {"alg": "EdDSA", "kid": kid}, ctx.claims(role="admin", iss=f"{ctx.token_issuer}/{marker}"),
+                ed25519(key)),
         })
     finally:
         server.stop()
     if outcome.passed and hits:
         return Outcome(False, outcome.exchanges, f"refused, but the app fetched {hits[0]} from the attacker's "
                                                  "server named by the token (a server-side request forgery)")
+    named = [path for path in (gate.jwks_paths if gate is not None else []) if marker in path]
+    if outcome.passed and named:
+        return Outcome(False, outcome.exchanges, f"refused, but the app fetched keys from {named[0]}, a URL built from "
+                                                 "a token's iss that merely starts with the issuer's: an attacker's "
+                                                 "iss (https://auth.example.com.evil.net) brings its own keys")
     return outcome
 
 

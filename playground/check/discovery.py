@@ -205,8 +205,11 @@ def parse_flow(text: str) -> Flow | None:
 
 
 def owner_template(path: str) -> str | None:
-    """``path`` with its user-id parameter written ``{user_id}``, or None when it holds none."""
+    """``path`` with its user-id parameter written ``{user_id}``, or None when it holds none. Under an
+    admin segment (``/api/admin/users/{user_id}``) the id is whom an admin acts on, not an owner."""
     segments = path.split("/")
+    if is_admin_path(path):
+        return None
     for index, segment in enumerate(segments):
         match = _PARAM.fullmatch(segment)
         if not match:
@@ -336,13 +339,18 @@ def choose_candidates(ctx: Context) -> list[Operation]:
 ADMIN_SEGMENTS = ("admin", "admins", "administration", "staff", "superuser")
 
 
+def is_admin_path(path: str) -> bool:
+    """Does ``path`` lie under an admin segment (``admin``, ``admin-stats``, ``admin_users``, …)?"""
+    return any(re.split(r"[-_.]", segment.lower())[0] in ADMIN_SEGMENTS for segment in path.split("/"))
+
+
 def choose_admin(ctx: Context) -> str | None:
     """A protected GET route under an admin segment (``/api/admin/stats``) that serves ada (role admin)
     and refuses grace (role user): the run's --admin, so the role cases run without flags. Routes
     without path parameters first. (One that serves grace too may be meant for every user: an
     "am I an admin?" route; it is not chosen.)"""
     candidates = [op for op in ctx.routes.protected if op.method == "GET" and not op.query_params and
-                  any(re.split(r"[-_.]", segment.lower())[0] in ADMIN_SEGMENTS for segment in op.path.split("/"))]
+                  is_admin_path(op.path)]
     candidates.sort(key=lambda op: bool(op.path_params))
     for op in candidates:
         path = concrete(op, ctx.ada.id)

@@ -32,8 +32,9 @@ class IssuerGate:
 
     def __init__(self, port: int = 0) -> None:
         self.mode: Mode = "up"
-        #: Requests for a path ending in ``/jwks`` that reached the gate (the app's key fetches).
+        #: Requests for a path ending in ``/jwks`` that reached the gate (the app's key fetches), and their paths.
         self.jwks_fetches = 0
+        self.jwks_paths: list[str] = []
         self._upstream: str | None = None
         self._server = ServerThread(self, sock=bind_loopback(port, "issuer gate"), name="issuer gate",
                                     lifespan="off")
@@ -55,6 +56,7 @@ class IssuerGate:
             return
         if scope["path"].rstrip("/").endswith("/jwks"):
             self.jwks_fetches += 1
+            self.jwks_paths.append(scope["path"])
         if self.mode == "down":
             await _answer(send, 503, [(b"content-type", b"text/plain")], b"issuer unavailable (the checker's outage)")
             return

@@ -16,6 +16,7 @@ from targets_common import ENV, ROUTES
 
 from playground import check
 from playground.check.cases import look_alikes
+from playground.check.discovery import owner_template
 
 DELIVERY = tuple(holes_delivery.HOLES)
 VERCEL = "https://myapp.vercel.app"
@@ -75,6 +76,17 @@ def test_a_token_in_the_url_read_on_another_route_only_is_found_there():
                                     holes_delivery.Flaws(token_query="access_token", token_route="/api/items"))
     report = check.run(app_factory=events_only, env=ENV, **ROUTES, only=("forged-token-in-query",))
     assert report.result("forged-token-in-query").outcome.detail.startswith("GET /api/items accepted"), str(report)
+
+
+def test_keys_fetched_from_an_iss_that_merely_starts_with_the_issuers_are_a_key_source_from_the_token():
+    tenants = functools.partial(holes_delivery.create_app, holes_delivery.Flaws(issuer_prefix_tenants=True))
+    report = check.run(app_factory=tenants, env=ENV, **ROUTES, only=("key-source-from-token",))
+    assert "a URL built from a token's iss" in report.result("key-source-from-token").outcome.detail, str(report)
+
+
+def test_an_admin_acting_on_a_users_id_is_no_owner_route():
+    assert owner_template("/api/admin/users/{user_id}") is None
+    assert owner_template("/api/users/{user_id}/profile") == "/api/users/{user_id}/profile"
 
 
 def test_a_write_route_with_its_own_weaker_decoding_is_found_too():

@@ -26,6 +26,10 @@ class Item(BaseModel):
     title: str
 
 
+class Exchange(BaseModel):
+    token: str
+
+
 @dataclass(frozen=True)
 class Flaws:
     """Every flag off is the careful app. Each flag is one hole."""
@@ -35,8 +39,11 @@ class Flaws:
     token_header: str | None = None  # ... or this header's (a gateway's X-Access-Token)
     token_route: str | None = None  # those are read on this path only (the EventSource route), else everywhere
     issuer_from_forwarded_host: bool = False  # iss and the JWKS URL come from X-Forwarded-Host
+    issuer_prefix_tenants: bool = False  # an iss that starts with the issuer is a tenant: {iss}/api/auth/jwks
     role_default: str = ""  # the role when the token has none ("admin": single-tenant leftovers)
     admin_key_default: str | None = None  # the admin route also takes X-Admin-Key, defaulting to this
+    role_header: str | None = None  # the role comes from this header when present ("set by the frontend")
+    exchange_ignores_exp: bool = False  # the token exchange verifies without exp ("only who it is matters")
     weak_route: str | None = None  # "GET" or "POST": /api/items with that method decodes its token unverified
     fail_open: bool = False  # the JWKS cannot be fetched: the unverified claims are used
     cors_regex: str | None = None  # allow_origin_regex instead of the exact list
@@ -56,7 +63,11 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
             return f"{request.headers.get('x-forwarded-proto', 'https')}://{host}"
         return issuer
 
-    def verify(token: str, origin: str) -> Claims:
+    def tenant_of(token: str, origin: str) -> str:
+        iss = str(unverified(token).get("iss", "")) if flaws.issuer_prefix_tenants else ""
+        return iss if iss.startswith(issuer) else origin  # BUG: a prefix is not the issuer
+
+    def verify(token: str, origin: str, *, verify_exp: bool = True) -> Claims:
         client = clients.setdefault(origin, jwt.PyJWKClient(f"{origin}/api/auth/jwks", timeout=3))
         try:
             key = client.get_signing_key_from_jwt(token).key
@@ -65,7 +76,7 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
                 return jwt.decode(token, options={"verify_signature": False})  # BUG: "don't lock users out"
             raise
         return jwt.decode(token, key, algorithms=["EdDSA"], issuer=origin, audience=origin,
-                          options={"require": REQUIRE})
+                          options={"require": REQUIRE, "verify_exp": verify_exp})
 
     def unverified(token: str) -> Claims:
         return jwt.decode(token, options={"verify_signature": False, "require": ["exp", "sub"]})
@@ -81,7 +92,7 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
                 if elsewhere and (cookie or query or header):
                     return unverified(cookie or query or header)  # BUG: "our own frontend set it"
                 raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
-            return verify(token, origin_of(request))
+            return verify(token, tenant_of(token, origin_of(request)))
         except jwt.PyJWTError:
             raise unauthorized("Invalid token") from None
 
@@ -121,6 +132,15 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
     def add_item(item: Item, claims: ItemsClaims) -> dict:
         return {"title": item.title, "owner": claims.get("sub")}
 
+    @app.post("/api/session/exchange")
+    def exchange(body: Exchange) -> dict:
+        try:
+            # BUG when flagged: an expired token still names its user, so it gets a new session.
+            claims = verify(body.token, issuer, verify_exp=not flaws.exchange_ignores_exp)
+        except jwt.PyJWTError:
+            raise unauthorized("Invalid token") from None
+        return {"session_for": claims.get("sub")}
+
     @app.get("/api/users/{user_id}/profile")
     def profile(user_id: str, claims: ClaimsDep) -> dict:
         if claims.get("sub") != user_id:
@@ -133,7 +153,10 @@ def create_app(flaws: Flaws = Flaws(), frontend: str = FRONTEND) -> FastAPI:
         if flaws.admin_key_default is not None and "authorization" not in request.headers and \
                 request.headers.get("x-admin-key") == admin_key:
             return {"role": "admin"}  # BUG: a key with a default everyone can read in the repository
-        return current_claims(request)
+        claims = current_claims(request)
+        if flaws.role_header and request.headers.get(flaws.role_header):
+            return {**claims, "role": request.headers[flaws.role_header]}  # BUG: whoever sends it sets it
+        return claims
 
     @app.get("/api/admin/stats")
     def admin(claims: Annotated[Claims, Depends(admin_claims)]) -> dict:
@@ -156,5 +179,7 @@ HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     "issuer-from-request-headers": _hole(issuer_from_forwarded_host=True),
     "role-absent-not-admin": _hole(role_default="admin"),
     "admin-default-key": _hole(admin_key_default="dev-admin-key"),
+    "role-from-request-headers": _hole(role_header="x-user-role"),
+    "forged-token-in-body": _hole(exchange_ignores_exp=True),
     "every-route-verifies": _hole(weak_route="GET"),
 }
