@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import jwt
 
+from playground.backend import BackendSettings
 from playground.backend.errors import InvalidTokenError
 from playground.backend.sessions import sign_session_token, verify_session_cookie
 from playground.backend.verify import claim_problems, decode_unverified
@@ -200,7 +201,8 @@ def check_leeway_expired(*, leeway_30_accepts: bool, backend_reason: str | None,
     """03 #3: a token expired 10 s ago: accepted with leeway 30? and by the backend (leeway 0)?"""
     claims = {"iat": int(now) - 910, "exp": int(now) - 10, "iss": "i", "aud": "a", "sub": "u"}
     lenient = claim_problems(claims, issuer="i", audience="a", now=now, leeway=30)
-    strict = claim_problems(claims, issuer="i", audience="a", now=now, leeway=0)
+    strict = claim_problems(claims, issuer="i", audience="a", now=now,
+                            leeway=BackendSettings.model_fields["leeway_seconds"].default)  # the backend's
     return _verdict("03 exercise 3", {"leeway_30_accepts": leeway_30_accepts, "backend_reason": backend_reason},
                     {"leeway_30_accepts": not lenient, "backend_reason": str(strict[0].reason) if strict else None},
                     why="leeway widens exp (and iat, nbf) by that many seconds: 10 s late is inside 30 s",
