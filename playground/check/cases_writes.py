@@ -511,24 +511,28 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if _shared(ctx, item, exchanges):
             continue
         ids = dict.fromkeys((flow.param, *ID_FIELDS), identifier)
-        # The creation, and a PUT/PATCH of the collection (a bulk upsert), each with ada's resource's id.
-        for method in ("POST", *served(ctx, flow.create, ("PUT", "PATCH"))):
-            write = _creation(ctx, flow, ctx.grace, method)
-            attempt, carried = _write(ctx, write, ctx.grace, f"{attack_mark}-{method.lower()}", ids,
-                                      f"{ctx.credential_label(ctx.grace)}: {method} with the id of ada's resource")
+        # The creation, a PUT/PATCH of the collection (a bulk upsert), and of grace's own resource (saved
+        # under the body's id?), each with ada's resource's id in the body.
+        writes = [_creation(ctx, flow, ctx.grace, method)
+                  for method in ("POST", *served(ctx, flow.create, ("PUT", "PATCH")))]
+        writes += _own_items(ctx, [flow], exchanges)
+        for step, write in enumerate(writes):
+            mark = f"{attack_mark}-{step}"
+            describe = f"{ctx.credential_label(ctx.grace)}: {write.method} with the id of ada's resource"
+            attempt, carried = _write(ctx, write, ctx.grace, mark, ids, describe)
             if attempt is None or not carried:
                 continue
             exchanges.append(attempt)
             graded += 1
+            what = f"{write.method} {write.template} with {carried} = the id of ada's resource"
             if _shows(attempt, own_mark):
-                return Outcome(False, exchanges, f"{method} {flow.create} with {carried} = the id of ada's resource "
-                               f"answered grace with ada's resource ({attempt.got})", culprit=attempt)
+                return Outcome(False, exchanges, f"{what} answered grace with ada's resource ({attempt.got})",
+                               culprit=attempt)
             after = _read(ctx, item, ctx.ada, "read her resource again")
             exchanges.append(after)
-            if not _shows(after, own_mark) or _shows(after, f"{attack_mark}-{method.lower()}"):
-                return Outcome(False, exchanges, f"{method} {flow.create} with {carried} = the id of ada's resource "
-                               f"({attempt.got}) took it over or overwrote it: ada now gets {after.got}",
-                               culprit=attempt)
+            if not _shows(after, own_mark) or _shows(after, mark):
+                return Outcome(False, exchanges, f"{what} ({attempt.got}) took it over or overwrote it: ada now gets "
+                               f"{after.got}", culprit=attempt)
     for index, write in enumerate(_upserts(ctx)):
         assert write.op is not None
         param = next(iter(write.op.path_params))

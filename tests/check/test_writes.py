@@ -37,8 +37,8 @@ def test_the_careful_writes_app_passes_every_required_case_and_each_write_case_i
 def test_each_write_hole_fails_exactly_its_case_of_its_family(hole):
     # A variant is another form of its case's hole: "owner-from-body/reassign" (a task's owner changed by
     # its PUT), "owner-from-body/query" (POST /api/tasks?user_id=), "client-id-takes-over/put" (an upsert),
-    # "client-id-takes-over/sync" (PUT /api/tasks with the id in the body), "owner-filter-from-query/header"
-    # (X-Owner-Id).
+    # "client-id-takes-over/sync" (PUT /api/tasks with the id in the body), "client-id-takes-over/item" (a PUT
+    # of her own task saved under the body's id), "owner-filter-from-query/header" (X-Owner-Id).
     report = check.run(app_factory=lambda: create_writes_app(hole), env=ENV, only=FAMILY, **ROUTES)
     assert report.failed_ids(include_advisory=True) == {hole.partition("/")[0]}, str(report)
     assert report.exit_code == 1

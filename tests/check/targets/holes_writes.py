@@ -183,6 +183,8 @@ def create_writes_app(hole: str = "") -> FastAPI:
     @app.put("/api/tasks/{task_id}")
     async def replace_task(task_id: str, body: TaskIn, claims: Current) -> dict:
         task = owned(task_id, claims)
+        if hole == "client-id-takes-over/item" and body.id:  # checked the path's id, saves under the body's
+            tasks[body.id] = task = {**task, "id": body.id}
         if hole == "owner-from-body/reassign":
             task.update(body.model_dump(exclude_none=True, exclude={"id"}))  # the whole task, owner too
         task["title"] = body.title
@@ -249,7 +251,7 @@ def create_writes_app(hole: str = "") -> FastAPI:
 WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
                "owner-filter-from-query")
 VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put",
-            "client-id-takes-over/sync", "owner-filter-from-query/header")
+            "client-id-takes-over/sync", "client-id-takes-over/item", "owner-filter-from-query/header")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
