@@ -568,12 +568,70 @@ def client_id_takes_over(ctx: Context) -> Outcome:
     return Outcome(True, exchanges)
 
 
+# --- the same resource through another route ----------------------------------------------------------------
+
+
+def _id_routes(ctx: Context, flow: Flow) -> list[Operation]:
+    """Documented protected GETs other than ``flow``'s item that take one id (not a user's): a sub-route
+    (``/api/tasks/{id}/export``), a twin under another version (``/api/v1/tasks/{id}``)."""
+    return [op for op in ctx.routes.protected if op.method == "GET" and len(op.path_params) == 1
+            and owner_template(op.path) is None and op.path != flow.item and not op.query_params][:MAX_VIEWS]
+
+
+@case("resource-on-other-routes", group="ownership", weight="required", credentials=ALL,
+      title="a resource one user created is not shown to another through any other route that takes its id "
+            "(a sub-route such as /export or /pdf, an older API version's twin)",
+      expect="grace's GET of every other documented route that takes an id, given ada's resource's id, shows "
+             "nothing ada wrote (403, 404, or her own data)",
+      fix="load the resource in one function that compares its owner with the verified user "
+          "(get_owned(id, user): WHERE id = ? AND owner_id = ?) and call it from every route that takes the id, "
+          "downloads and old API versions included (or unmount the old router)")
+def resource_on_other_routes(ctx: Context) -> Outcome:
+    exchanges: list[Exchange] = []
+    graded, found = 0, False
+    for index, flow in enumerate(flows_to_grade(ctx)[0]):
+        routes = _id_routes(ctx, flow)
+        if not routes:
+            continue
+        found = True
+        mark = _marker("elsewhere", index)
+        planted = _plant(ctx, flow, mark, exchanges)
+        if planted is None:
+            continue
+        item, identifier = planted
+        if _shared(ctx, item, exchanges):
+            continue
+        for op in routes:
+            path = op.path.replace(f"{{{next(iter(op.path_params))}}}", urllib.parse.quote(identifier, safe=""))
+            seen = _read(ctx, path, ctx.grace, "the id of ada's resource on another route")
+            exchanges.append(seen)
+            graded += 1
+            if _shows(seen, mark):
+                return Outcome(False, exchanges, f"GET {op.path} with the id of ada's resource showed it to grace "
+                               f"(GET {flow.item} refuses her): that route loads it without the owner check",
+                               culprit=seen)
+    if not graded:
+        return _nothing_to_try(ctx, "resource one user creates") if found or not ctx.routes.operations else \
+            not_applicable("not run: no route besides a resource's own takes its id")
+    return Outcome(True, exchanges)
+
+
 # --- an owner filter in the query ---------------------------------------------------------------------------
 
 
 def _owner_queries(victim: Identity) -> list[dict[str, str]]:
     """Each owner filter alone, naming ``victim``."""
     return [{name: victim.id} for name in OWNER_QUERY] + [{name: victim.email} for name in OWNER_EMAIL_QUERY]
+
+
+def _declared_query(ctx: Context, path: str) -> list[str]:
+    """The query parameters (optional ones too) the OpenAPI document declares for GET ``path``."""
+    op = ctx.routes.operation("GET", path.partition("?")[0])
+    item = (ctx.routes.document or {}).get("paths", {}).get(op.path, {}) if op is not None else {}
+    get = item.get("get", {}) if isinstance(item, dict) else {}
+    parameters = [*(item.get("parameters") or []), *(get.get("parameters") or [])] if isinstance(get, dict) else []
+    return [p["name"] for p in parameters if isinstance(p, dict) and p.get("in") == "query"
+            and isinstance(p.get("name"), str)]
 
 
 def _owner_headers(victim: Identity) -> dict[str, str]:
@@ -616,19 +674,21 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
         singles = _owner_queries(ctx.ada)
         every = ctx.send(_with_query(path, {k: v for query in singles for k, v in query.items()}), as_user=ctx.grace,
                          describe=f"{label}, every owner parameter naming ada")
-        # All at once first; each alone when that leaked (to name it) or was refused as unknown (400/422).
-        if leaks(every) or every.status in (400, 422):
-            for query in singles:
-                name = next(iter(query))
-                alone = ctx.send(_with_query(path, query), as_user=ctx.grace,
-                                 describe=f"{label}, ?{name}= naming ada")
-                if leaks(alone):
-                    kind = "email" if "@" in query[name] else "id"
-                    return Outcome(False, exchanges, f"GET {path}?{name}=<ada's {kind}> showed grace ada's resources: "
-                                   "the app took the owner from the query", culprit=alone)
-            if any(_shows(every, mark) for mark in marks):
-                return Outcome(False, exchanges, f"GET {path} with the owner parameters naming ada showed grace ada's "
-                               "resources: the app took the owner from the query", culprit=every)
+        # All at once first; each alone when that leaked (to name it) or was refused as unknown (400/422);
+        # and each parameter the document declares (?author=, ?q=) set to ada's id, email and words.
+        tries = list(singles) if leaks(every) or every.status in (400, 422) else []
+        tries += [{name: value} for name in _declared_query(ctx, path)
+                  for value in (ctx.ada.id, ctx.ada.email, *marks) if {name: value} not in singles]
+        for query in tries:
+            name, value = next(iter(query.items()))
+            alone = ctx.send(_with_query(path, query), as_user=ctx.grace, describe=f"{label}, ?{name}= naming ada")
+            if leaks(alone):
+                kind = "email" if value == ctx.ada.email else "id" if value == ctx.ada.id else "words"
+                return Outcome(False, exchanges, f"GET {path}?{name}=<ada's {kind}> showed grace ada's resources: "
+                               "the app took the owner from the query, or searched everyone's", culprit=alone)
+        if any(_shows(every, mark) for mark in marks):
+            return Outcome(False, exchanges, f"GET {path} with the owner parameters naming ada showed grace ada's "
+                           "resources: the app took the owner from the query", culprit=every)
         headed = ctx.send(path, as_user=ctx.grace, headers=_owner_headers(ctx.ada),
                           describe=f"{label}, {', '.join(OWNER_HEADERS[:2])}, … naming ada")
         if leaks(headed):

@@ -142,7 +142,11 @@ def create_writes_app(hole: str = "") -> FastAPI:
         return task
 
     @app.get("/api/tasks")
-    async def list_tasks(request: Request, claims: Current, owner_id: str | None = None) -> list[dict]:
+    async def list_tasks(request: Request, claims: Current, owner_id: str | None = None,
+                         q: str | None = None) -> list[dict]:
+        if q is not None:  # a search: the caller's own tasks (everyone's, in the hole)
+            return [task for task in tasks.values() if q in task["title"] and
+                    (hole == "owner-filter-from-query/search" or task["owner"] == claims["sub"])]
         owner = owner_id or claims["sub"]
         if hole == "owner-filter-from-query/header":
             owner = request.headers.get("x-owner-id") or owner  # set by "the admin UI"
@@ -179,6 +183,21 @@ def create_writes_app(hole: str = "") -> FastAPI:
     @app.get("/api/tasks/{task_id}")
     async def read_task(task_id: str, claims: Current) -> dict:
         return owned(task_id, claims)
+
+    @app.get("/api/tasks/{task_id}/export")
+    async def export_task(task_id: str, claims: Current) -> Response:
+        task = tasks.get(task_id) if hole == "resource-on-other-routes" else owned(task_id, claims)
+        if task is None:
+            raise HTTPException(404, "No such task")
+        return Response(f"# {task['title']}\n", media_type="text/markdown")
+
+    if hole == "resource-on-other-routes/v1":
+        @app.get("/api/v1/tasks/{task_id}")
+        async def read_task_v1(task_id: str, claims: Current) -> dict:
+            # The old router, still mounted: ownership was only added to the new one.
+            if task_id not in tasks:
+                raise HTTPException(404, "No such task")
+            return tasks[task_id]
 
     @app.put("/api/tasks/{task_id}")
     async def replace_task(task_id: str, body: TaskIn, claims: Current) -> dict:
@@ -249,9 +268,10 @@ def create_writes_app(hole: str = "") -> FastAPI:
 
 #: The cases of ``cases_writes``, each failed by ``create_writes_app(<its id>)``, and other forms of the holes.
 WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-not-saved", "client-id-takes-over",
-               "owner-filter-from-query")
+               "owner-filter-from-query", "resource-on-other-routes")
 VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put",
-            "client-id-takes-over/sync", "client-id-takes-over/item", "owner-filter-from-query/header")
+            "client-id-takes-over/sync", "client-id-takes-over/item", "owner-filter-from-query/header",
+            "owner-filter-from-query/search", "resource-on-other-routes/v1")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
