@@ -11,7 +11,7 @@ import httpx
 from playground.backend import BackendSettings, create_app
 from playground.servers import ServerThread
 
-from .servers import Target
+from .servers import CLIENT_TLS, Target
 
 
 class BackendPool:
@@ -32,7 +32,8 @@ class BackendPool:
                 token_cache_size=0,  # every request verifies for real
             )
             self._servers[key] = ServerThread(create_app(settings), name="backend").start()
-        response = httpx.get(f"{self._servers[key].url}/api/me", headers={"authorization": f"Bearer {token}"})
+        response = httpx.get(f"{self._servers[key].url}/api/me", headers={"authorization": f"Bearer {token}"},
+                             verify=CLIENT_TLS)
         assert response.status_code == 200, (
             f"the backend refused a token from {target.label}: {response.status_code} "
             f"{response.headers.get('www-authenticate')} {response.text}"
