@@ -643,16 +643,21 @@ def _with_query(path: str, query: dict[str, str]) -> str:
 
 
 @case("owner-filter-from-query", group="ownership", weight="required", credentials=ALL,
-      title="a list filtered by an owner in the query (?owner_id=, ?userId=, ?email=, …) or a header "
-            "(X-Owner-Id, …) shows a user only her own",
-      expect="grace's GET /api/tasks?owner_id=<ada> shows none of ada's resources (her own, a 403, or a 422)",
-      fix="filter by the verified user (WHERE owner_id = user.sub); drop the owner parameter, or honour it only "
-          "for admins (checked from the token's role)")
+      title="a list shows a user only her own resources, also filtered by an owner in the query (?owner_id=, "
+            "?userId=, ?email=, a declared ?author= or ?q=) or a header (X-Owner-Id, …)",
+      expect="grace's GET /api/tasks, ?owner_id=<ada>, ?q=<ada's words> show none of the resources of ada's that "
+             "GET /api/tasks/{id} refuses her (her own, a 403, or a 422)",
+      fix="filter every list and search by the verified user (WHERE owner_id = user.sub); drop an owner "
+          "parameter, or honour it only for admins (checked from the token's role)")
 def owner_filter_from_query(ctx: Context) -> Outcome:
     exchanges: list[Exchange] = []
     flows = flows_to_grade(ctx)[0]
-    marks = [mark for index, flow in enumerate(flows)
-             if _plant(ctx, flow, mark := _marker("listed", index), exchanges) is not None]
+    # ada's resources that grace may not read directly: no list may show them to her either.
+    marks = []
+    for index, flow in enumerate(flows):
+        planted = _plant(ctx, flow, mark := _marker("listed", index), exchanges)
+        if planted is not None and not _shared(ctx, planted[0], exchanges):
+            marks.append(mark)
     if not marks:
         return _nothing_to_try(ctx, "resource one user creates")
     lists = _views(ctx, ctx.grace)
@@ -668,9 +673,11 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
 
     graded = 0
     for path in lists:
-        if leaks(_read(ctx, path, ctx.grace, "her own list")):
-            continue  # shared with everyone (a public feed), or other-user-reads-resource's finding
+        plain = _read(ctx, path, ctx.grace, "her own list")
         graded += 1
+        if leaks(plain):
+            return Outcome(False, exchanges, f"GET {path} showed grace ada's resources, which their own route "
+                           "refuses her: a list or search without the owner filter", culprit=plain)
         singles = _owner_queries(ctx.ada)
         every = ctx.send(_with_query(path, {k: v for query in singles for k, v in query.items()}), as_user=ctx.grace,
                          describe=f"{label}, every owner parameter naming ada")
@@ -695,7 +702,7 @@ def owner_filter_from_query(ctx: Context) -> Outcome:
             return Outcome(False, exchanges, f"GET {path} with {', '.join(OWNER_HEADERS)} naming ada showed grace "
                            "ada's resources: the app took the owner from a header", culprit=headed)
     if not graded:
-        return not_applicable("not run: every list shows ada's resources to grace anyway (shared by design)")
+        return not_applicable("not run: grace has no list to read")
     return Outcome(True, exchanges)
 
 

@@ -153,7 +153,7 @@ def create_writes_app(hole: str = "") -> FastAPI:
             owner_id = owner
         if owner != claims["sub"] and not hole.startswith("owner-filter-from-query") and not is_admin(claims):
             raise HTTPException(403, "Only admins list other users' tasks")
-        return [task for task in tasks.values() if task["owner"] == owner]
+        return [task for task in tasks.values() if task["owner"] == owner or hole == "owner-filter-from-query/all"]
 
     @app.post("/api/tasks", status_code=201)
     async def create_task(body: TaskIn, claims: Current, user_id: str | None = None) -> dict:
@@ -271,7 +271,7 @@ WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-n
                "owner-filter-from-query", "resource-on-other-routes")
 VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put",
             "client-id-takes-over/sync", "client-id-takes-over/item", "owner-filter-from-query/header",
-            "owner-filter-from-query/search", "resource-on-other-routes/v1")
+            "owner-filter-from-query/search", "owner-filter-from-query/all", "resource-on-other-routes/v1")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
