@@ -86,23 +86,32 @@ def pytest_make_collect_report(collector: pytest.Collector):
 
 # --- the order the workers get the work in -------------------------------------------------------
 
-#: The scopes that take longest (a real JupyterHub, the Binder build, the checker's end-to-end runs,
-#: lessons against the real Better Auth), longest first. `--dist loadscope` hands scopes to the
-#: workers in collection order (the Makefile turns off xdist's reordering by test count, which put
-#: these single-test scopes last), so they start at once and end alongside the short ones, instead
-#: of running alone at the end while the other workers idle. A prefix matches every scope below it.
+#: The scopes that take longest (the Binder build, a real JupyterHub, the conformance tables, the
+#: checker's end-to-end runs, lessons against the real Better Auth), longest first as measured (CPU
+#: seconds of a full run). `--dist loadscope` hands scopes to the workers in collection order (the
+#: Makefile turns off xdist's reordering by test count, which put single-test scopes such as the hub
+#: last), so these start at once and the run ends on short ones (the notebooks), instead of one long
+#: scope running alone at the end while the other workers idle. A prefix matches every scope below it.
 LONGEST_FIRST = (
-    "tests/workshop/test_hub.py",
     "tests/workshop/test_binder.py",
-    "tests/check/test_cli_grading.py",
-    "tests/test_notebooks_real_issuer.py::TestRealBetterAuth_03b",
-    "tests/check/test_required_cases_can_fail.py",
+    "tests/workshop/test_hub.py",
     "tests/conformance/test_adversarial_inputs.py",
+    "tests/check/test_required_cases_can_fail.py",
+    "tests/check/test_cli_bad_input.py",
     "tests/check/test_cli_diagnosis.py",
-    "tests/test_suite_never_hangs.py",
-    "tests/test_notebooks_real_issuer.py",
+    "tests/check/test_cli_grading.py",
     "tests/check/test_targets_weak.py",
+    "tests/check/test_writes.py",
+    "tests/test_suite_never_hangs.py",
+    "tests/workshop/test_isolation.py",
+    "tests/test_notebooks_tooling.py",
+    "tests/check/test_credentials_modes.py",
+    "tests/browser/test_browser_cors_lab.py",
     "tests/check/",
+    "notebooks/03b",
+    "tests/test_notebooks_real_issuer.py",
+    "tests/test_packaging.py",
+    "tests/workshop/",
 )
 
 
