@@ -47,6 +47,7 @@ OWNER_EMAIL_QUERY = ("email", "owner_email", "user_email")
 #: Headers a list may take its owner from (a gateway's, or the frontend's own): the ids, then the emails.
 OWNER_HEADERS = ("X-Owner-Id", "X-User-Id", "X-Forwarded-User", "X-Auth-Request-User", "X-Owner-Email",
                  "X-User-Email", "X-Forwarded-Email")
+OWNER_NAMES = frozenset(normalized(name) for name in OWNER_FIELDS)
 #: What the marker never goes into (``bodies.normalized`` names): the fields a case sets itself.
 NOT_MARKED = frozenset(normalized(name) for name in (*OWNER_FIELDS, *PRIVILEGED_FIELDS, *ID_FIELDS))
 #: At most this many writes, and this many routes read back, per case: enough for any one app.
@@ -572,26 +573,39 @@ def client_id_takes_over(ctx: Context) -> Outcome:
 
 
 def _id_routes(ctx: Context, flow: Flow) -> list[Operation]:
-    """Documented protected GETs other than ``flow``'s item that take one id (not a user's): a sub-route
+    """Documented GETs (protected or not) other than ``flow``'s item that take one id (not a user's): a sub-route
     (``/api/tasks/{id}/export``), a twin under another version (``/api/v1/tasks/{id}``)."""
-    return [op for op in ctx.routes.protected if op.method == "GET" and len(op.path_params) == 1
+    return [op for op in ctx.routes.operations if op.method == "GET" and len(op.path_params) == 1
             and owner_template(op.path) is None and op.path != flow.item and not op.query_params][:MAX_VIEWS]
 
 
+def _id_bodies(ctx: Context, flows: list[Flow]) -> list[Operation]:
+    """Documented writes (protected or not) without path parameters, other than a creation, whose body names
+    resources by id (``{"ids": [...]}``, ``{"task_id": ...}``): a batch read, a bulk delete, a query endpoint."""
+    creations = {flow.create for flow in flows}
+    return [op for op in ctx.routes.operations if op.method in (*BODY_METHODS, "DELETE") and not op.path_params
+            and op.body_schema is not None and op.path not in creations
+            and any(normalized(name).endswith(("id", "ids")) and normalized(name) not in OWNER_NAMES
+                    for name in properties_of(op.body_schema, ctx.routes.document)[0])][:MAX_WRITES]
+
+
 @case("resource-on-other-routes", group="ownership", weight="required", credentials=ALL,
-      title="a resource one user created is not shown to another through any other route that takes its id "
-            "(a sub-route such as /export or /pdf, an older API version's twin)",
-      expect="grace's GET of every other documented route that takes an id, given ada's resource's id, shows "
-             "nothing ada wrote (403, 404, or her own data)",
+      title="a resource one user created is not shown to another, nor changed, through any other route that takes "
+            "its id (a sub-route such as /export, an old API version's twin, a batch read or bulk delete by ids)",
+      expect="grace's GET of every other documented route that takes an id in its path, and her write to every "
+             "route that takes ids in its body, given ada's resource's id, show nothing ada wrote and leave it as "
+             "it was",
       fix="load the resource in one function that compares its owner with the verified user "
           "(get_owned(id, user): WHERE id = ? AND owner_id = ?) and call it from every route that takes the id, "
           "downloads and old API versions included (or unmount the old router)")
 def resource_on_other_routes(ctx: Context) -> Outcome:
     exchanges: list[Exchange] = []
     graded, found = 0, False
-    for index, flow in enumerate(flows_to_grade(ctx)[0]):
+    flows = flows_to_grade(ctx)[0]
+    bodies = _id_bodies(ctx, flows)
+    for index, flow in enumerate(flows):
         routes = _id_routes(ctx, flow)
-        if not routes:
+        if not routes and not bodies:
             continue
         found = True
         mark = _marker("elsewhere", index)
@@ -610,9 +624,30 @@ def resource_on_other_routes(ctx: Context) -> Outcome:
                 return Outcome(False, exchanges, f"GET {op.path} with the id of ada's resource showed it to grace "
                                f"(GET {flow.item} refuses her): that route loads it without the owner check",
                                culprit=seen)
+        for index_op, op in enumerate(bodies):
+            write = Write(op.method, op.path, op.path, op)
+            fields = {name: [identifier] if normalized(name).endswith("ids") else identifier
+                      for name in properties_of(op.body_schema, ctx.routes.document)[0]
+                      if normalized(name).endswith(("id", "ids")) and normalized(name) not in OWNER_NAMES}
+            attack_mark = _marker("batch", index, index_op)
+            attempt, carried = _write(ctx, write, ctx.grace, attack_mark, fields,
+                                      f"{ctx.credential_label(ctx.grace)}: the id of ada's resource in the body")
+            if attempt is None or not carried.declared:
+                continue
+            exchanges.append(attempt)
+            graded += 1
+            what = f"{op.method} {op.path} with {carried} = the id of ada's resource"
+            if _shows(attempt, mark):
+                return Outcome(False, exchanges, f"{what} answered grace with ada's resource (GET {flow.item} refuses "
+                               "her): that route loads it without the owner check", culprit=attempt)
+            after = _read(ctx, item, ctx.ada, "read her resource again")
+            exchanges.append(after)
+            if not _shows(after, mark) or _shows(after, attack_mark):
+                return Outcome(False, exchanges, f"{what} ({attempt.got}) changed or removed it: ada now gets "
+                               f"{after.got}", culprit=attempt)
     if not graded:
         return _nothing_to_try(ctx, "resource one user creates") if found or not ctx.routes.operations else \
-            not_applicable("not run: no route besides a resource's own takes its id")
+            not_applicable("not run: no route besides a resource's own takes its id (in its path or body)")
     return Outcome(True, exchanges)
 
 

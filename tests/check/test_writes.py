@@ -40,7 +40,8 @@ def test_each_write_hole_fails_exactly_its_case_of_its_family(hole):
     # "client-id-takes-over/sync" (PUT /api/tasks with the id in the body), "client-id-takes-over/item" (a PUT
     # of her own task saved under the body's id), "owner-filter-from-query/header" (X-Owner-Id),
     # "owner-filter-from-query/search" (?q= searches everyone's), "owner-filter-from-query/all" (GET /api/tasks
-    # lists everyone's), "resource-on-other-routes/v1" (an old
+    # lists everyone's), "resource-on-other-routes/batch" and "/bulk-delete" (ids in a body, unscoped),
+    # "resource-on-other-routes/v1" (an old
     # router's GET /api/v1/tasks/{id} without the owner check).
     report = check.run(app_factory=lambda: create_writes_app(hole), env=ENV, only=FAMILY, **ROUTES)
     assert report.failed_ids(include_advisory=True) == {hole.partition("/")[0]}, str(report)

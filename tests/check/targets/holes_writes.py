@@ -45,6 +45,10 @@ class TaskIn(BaseModel):
     owner: str | None = None  # the frontend sends back the whole task it read
 
 
+class TaskIds(BaseModel):
+    ids: list[str] = Field(max_length=100)
+
+
 class DraftIn(BaseModel):
     text: str
 
@@ -184,6 +188,19 @@ def create_writes_app(hole: str = "") -> FastAPI:
     async def read_task(task_id: str, claims: Current) -> dict:
         return owned(task_id, claims)
 
+    @app.post("/api/tasks/batch")
+    async def batch_read(body: TaskIds, claims: Current) -> list[dict]:
+        everyone = hole == "resource-on-other-routes/batch"
+        return [tasks[i] for i in body.ids if i in tasks and (everyone or tasks[i]["owner"] == claims["sub"])]
+
+    @app.post("/api/tasks/bulk-delete")
+    async def bulk_delete(body: TaskIds, claims: Current) -> dict:
+        everyone = hole == "resource-on-other-routes/bulk-delete"
+        gone = [i for i in body.ids if i in tasks and (everyone or tasks[i]["owner"] == claims["sub"])]
+        for i in gone:
+            del tasks[i]
+        return {"deleted": len(gone)}
+
     @app.get("/api/tasks/{task_id}/export")
     async def export_task(task_id: str, claims: Current) -> Response:
         task = tasks.get(task_id) if hole == "resource-on-other-routes" else owned(task_id, claims)
@@ -271,7 +288,8 @@ WRITE_CASES = ("owner-from-body", "privileged-field-from-body", "refused-write-n
                "owner-filter-from-query", "resource-on-other-routes")
 VARIANTS = ("owner-from-body/reassign", "owner-from-body/query", "client-id-takes-over/put",
             "client-id-takes-over/sync", "client-id-takes-over/item", "owner-filter-from-query/header",
-            "owner-filter-from-query/search", "owner-filter-from-query/all", "resource-on-other-routes/v1")
+            "owner-filter-from-query/search", "owner-filter-from-query/all", "resource-on-other-routes/v1",
+            "resource-on-other-routes/batch", "resource-on-other-routes/bulk-delete")
 
 HOLES: dict[str, tuple[Callable[[], FastAPI], dict[str, Any]]] = {
     case_id: ((lambda case_id=case_id: create_writes_app(case_id)), {}) for case_id in WRITE_CASES}
