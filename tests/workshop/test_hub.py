@@ -22,6 +22,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -61,7 +62,9 @@ def hub(tmp_path_factory):
     if (reason := proxy_missing()) is not None:
         pytest.fail(reason, pytrace=False)
     folder = tmp_path_factory.mktemp("hub")
-    environment = {"PATH": node_path(), "NBGITPULLER_APP": "lab", "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(folder))}
+    environment = {"PATH": node_path(), "NBGITPULLER_APP": "lab", "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(folder)),
+                   # The spawner passes on only what it is given: the lessons' temporary files go in the run's folder.
+                   "TMPDIR": tempfile.gettempdir()}
     hub = Hub(folder, environment=environment)
     try:
         hub.start_servers(PARTICIPANTS)
