@@ -32,6 +32,7 @@ from .case import (
     all_accepted,
     all_rejected,
     is_accepted,
+    is_rejected,
     not_applicable,
 )
 from .context import ADA, CREDENTIALS, GARBAGE_TOKEN, GRACE, Context, Exchange
@@ -175,6 +176,8 @@ def admin_allowed(ctx: Context) -> Outcome:
           "(FastAPI: the dependency's return value; Flask: flask.g), never in a module global")
 def no_token(ctx: Context) -> Outcome:
     first = ctx.send(ctx.protected, describe="no Authorization header")
+    if not is_rejected(first):
+        return all_rejected([first])  # served, crashed, hung or rate limited: that is the verdict
     # Again right after a signed-in request: an app that keeps the user in module state (a Flask global
     # set only when a token comes) serves the next caller as the previous one.
     signed_in = ctx.send(ctx.protected, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)} (a signed-in "
