@@ -430,10 +430,15 @@ def missing_issuer(ctx: Context) -> Outcome:
 
 
 @case("wrong-audience", group="claims", weight="required",
-      title="a token for another audience is refused", expect="401 wrong audience",
-      fix="jwt.decode(..., audience=your expected aud: BETTER_AUTH_URL's origin unless jwt.audience is set)")
+      title="a token for another audience (or one that merely extends ours) is refused",
+      expect="401 wrong audience, for another API's aud and for ours + '.evil.example' or + '/x'",
+      fix="jwt.decode(..., audience=your expected aud: BETTER_AUTH_URL's origin unless jwt.audience is set); "
+          "never a substring test such as ours in claims['aud']")
 def wrong_audience(ctx: Context) -> Outcome:
-    return _reject_all(ctx, {"aud = https://another-api.example": ctx.mint(claims={"aud": "https://another-api.example"})})
+    ours = ctx.token_audience
+    return _reject_all(ctx, {f"aud = {label}": ctx.mint(claims={"aud": value}) for label, value in (
+        ("https://another-api.example", "https://another-api.example"),
+        ("our audience + '.evil.example'", ours + ".evil.example"), ("our audience + '/x'", ours + "/x"))})
 
 
 @case("missing-audience", group="claims", weight="required",
@@ -630,11 +635,16 @@ def forged_sub(ctx: Context) -> Outcome:
 
 
 @case("non-admin-denied", group="identity", weight="required", needs=("admin",), credentials=CREDENTIALS,
-      title="a user without the admin role is refused on the admin route", expect="403",
-      fix="require the role from the verified token's role claim")
+      title="a user without the admin role is refused on the admin route (on each method it serves)",
+      expect="403", fix="require the role from the verified token's role claim, on every method of the route")
 def non_admin_denied(ctx: Context) -> Outcome:
-    return all_rejected([ctx.send(ctx.admin, as_user=ctx.grace,
-                                  describe=f"{ctx.credential_label(ctx.grace)} (role user)")])
+    grace = ctx.credential_label(ctx.grace)
+    exchanges = [ctx.send(ctx.admin, as_user=ctx.grace, describe=f"{grace} (role user)")]
+    # The admin path's writes too, as its document lists them (DELETE left out: it would delete).
+    for method in [m for m in ctx.routes.methods_at(ctx.admin) or () if m in ("POST", "PUT", "PATCH")]:
+        exchanges.append(ctx.send(ctx.admin, method=method, json=ctx.routes.body(method, ctx.admin), as_user=ctx.grace,
+                                  describe=f"{grace} (role user), {method} with the smallest body"))
+    return all_rejected(exchanges)
 
 
 @case("forged-role", group="identity", weight="required", needs=("admin",),

@@ -188,10 +188,11 @@ def forged_token_in_body(ctx: Context) -> Outcome:
 
 
 @case("issuer-from-request-headers", group="keys", weight="required",
-      title="a Host / X-Forwarded-Host naming the attacker's server does not make it the issuer",
-      expect="401 for a token signed by the attacker and served from the attacker's JWKS, and no request to it",
-      fix="configure the issuer and JWKS URL (BETTER_AUTH_URL) once; never derive them from Host, "
-          "X-Forwarded-Host or Forwarded: anyone can send those headers")
+      title="a Host / X-Forwarded-Host naming the attacker's server makes it neither the issuer nor the audience",
+      expect="401 for a token signed by the attacker and served from the attacker's JWKS (no request to it), and "
+             "for a genuine token whose aud is that server's",
+      fix="configure the issuer, the audience and the JWKS URL (BETTER_AUTH_URL) once; never derive them from "
+          "Host, X-Forwarded-Host or Forwarded: anyone can send those headers")
 def issuer_from_request_headers(ctx: Context) -> Outcome:
     key, kid = attacker_key(), "attacker-host-key"
     hits: list[str] = []
@@ -209,29 +210,34 @@ def issuer_from_request_headers(ctx: Context) -> Outcome:
         host = httpx.URL(server.url).netloc.decode("ascii")
         tokens = {"iss and aud = the attacker's origin": ctx.claims(iss=server.url, aud=server.url),
                   "the issuer's iss and aud": ctx.claims()}
-        named = {f"{', '.join(HOST_HEADERS)}: the attacker's host; X-Forwarded-Proto: http": {
-                     **dict.fromkeys(HOST_HEADERS, host), "x-forwarded-proto": "http",
-                     "forwarded": f"host={host};proto=http"},
-                 "Host: the attacker's host": {"host": host}}
+        # A genuine token the issuer made for another API: an app that derives its expected audience from
+        # the request takes it when the request names that API's host (not a loopback one: some apps keep
+        # their configured audience for those).
+        genuine = {"a genuine token for http://api.evil.example": ctx.mint(claims={"aud": "http://api.evil.example"})}
+        signed = {f"signed by the attacker ({label})": forge({"alg": "EdDSA", "kid": kid}, claims, ed25519(key))
+                  for label, claims in tokens.items()}
         exchanges: list[Exchange] = []
         if not _refused_without(ctx, ctx.protected, exchanges):
             return Outcome(True, exchanges, "not judged: the route serves requests without any credential",
                            applicable=False)
-        for claims_label, claims in tokens.items():
-            token = forge({"alg": "EdDSA", "kid": kid}, claims, ed25519(key))
-            exchanges.append(ctx.send(ctx.protected, token=token, describe=f"signed by the attacker ({claims_label}), "
-                                                                           "no header naming a host"))
+        for token_label, token in {**signed, **genuine}.items():
+            named_host = "api.evil.example" if token_label in genuine else host
+            named = {f"{', '.join(HOST_HEADERS)}: {named_host}; X-Forwarded-Proto: http": {
+                         **dict.fromkeys(HOST_HEADERS, named_host), "x-forwarded-proto": "http",
+                         "forwarded": f"host={named_host};proto=http"},
+                     f"Host: {named_host}": {"host": named_host}}
+            exchanges.append(ctx.send(ctx.protected, token=token, describe=f"{token_label}, no header naming a host"))
             if is_accepted(exchanges[-1]):
                 continue  # accepted anyway: the signature or key-source cases' finding, not the headers'
             for headers_label, headers in named.items():
                 counting[0] = True
                 exchange = ctx.send(ctx.protected, token=token, headers=headers,
-                                    describe=f"signed by the attacker ({claims_label}), {headers_label}")
+                                    describe=f"{token_label}, {headers_label}")
                 counting[0] = False
                 exchanges.append(exchange)
                 if is_accepted(exchange):
-                    return Outcome(False, exchanges, f"accepted {exchange.sent}: the request chose the issuer whose "
-                                                     "keys verify it", culprit=exchange)
+                    return Outcome(False, exchanges, f"accepted {exchange.sent}: the request chose the issuer (or "
+                                                     "audience) the token is checked against", culprit=exchange)
     finally:
         server.stop()
     if hits:
