@@ -208,6 +208,11 @@ def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
             continue
         graded += 1
         before = setup[-1].full_body
+        if "GET" in methods:
+            # An id that does not exist, as text (ids here may be numbers): a 404, never a crash (a 5xx is
+            # no-server-errors' finding, so this answer is kept out of the verdict below).
+            ctx.send(item_path(flow, "chk-no-such-id", ctx.ada), as_user=ctx.ada,
+                     describe=f"{ctx.credential_label(ctx.ada)}, an id that does not exist")
         # Nobody but ada: grace (under ada's path, and under her own when the flow lives under a user's
         # path), and no credential or a garbage one (optional auth that lets guests in).
         grace = ctx.credential_label(ctx.grace)

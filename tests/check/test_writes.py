@@ -108,6 +108,16 @@ def test_an_enveloped_id_is_found_and_a_guest_is_another_user(options, who):
         assert outcome.detail == f"GET /api/tasks/{{task_id}}: {who} read the resource ada created", outcome.detail
 
 
+def test_an_id_that_is_not_a_number_is_asked_for_and_a_crash_on_it_is_no_server_errors_finding():
+    only = ("other-user-reads-resource", "no-server-errors")
+    careful = check.run(app_factory=create_enveloped_tasks_app, env=ENV, only=only, **ROUTES)
+    assert careful.failed_ids() == set(), str(careful)
+    crashing = check.run(app_factory=lambda: create_enveloped_tasks_app(parse_in_handler=True), env=ENV, only=only,
+                         **ROUTES)
+    assert crashing.failed_ids() == {"no-server-errors"}, str(crashing)
+    assert "an id that does not exist" in crashing.result("no-server-errors").outcome.detail
+
+
 def test_the_reference_backend_has_no_writes_so_the_write_cases_do_not_apply():
     from targets_common import reference_app
 

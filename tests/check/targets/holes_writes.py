@@ -347,11 +347,13 @@ def create_user_tasks_app(hole: str = "") -> FastAPI:
     return app
 
 
-def create_enveloped_tasks_app(*, guests_read: bool = False, owner_check: bool = True) -> FastAPI:
+def create_enveloped_tasks_app(*, guests_read: bool = False, owner_check: bool = True,
+                               parse_in_handler: bool = False) -> FastAPI:
     """Tasks whose creation answers an envelope, ``{"data": {"taskId": ...}}`` (the id found there too).
     ``guests_read``: optional auth, the owner compared only when there is a user ("if user and user is
     not the owner"), so a request without a token reads any task. ``owner_check=False``: nobody's is
-    compared."""
+    compared. ``parse_in_handler``: the id is declared text and parsed with ``int()`` in the handler, so
+    an id that is not a number crashes it (500)."""
     app = create_app()
     strict = _current_claims_dependency()
     tasks: dict[int, dict[str, Any]] = {}
@@ -374,13 +376,21 @@ def create_enveloped_tasks_app(*, guests_read: bool = False, owner_check: bool =
         tasks[task_id] = {"taskId": task_id, "owner": claims["sub"], "title": body.title}
         return {"data": tasks[task_id]}
 
-    @app.get("/api/tasks/{task_id}")
-    async def read_task(task_id: int, claims: Optional) -> dict:
+    async def read_task(task_id: int, claims: Claims | None) -> dict:
         task = tasks.get(task_id)
         if task is None or (owner_check and claims is not None and task["owner"] != claims["sub"]):
             raise HTTPException(404, "No such task")
         if claims is None and not guests_read:
             raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
         return {"data": task}
+
+    if parse_in_handler:
+        @app.get("/api/tasks/{task_id}")
+        async def read_text_id(task_id: str, claims: Optional) -> dict:
+            return await read_task(int(task_id), claims)
+    else:
+        @app.get("/api/tasks/{task_id}")
+        async def read_int_id(task_id: int, claims: Optional) -> dict:
+            return await read_task(task_id, claims)
 
     return app
