@@ -239,10 +239,79 @@ def _grade_flows(ctx: Context, methods: tuple[str, ...], verb: str) -> Outcome:
                     ctx.owned.pop(flow.label, None)
                     return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to {who}, but "
                                    f"ada's resource changed (ada now gets {after.got})", culprit=attempt)
-    if not graded:
+    nested = _grade_nested(ctx, methods, verb, exchanges) if not given else 0
+    if isinstance(nested, Outcome):
+        return nested
+    if not graded + nested:
         return not_applicable("not run: no discovered flow could create a resource as ada ("
                               + "; ".join(ctx.owned[f.label][2] for f in flows) + ")")
     return Outcome(True, exchanges)
+
+
+# --- a resource created under another (a project's tasks) ----------------------------------------------------
+
+
+def _nested_flows(ctx: Context) -> list[tuple[Flow, Flow]]:
+    """(parent, child) flows: ``POST /api/projects/{project_id}/tasks`` beside ``GET /api/projects/{project_id}/
+    tasks/{task_id}``, under the resource of the flow ``POST /api/projects -> /api/projects/{project_id}``."""
+    found: list[tuple[Flow, Flow]] = []
+    for parent in ctx.routes.flows():
+        prefix = parent.item.rstrip("/") + "/"
+        for op in ctx.routes.operations:
+            if op.method != "POST" or not op.path.startswith(prefix) or len(op.path_params) != 1:
+                continue
+            for item in ctx.routes.operations:
+                last = re.fullmatch(re.escape(op.path.rstrip("/")) + r"/\{([^{}/]+)\}", item.path)
+                if item.method == "GET" and last is not None and (parent, Flow(op.path, item.path, last.group(1))) \
+                        not in found:
+                    found.append((parent, Flow(op.path, item.path, last.group(1))))
+    return found[:4]
+
+
+def _parent_of(ctx: Context, parent: Flow, user: Identity, exchanges: list[Exchange]) -> str | None:
+    """The id of a new resource of ``parent`` that ``user`` creates."""
+    created = _send(ctx, "POST", parent.create, parent.create, f"{ctx.credential_label(user)}: create a parent "
+                    "resource", as_user=user)
+    exchanges.append(created)
+    return identifier_in(created, parent) if is_accepted(created) else None
+
+
+def _grade_nested(ctx: Context, methods: tuple[str, ...], verb: str, exchanges: list[Exchange]) -> Outcome | int:
+    """grace is refused ada's resource under ada's parent and under her own parent (a route that checks the
+    parent's owner, then loads the child by its id alone). Returns the failure, or how many were graded."""
+    graded = 0
+    for parent, child in _nested_flows(ctx):
+        hers, mine = _parent_of(ctx, parent, ctx.ada, exchanges), _parent_of(ctx, parent, ctx.grace, exchanges)
+        if hers is None or mine is None:
+            continue
+
+        def under(template: str, parent_id: str, child_id: str | None = None,
+                  parent: Flow = parent, child: Flow = child) -> str:
+            path = template.replace(f"{{{parent.param}}}", urllib.parse.quote(parent_id, safe=""))
+            return path if child_id is None else path.replace(f"{{{child.param}}}",
+                                                              urllib.parse.quote(child_id, safe=""))
+
+        created = _send(ctx, "POST", under(child.create, hers), child.create,
+                        f"{ctx.credential_label(ctx.ada)}: create a resource under her own", as_user=ctx.ada)
+        exchanges.append(created)
+        child_id = identifier_in(created, child) if is_accepted(created) else None
+        if child_id is None:
+            continue
+        item = under(child.item, hers, child_id)
+        read = ctx.send(item, as_user=ctx.ada, describe=f"{ctx.credential_label(ctx.ada)}: read what she created")
+        exchanges.append(read)
+        if not is_accepted(read):
+            continue
+        graded += 1
+        for method in served(ctx, child.item, methods):
+            for target, where in ((item, ""), (under(child.item, mine, child_id), " (under grace's own parent)")):
+                attempt = _send(ctx, method, target, child.item,
+                                f"{ctx.credential_label(ctx.grace)} on ada's resource{where}", as_user=ctx.grace)
+                exchanges.append(attempt)
+                if is_accepted(attempt):
+                    return Outcome(False, exchanges, f"{method} {child.item}: grace {verb} the resource ada created"
+                                   f"{where}", culprit=attempt)
+    return graded
 
 
 @case("other-user-reads-resource", group="ownership", weight="required", credentials=ALL,

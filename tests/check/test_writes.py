@@ -14,6 +14,7 @@ from targets.holes_writes import (
     VARIANTS,
     WRITE_CASES,
     create_enveloped_tasks_app,
+    create_projects_app,
     create_user_tasks_app,
     create_writes_app,
 )
@@ -116,6 +117,19 @@ def test_an_id_that_is_not_a_number_is_asked_for_and_a_crash_on_it_is_no_server_
                          **ROUTES)
     assert crashing.failed_ids() == {"no-server-errors"}, str(crashing)
     assert "an id that does not exist" in crashing.result("no-server-errors").outcome.detail
+
+
+@pytest.mark.parametrize(("hole", "case_id"), [("", None), ("GET", "other-user-reads-resource"),
+                                               ("PUT", "other-user-changes-resource"),
+                                               ("DELETE", "other-user-deletes-resource")])
+def test_a_resource_under_another_is_refused_under_grace_s_own_parent(hole, case_id):
+    # POST /api/projects/{project_id}/tasks -> .../tasks/{task_id} under the flow of projects: grace tries
+    # ada's task under ada's project and under her own (only the task's own check refuses that one).
+    only = ("other-user-reads-resource", "other-user-changes-resource", "other-user-deletes-resource")
+    report = check.run(app_factory=lambda: create_projects_app(hole), env=ENV, only=only, **ROUTES)
+    assert report.failed_ids() == ({case_id} if case_id else set()), str(report)
+    if case_id is not None:
+        assert report.result(case_id).outcome.detail.endswith("(under grace's own parent)"), str(report)
 
 
 def test_the_reference_backend_has_no_writes_so_the_write_cases_do_not_apply():

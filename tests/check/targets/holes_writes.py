@@ -394,3 +394,66 @@ def create_enveloped_tasks_app(*, guests_read: bool = False, owner_check: bool =
             return await read_task(task_id, claims)
 
     return app
+
+
+class ProjectIn(BaseModel):
+    name: str = Field(min_length=1)
+
+
+def create_projects_app(hole: str = "") -> FastAPI:
+    """Projects and their tasks: ``/api/projects/{project_id}/tasks/{task_id}``, the project's owner compared
+    first. ``hole`` is the one method ("GET", "PUT", "DELETE") that then loads the task by its id alone, so
+    grace reaches ada's task under her own project."""
+    app = create_app()
+    Current = Annotated[Claims, Depends(_current_claims_dependency())]
+    projects: dict[str, dict[str, Any]] = {}
+    tasks: dict[str, dict[str, Any]] = {}
+    ids = itertools.count(1)
+
+    def project_of(project_id: str, claims: Claims) -> dict[str, Any]:
+        project = projects.get(project_id)
+        if project is None or project["owner"] != claims["sub"]:
+            raise HTTPException(404, "No such project")
+        return project
+
+    def task_of(project_id: str, task_id: str, claims: Claims, method: str) -> dict[str, Any]:
+        project_of(project_id, claims)
+        task = tasks.get(task_id)
+        if task is None or (method != hole and task["project"] != project_id):
+            raise HTTPException(404, "No such task")
+        return task
+
+    @app.post("/api/projects", status_code=201)
+    async def create_project(body: ProjectIn, claims: Current) -> dict:
+        project_id = f"p{next(ids)}"
+        projects[project_id] = {"id": project_id, "owner": claims["sub"], "name": body.name}
+        return projects[project_id]
+
+    @app.get("/api/projects/{project_id}")
+    async def read_project(project_id: str, claims: Current) -> dict:
+        return project_of(project_id, claims)
+
+    @app.post("/api/projects/{project_id}/tasks", status_code=201)
+    async def create_task(project_id: str, body: TaskIn, claims: Current) -> dict:
+        project_of(project_id, claims)
+        task_id = f"t{next(ids)}"
+        tasks[task_id] = {"id": task_id, "project": project_id, "title": body.title}
+        return tasks[task_id]
+
+    @app.get("/api/projects/{project_id}/tasks/{task_id}")
+    async def read_task(project_id: str, task_id: str, claims: Current) -> dict:
+        return task_of(project_id, task_id, claims, "GET")
+
+    @app.put("/api/projects/{project_id}/tasks/{task_id}")
+    async def replace_task(project_id: str, task_id: str, body: TaskIn, claims: Current) -> dict:
+        task = task_of(project_id, task_id, claims, "PUT")
+        task["title"] = body.title
+        return task
+
+    @app.delete("/api/projects/{project_id}/tasks/{task_id}", status_code=204)
+    async def delete_task(project_id: str, task_id: str, claims: Current) -> Response:
+        task_of(project_id, task_id, claims, "DELETE")
+        del tasks[task_id]
+        return Response(status_code=204)
+
+    return app
