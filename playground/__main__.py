@@ -7,11 +7,6 @@ import signal
 import sys
 import threading
 
-from playground.auth_server import ISSUERS
-from playground.issuer.teaching_routes import CONTROLS, describe
-from playground.runtime import start
-from playground.servers import PlaygroundStartError
-
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -28,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         from playground.export_backend import main as export_main
 
         return export_main(argv[1:])
+
+    # Imported here, not at the top: `doctor`, `check` and `export-backend` never start servers.
+    from playground.auth_server import ISSUERS
 
     parser = argparse.ArgumentParser(prog="python -m playground",
                                      description="The Better Auth -> FastAPI playground.")
@@ -48,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from playground.issuer.teaching_routes import CONTROLS, describe
+    from playground.runtime import start
+    from playground.servers import PlaygroundStartError
+
     try:
         pg = start(args.issuer, deterministic=args.deterministic,
                    auth_port=args.auth_port, api_port=args.api_port, frontend_port=args.frontend_port)
