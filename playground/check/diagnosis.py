@@ -12,7 +12,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 
-from playground.jose import forge, hs256
+from playground.jose import forge, hs256, split
 
 from .case import NO_ANSWER, is_accepted
 from .cases import COMMITTED_SECRETS
@@ -32,8 +32,8 @@ HS256_IS_WRONG = ("Better Auth's jwt plugin signs EdDSA with the keys at /api/au
 def why_refused(ctx: Context, config: CheckConfig, refused: Exchange) -> str:
     """One sentence naming why ``refused`` (a 401/403 to a valid token) happened, and what to do."""
     got = refused.got
-    for probe in (_hs256_with_the_secret, _hs256_with_a_committed_secret, _other_host_spelling, _no_audience,
-                  _session_cookie, _session_token_as_bearer):
+    for probe in (_email_not_verified, _hs256_with_the_secret, _hs256_with_a_committed_secret, _other_host_spelling,
+                  _no_audience, _session_cookie, _session_token_as_bearer):
         cause = probe(ctx, config, got)
         if cause is not None:
             return cause
@@ -53,6 +53,20 @@ def _send(ctx: Context, config: CheckConfig, describe: str, token: str | None = 
           headers: dict[str, str] | None = None) -> Exchange:
     # ctx.protected: the parsed route (its method apart, its parameters filled), never --protected as typed.
     return ctx.send(ctx.protected, token=token, headers=headers, describe=describe)
+
+
+def _email_not_verified(ctx: Context, config: CheckConfig, got: str) -> str | None:
+    # A sound policy, not a hole: the checker's users are fresh sign-ups, and Better Auth puts the user's
+    # emailVerified (false until they verify) in the token. Tell it apart before guessing at HS256.
+    if config.credential != "jwt" or split(ctx.ada.access_token)[1].get("emailVerified") is not False:
+        return None
+    verified = ctx.mint(claims={"emailVerified": True})
+    if not is_accepted(_send(ctx, config, "ada's token with emailVerified true", verified)):
+        return None
+    return (f"your app rejected {_valid(ctx)} ({got}) but accepted the same token with emailVerified true: it refuses "
+            "users whose email is not verified. That is a sound policy, but the checker's users are fresh sign-ups "
+            "(emailVerified false), so it cannot grade this app: grade a build that lets unverified users through "
+            "(a setting your tests turn on), and keep a test of its own for the verified-email rule.")
 
 
 def _hs256_with_the_secret(ctx: Context, config: CheckConfig, got: str) -> str | None:
