@@ -933,6 +933,7 @@ from . import (  # noqa: E402,F401
     cases_delivery,
     cases_identity,
     cases_keys,
+    cases_open,
     cases_routes,
     cases_sessions,
     cases_time,
