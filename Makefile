@@ -44,7 +44,7 @@ learner: setup
 # A worker that dies (a crash, a signal, pytest-timeout's thread method ending a stuck test) fails
 # the run at once, naming it and its test: xdist would start a replacement and, with loadscope,
 # can then wait forever with every worker idle (tests/test_suite_never_hangs.py proves it).
-# TEST_CEILING bounds the whole run (about 5 minutes today; CI allows 90).
+# TEST_CEILING bounds the whole run (about 9 minutes on a quiet 2-core machine today; CI allows 90).
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 XDIST_ARGS := -n $(WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0
 TEST_CEILING ?= 30m
