@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .case import Case, Outcome
+from .case import APP_DIED, NO_ANSWER, Case, Outcome
 
 if TYPE_CHECKING:
     from .config import CheckConfig
@@ -33,6 +33,17 @@ GROUP_TITLES = {
 }
 CRASH_FIX = ("a 500 is a crash: catch PyJWT's errors (jwt.PyJWTError) and your own lookups where the token is "
              "read, and answer 401")
+HANG_FIX = ("a request that gets no answer is a hang: give every network call made while a token is read a short "
+            "timeout (a JWKS fetch, a session lookup), never fetch from a URL the token names, and answer 401")
+DIED_FIX = ("the app's process died on this request: find the cause in its log (--app-log), refuse the input with "
+            "a 4xx instead")
+
+
+def crash_fix(exchange: Exchange) -> str:
+    """The fix for what went wrong: a 5xx, a request the app never answered, or a process that died."""
+    if exchange.status == NO_ANSWER:
+        return DIED_FIX if exchange.body.startswith(APP_DIED) else HANG_FIX
+    return CRASH_FIX
 MARKS = {"passed": "✓", "failed": "✗", "advisory": "!", "allowed": "~", "not-judged": "?", "not-run": "-"}
 NOT_JUDGED = ("not judged: the app answered 429 Too Many Requests (rate limited), also after a retry; slow down or "
               "raise its limit, then run again")
@@ -197,7 +208,7 @@ class CheckReport:
                 exchange = crash.exchange
                 out.append(f"  #{crash.number} {exchange.method} {_path(exchange.path)} -> {exchange.got}: "
                            f"{len(crash.results)} cases ({', '.join(r.case.id for r in crash.results)})")
-            out.append(f"      fix: {CRASH_FIX}")
+            out.append(f"      fix: {crash_fix(crash.exchange)}")
         if self.app_errors:
             out.append("\nThe app's own log (unhandled exceptions):")
             counted = Counter(self.app_errors)
@@ -216,7 +227,8 @@ class CheckReport:
             if result.status in ("failed", "advisory", "allowed"):
                 weight = " [advisory]" if result.status == "advisory" else ""
                 out.append(f"{MARKS[result.status]} {result.case.id}{weight}: {result.outcome.detail}")
-                out.append(f"    hint: {CRASH_FIX if result.outcome.server_error else result.case.fix}")
+                error = result.outcome.server_error
+                out.append(f"    hint: {crash_fix(error) if error else result.case.fix}")
             elif result.status == "not-judged":
                 out.append(f"{MARKS[result.status]} {result.case.id}: {NOT_JUDGED}")
         out.append(self.summary())
@@ -297,7 +309,7 @@ def _explain(result: CaseResult) -> list[str]:
         lines.append(f"      sent: {exchange.method} {_path(exchange.path)} with {exchange.sent} -> got {exchange.got}")
     lines.append(f"      a correct backend: {result.case.expect}")
     if result.outcome.server_error is not None:
-        lines.append(f"      fix: {CRASH_FIX}; then: {result.case.fix}")
+        lines.append(f"      fix: {crash_fix(result.outcome.server_error)}; then: {result.case.fix}")
     else:
         lines.append(f"      fix: {result.case.fix}")
     if result.status == "allowed":

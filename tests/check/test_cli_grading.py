@@ -118,6 +118,8 @@ def test_an_input_that_hangs_the_app_fails_its_case(tmp_path):
                    "--protected", "/api/me", "--only", "oversized-token", "--timeout", "2", "--junit-xml", str(junit))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ oversized-token" in result.stdout and "hung on a 60 KB token (no answer within" in result.stdout
+    assert "fix: a request that gets no answer is a hang" in result.stdout  # not the 5xx's advice
+    assert "a 500 is a crash" not in result.stdout
     case = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "oversized-token")
     failure = case.find("failure")
     assert failure is not None and failure.get("type") == "server-error"

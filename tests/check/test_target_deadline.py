@@ -50,6 +50,7 @@ def test_an_app_that_exits_on_a_request_fails_that_case_and_the_check_finishes(t
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ no-token" in result.stdout and "what happened: crashed on no Authorization header (no answer: the app " \
            "crashed: the app's process exited with code 3 (started again))" in result.stdout, result.stdout
+    assert "fix: the app's process died on this request" in result.stdout  # not the 5xx's advice
     # Started again on the same port: the next case is graded as usual.
     assert "✓ alg-none" in result.stdout and f"The app's output (its log, tracebacks): {log}" in result.stdout
     # The app's own output went to its log, never into the report.

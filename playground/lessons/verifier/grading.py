@@ -100,8 +100,8 @@ def _hint(result: check.CaseResult) -> str:
     if crash is None:
         return result.case.fix
     if culprit is None or culprit.status >= 500 or culprit.status == NO_ANSWER:
-        return check.report.CRASH_FIX
-    return f"{result.case.fix}; and another of its requests crashed: {check.report.CRASH_FIX}"
+        return check.report.crash_fix(crash)
+    return f"{result.case.fix}; and another of its requests crashed: {check.report.crash_fix(crash)}"
 
 
 SETUP_HINT = ("nothing else can be graded until the app accepts a genuine token on /api/me: "
