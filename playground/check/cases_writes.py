@@ -226,6 +226,14 @@ def _read(ctx: Context, path: str, user: Identity, what: str) -> Exchange:
     return ctx.send(path, as_user=user, describe=f"{ctx.credential_label(user)}: {what}")
 
 
+def _changed_for_ada(ctx: Context, path: str, kept: str, planted: str, exchanges: list[Exchange]) -> Exchange | None:
+    """Ada reads her resource at ``path`` again (recorded): that read when it no longer shows ``kept`` or
+    shows grace's ``planted`` marker, else None."""
+    after = _read(ctx, path, ctx.ada, "read her resource again")
+    exchanges.append(after)
+    return after if not _shows(after, kept) or _shows(after, planted) else None
+
+
 # --- what a user writes to, and where she reads her own data ----------------------------------------------
 
 
@@ -464,9 +472,8 @@ def refused_write_not_saved(ctx: Context) -> Outcome:
                 if not is_rejected(attempt) or attempt.status == 405:
                     continue  # served: other-user-changes-resource's (or -deletes-) finding
                 graded += 1
-                after = _read(ctx, item, ctx.ada, "read her resource again")
-                exchanges.append(after)
-                if not _shows(after, own_mark) or _shows(after, attack_mark):
+                after = _changed_for_ada(ctx, item, own_mark, attack_mark, exchanges)
+                if after is not None:
                     return Outcome(False, exchanges, f"{method} {flow.item} answered {attempt.status} to grace, but "
                                    f"ada's resource changed anyway (ada now gets {after.got})", culprit=attempt)
     if not graded:
@@ -529,9 +536,8 @@ def client_id_takes_over(ctx: Context) -> Outcome:
             if _shows(attempt, own_mark):
                 return Outcome(False, exchanges, f"{what} answered grace with ada's resource ({attempt.got})",
                                culprit=attempt)
-            after = _read(ctx, item, ctx.ada, "read her resource again")
-            exchanges.append(after)
-            if not _shows(after, own_mark) or _shows(after, mark):
+            after = _changed_for_ada(ctx, item, own_mark, mark, exchanges)
+            if after is not None:
                 return Outcome(False, exchanges, f"{what} ({attempt.got}) took it over or overwrote it: ada now gets "
                                f"{after.got}", culprit=attempt)
     for index, write in enumerate(_upserts(ctx)):
@@ -559,9 +565,8 @@ def client_id_takes_over(ctx: Context) -> Outcome:
         if _shows(attempt, own_mark):
             return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource answered grace with "
                            f"ada's resource ({attempt.got})", culprit=attempt)
-        after = _read(ctx, path, ctx.ada, "read her resource again")
-        exchanges.append(after)
-        if not _shows(after, own_mark) or _shows(after, attack_mark):
+        after = _changed_for_ada(ctx, path, own_mark, attack_mark, exchanges)
+        if after is not None:
             return Outcome(False, exchanges, f"PUT {write.template} on the id of ada's resource ({attempt.got}) "
                            f"took it over or overwrote it: ada now gets {after.got}", culprit=attempt)
     if not graded:
@@ -640,9 +645,8 @@ def resource_on_other_routes(ctx: Context) -> Outcome:
             if _shows(attempt, mark):
                 return Outcome(False, exchanges, f"{what} answered grace with ada's resource (GET {flow.item} refuses "
                                "her): that route loads it without the owner check", culprit=attempt)
-            after = _read(ctx, item, ctx.ada, "read her resource again")
-            exchanges.append(after)
-            if not _shows(after, mark) or _shows(after, attack_mark):
+            after = _changed_for_ada(ctx, item, mark, attack_mark, exchanges)
+            if after is not None:
                 return Outcome(False, exchanges, f"{what} ({attempt.got}) changed or removed it: ada now gets "
                                f"{after.got}", culprit=attempt)
     if not graded:
