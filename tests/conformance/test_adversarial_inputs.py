@@ -692,33 +692,36 @@ USER_FIELDS = ["name", "image", "softwareBackground", "hardwareBackground", "int
 
 
 def test_hostile_strings_in_every_user_field(pool):
-    """Sign up with each string in each profile field: Better Auth accepts them, stores them, signs
-    them into the JWT; the embedded issuer must answer the same, and a sign-up it answers leaves a
-    user who can sign in (once, a 500 came after the insert: the account existed, sign-in failed)."""
+    """Sign up with each string in every profile field at once: Better Auth accepts them, stores
+    them, signs them into the JWT; the embedded issuer must answer the same, field by field, and a
+    sign-up it answers leaves a user who can sign in (once, a 500 came after the insert: the account
+    existed, sign-in failed). One sign-up per string, not per string and field: each costs a scrypt
+    hash on both issuers, and every field is still observed on its own."""
 
     def scenario(target):
         observed = {}
-        for (label, text), field in itertools.product(HOSTILE_STRINGS.items(), USER_FIELDS):
-            case = f"{field} {label}"
+        for label, text in HOSTILE_STRINGS.items():
             email = unique_email()
-            body = json.dumps({"name": "Learner", "email": email, "password": target.demo_password, field: text})
+            body = json.dumps({"email": email, "password": target.demo_password} | dict.fromkeys(USER_FIELDS, text))
             with target.client() as client:
                 sign_up = client.post(
                     f"{AUTH}/sign-up/email", content=body, headers={"content-type": "application/json"}
                 )
-                observed[f"{case}: sign-up"] = sign_up.status_code
-                observed[f"{case}: sign-up echoes it"] = (
-                    sign_up.status_code == 200 and sign_up.json()["user"][field] == text
-                )
+                observed[f"{label}: sign-up"] = sign_up.status_code
+                for field in USER_FIELDS:
+                    observed[f"{field} {label}: sign-up echoes it"] = (
+                        sign_up.status_code == 200 and sign_up.json()["user"][field] == text
+                    )
                 client.cookies.clear()
                 sign_in = client.post(f"{AUTH}/sign-in/email", json={"email": email, "password": target.demo_password})
-                observed[f"{case}: sign-in"] = sign_in.status_code
+                observed[f"{label}: sign-in"] = sign_in.status_code
                 if sign_in.status_code != 200:
                     continue
-                session = client.get(f"{AUTH}/get-session")
-                observed[f"{case}: get-session keeps it"] = session.json()["user"][field] == text
-                token = client.get(f"{AUTH}/token").json()["token"]
-                observed[f"{case}: the JWT carries it"] = observe.jwt_parts(token)[1].get(field) == text
+                user = client.get(f"{AUTH}/get-session").json()["user"]
+                claims = observe.jwt_parts(client.get(f"{AUTH}/token").json()["token"])[1]
+                for field in USER_FIELDS:
+                    observed[f"{field} {label}: get-session keeps it"] = user[field] == text
+                    observed[f"{field} {label}: the JWT carries it"] = claims.get(field) == text
         return observed
 
     conforms(pool, "default", scenario)
