@@ -51,6 +51,10 @@ from playground.jose import (
 
 BANNER = "DELIBERATELY BROKEN - never copy"
 
+#: One HTTP client for every key fetch: a client built per token builds an SSL context each time
+#: (~18 ms of CPU), and the checker's weak targets call these verifiers for every token it sends.
+_http = httpx.Client(timeout=5)
+
 # --------------------------------------------------------------------------------------------
 # The attacker's toolkit (beyond playground.jose)
 # --------------------------------------------------------------------------------------------
@@ -150,7 +154,7 @@ def naive_trusts_jku_header(token: str, jwks_url: str) -> dict[str, Any]:
     """DELIBERATELY BROKEN - never copy. Lab 4b: fetches keys from the URL in the token's ``jku`` header."""
     header = split(token)[0]
     url = header.get("jku") or jwks_url  # BUG: the token says where to download its key from
-    jwks = httpx.get(url, timeout=5).json()
+    jwks = _http.get(url).json()
     return _verify_eddsa(token, _find_jwk(jwks, header.get("kid")))
 
 
@@ -218,7 +222,7 @@ class Target:
                 file.write(os.urandom(32))
 
     def jwks(self) -> dict[str, Any]:
-        return httpx.get(self.jwks_url, timeout=5).json()
+        return _http.get(self.jwks_url).json()
 
     def issuer_kids(self) -> set[str]:
         return {key.get("kid") for key in self.jwks().get("keys", [])}
