@@ -9,10 +9,11 @@ request (``playground.auth_server.start_auth_server`` hands the same token to bo
 
 from __future__ import annotations
 
-import ssl
 from typing import Any
 
 import httpx
+
+from playground.tls import client_tls
 
 PREFIX = "/__playground"
 
@@ -22,10 +23,10 @@ class TeachingControlError(RuntimeError):
 
 
 class TeachingControls:
-    def __init__(self, auth_url: str, token: str, *, verify: ssl.SSLContext | bool = True) -> None:
+    def __init__(self, auth_url: str, token: str) -> None:
         #: The per-run secret the controls demand (``python -m playground serve`` prints it).
         self.token = token
-        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0, verify=verify,
+        self._client = httpx.Client(base_url=auth_url + PREFIX, timeout=10.0, verify=client_tls(),
                                     headers={"authorization": f"Bearer {token}"})
 
     def state(self) -> dict[str, Any]:

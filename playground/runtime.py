@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from playground.auth_server import ISSUERS, AuthServer, start_auth_server
 from playground.clock import DEMO_EPOCH, Clock
 from playground.servers import PlaygroundStartError, ServerThread, bind_loopback, bind_preferred, stop_all
+from playground.tls import client_tls
 
 #: Ports the deterministic playground uses when they are free (see ``bind_preferred``).
 DEMO_AUTH_PORT, DEMO_API_PORT, DEMO_FRONTEND_PORT = 41700, 41701, 41702
@@ -95,9 +96,7 @@ class Playground:
         self._secret = secret
         self._demo_password = demo_password
         self._request = request
-        # One TLS context for the three clients: building one costs ~50 ms, and they talk plain
-        # HTTP on loopback anyway (it is only used if a lesson points them at an https URL).
-        tls = httpx.create_ssl_context()
+        tls = client_tls()  # one per process, not per start(): see playground.tls
         self.auth = httpx.Client(base_url=self.auth_url, timeout=10.0, verify=tls)
         self.api = httpx.Client(base_url=self.api_url, timeout=10.0, verify=tls)
         self.controls = auth_server.controls
