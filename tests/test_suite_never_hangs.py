@@ -32,7 +32,9 @@ def _run_session(folder: Path, tests: str, timeout: int) -> subprocess.Completed
     (folder / "test_worker.py").write_text(tests)
     (folder / "test_others.py").write_text("def test_one():\n    pass\n\n\ndef test_two():\n    pass\n")
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
-    return subprocess.run([*_make_test_command(), "-p", "no:cacheprovider"], cwd=folder, env=env,
+    # nbval has nothing to do here (this pytest.ini does not pass --nbval) and importing it costs
+    # each of the session's three processes ~1.5 s of CPU (nbformat's jsonschema grammar).
+    return subprocess.run([*_make_test_command(), "-p", "no:cacheprovider", "-p", "no:nbval"], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=240)
 
 
