@@ -34,7 +34,7 @@ from jwt.exceptions import PyJWTError
 
 from .errors import InvalidTokenError, Reason, UpstreamUnavailableError
 from .settings import BackendSettings
-from .upstream import UpstreamError, get_bounded
+from .upstream import UpstreamError, get_bounded, tls_context
 
 #: A JWK Set larger than this is not a key set (Better Auth's holds one key per rotation).
 MAX_JWKS_BYTES = 256 * 1024
@@ -167,7 +167,7 @@ class JWKSKeySource:
 
     async def _download(self) -> dict[str, PyJWK]:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, verify=tls_context())
         status, body = await get_bounded(
             self._client,
             self.jwks_url,

@@ -57,7 +57,7 @@ from .errors import (
 )
 from .settings import BackendSettings
 from .timestamps import iso_instant, numeric_date
-from .upstream import UpstreamError, get_bounded
+from .upstream import UpstreamError, get_bounded, tls_context
 from .user import User
 from .verify import decode_unverified
 
@@ -259,7 +259,7 @@ class SessionValidator:
 
     async def _get_session(self, credential: SessionCredential) -> Any:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, verify=tls_context())
         if credential.cookie_name is None:
             headers = {"Authorization": f"Bearer {credential.value}"}
         else:

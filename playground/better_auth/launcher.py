@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from playground.servers import PlaygroundStartError, free_port
+from playground.tls import client_tls
 
 #: The Node project: package.json, the lockfile, auth.config.mjs, server.mjs.
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -216,7 +217,7 @@ class RealBetterAuth:
         # First our own process must say it listens (so a stranger on the port cannot pass for
         # it), then Better Auth must answer.
         self._wait_for(deadline, lambda: self._announced_url() == self.url, "announce that it listens")
-        with httpx.Client(timeout=1.0) as client:
+        with httpx.Client(timeout=1.0, verify=client_tls()) as client:  # the process's TLS context: see playground.tls
             self._wait_for(deadline, lambda: self._answers_ok(client), "answer GET /api/auth/ok")
 
     def _announced_url(self) -> str | None:
