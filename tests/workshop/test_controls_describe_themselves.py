@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ import pytest
 
 from playground import runtime
 from playground.issuer.teaching_routes import CONTROLS
+from tests.workshop import processes
 
 
 def test_serve_prints_each_control_with_its_method_path_and_body():
@@ -27,8 +27,7 @@ def test_serve_prints_each_control_with_its_method_path_and_body():
             if line.startswith("Press Ctrl-C"):
                 break
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        processes.stop(process)
         process.stdout.close()
     for control in CONTROLS:
         body = f" {json.dumps(control.body)}" if control.body is not None else ""

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from playground.issuer.teaching_routes import CONTROLS
+from tests.workshop import processes
 
 PARTICIPANT = r"""
 import json, sys
@@ -66,21 +67,23 @@ class Participant:
         return [httpx.URL(url).port for url in urls if url]
 
     def stop(self) -> None:
-        self.process.stdin.close()
+        self.process.stdin.close()  # the participant's cue to stop its playground and exit
         try:
-            self.process.wait(timeout=30)
+            processes.stop(self.process, asked=True)
         finally:
             self.process.stdout.close()
 
 
-@pytest.fixture
+# One A and one B for the module: no test changes their playgrounds (every stranger's call is
+# refused or only reads), and each costs a Python start and a playground start.
+@pytest.fixture(scope="module")
 def participant_a():
     a = Participant(shared_host=True)
     yield a
     a.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def participant_b():
     """B's own lesson: a deterministic playground (B is not marked shared), as on a laptop."""
     b = Participant(shared_host=False)
@@ -121,10 +124,10 @@ def test_the_controls_index_describes_every_control_without_the_token(participan
     assert a["controls_token"] not in index.text + page.text
 
 
-def test_a_shared_host_makes_the_playground_unguessable_for_another_participant(participant_b):
+def test_a_shared_host_makes_the_playground_unguessable_for_another_participant(participant_a, participant_b):
     b = participant_b.info
     assert b["deterministic"]  # B's own laptop-style run: public demo keys, seeded session tokens
-    a = Participant(shared_host=True)
+    a = participant_a
     forged = Participant(shared_host=False, other_auth_url=a.info["auth_url"])  # B signs for A's URL
     try:
         assert not a.info["deterministic"]
@@ -136,7 +139,6 @@ def test_a_shared_host_makes_the_playground_unguessable_for_another_participant(
         assert me.status_code == 401, me.text  # signed with the public demo key: A's keys are its own
     finally:
         forged.stop()
-        a.stop()
 
 
 def test_without_the_shared_host_mark_the_same_replay_succeeds(participant_b):

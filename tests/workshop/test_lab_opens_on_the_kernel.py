@@ -19,6 +19,7 @@ import pytest
 
 from playground.frontend import browser as pgbrowser
 from playground.servers import free_port
+from tests.workshop import processes
 from tests.workshop.notebooks_script import ROOT, notebooks_script
 
 pytestmark = pytest.mark.browser
@@ -48,13 +49,26 @@ def lab(tmp_path_factory):
                 if httpx.get(f"{url}/api/status", headers={"authorization": f"token {token}"}).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({server.returncode}) before it answered")
+            time.sleep(0.1)
         else:
             pytest.fail("JupyterLab did not start")
         yield url, token
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _shut_down(server, url, token)
+
+
+def _shut_down(server: subprocess.Popen, url: str, token: str) -> None:
+    """As the Shut Down menu does: the server stops its kernels and exits; killed (kernels too) if
+    it has not within 30 s, as can happen on a loaded machine."""
+    try:
+        asked = httpx.post(f"{url}/api/shutdown", headers={"authorization": f"token {token}"},
+                           timeout=10).status_code == 200
+    except httpx.TransportError:
+        asked = False
+    processes.stop(server, asked=asked)
 
 
 def _open(browser, lab, name: str) -> tuple[list[str], str]:
