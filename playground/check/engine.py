@@ -79,6 +79,8 @@ def run(config: CheckConfig | None = None, /, *, issuer_server: GatedAuthServer 
         raise UsageError("--api-url needs --auth-port: the port of the issuer your running API trusts "
                          "(start it with BETTER_AUTH_URL=http://127.0.0.1:PORT)")
     issuer = issuer_server or start_issuer(config)
+    # This run's own issuer, until handed to the app's server (or process) to be stopped with it.
+    owned = [] if issuer_server is not None else [issuer]
     try:
         values = {"issuer": issuer.origin, "jwks": issuer.jwks_url, "secret": issuer.secret,
                   **jwks_placeholders(issuer, config.env)}
@@ -86,15 +88,21 @@ def run(config: CheckConfig | None = None, /, *, issuer_server: GatedAuthServer 
         if config.api_url is not None:
             return _graded(config, issuer, config.api_url)
         if isinstance(config.app, str):
-            return _grade_in_child(config, issuer, env)
+            return _grade_in_child(config, issuer, env, owned)
         with environment(env):
             app = config.app_factory() if config.app_factory is not None else config.app
             app_errors: list[str] = []
-            with serve(app, app_errors, timeout=config.start_timeout) as url:
+            with serve(app, app_errors, timeout=config.start_timeout, stop_with=_handed_over(owned)) as url:
                 return _graded(config, issuer, url, app_errors=lambda: app_errors)
     finally:
-        if issuer_server is None:
-            issuer.stop()
+        for server in owned:
+            server.stop()
+
+
+def _handed_over(owned: list[GatedAuthServer]) -> GatedAuthServer | None:
+    """The run's own issuer, taken out of ``owned``: the app's server (or process) stops it at its own
+    end, however that comes, together with itself, so that the two shutdowns (~0.1 s each) overlap."""
+    return owned.pop() if owned else None
 
 
 def _for_issuer(config: CheckConfig) -> CheckConfig:
@@ -115,7 +123,7 @@ def start_issuer(config: CheckConfig | None = None, /, **settings: Any) -> Gated
         raise UsageError(f"the {config.issuer} issuer did not start: {exc}") from None
 
 
-def _grade_in_child(config: CheckConfig, issuer, env: dict[str, str]) -> CheckReport:
+def _grade_in_child(config: CheckConfig, issuer, env: dict[str, str], owned: list[GatedAuthServer]) -> CheckReport:
     log_path, temporary = config.app_log, config.app_log is None
     if temporary:
         handle, log_path = tempfile.mkstemp(prefix="playground-check-app-", suffix=".log")
@@ -123,7 +131,8 @@ def _grade_in_child(config: CheckConfig, issuer, env: dict[str, str]) -> CheckRe
     keep_log = True
     try:
         with _explained(log_path), app_process(config.app, factory=config.factory, env=env,
-                                               start_timeout=config.start_timeout, log_path=log_path) as process:
+                                               start_timeout=config.start_timeout, log_path=log_path,
+                                               stop_with=_handed_over(owned)) as process:
             report = _graded(config, issuer, process.url, app_errors=process.app_errors, revive=process.revive,
                              app_log=log_path, log_tail=lambda: process.log_tail(20))
             keep_log = not report.passed or bool(report.app_errors)

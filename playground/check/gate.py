@@ -15,7 +15,7 @@ from typing import Any, Literal
 import httpx
 
 from playground.auth_server import AuthServer, start_auth_server
-from playground.servers import ServerThread, bind_loopback
+from playground.servers import ServerThread, bind_loopback, stop_all
 
 Mode = Literal["up", "down", "garbage"]
 #: Hop-by-hop and length headers: the gate reads the whole answer and sends it with its own length.
@@ -47,6 +47,9 @@ class IssuerGate:
         self._upstream = upstream
         self._server.start()
         return self
+
+    def request_stop(self) -> None:
+        self._server.request_stop()
 
     def stop(self) -> None:
         self._server.stop()
@@ -112,12 +115,14 @@ def start_gated_issuer(issuer: str, *, port: int = 0, host: str = "127.0.0.1", *
         server.stop()
         raise
 
-    def stop() -> None:
-        gate.stop()
-        server.stop()
+    def request_stop() -> None:
+        gate.request_stop()
+        server.request_stop()
 
     copied = {f.name: getattr(server, f.name) for f in fields(AuthServer) if f.init}
-    return GatedAuthServer(**{**copied, "url": gate.url, "_stop": stop}, gate=gate)
+    # Asked to stop together, so that their shutdowns overlap; the gate first (nothing new reaches the issuer).
+    return GatedAuthServer(**{**copied, "url": gate.url, "_stop": lambda: stop_all([gate, server]),
+                              "_request_stop": request_stop}, gate=gate)
 
 
 __all__ = ["GatedAuthServer", "IssuerGate", "start_gated_issuer"]

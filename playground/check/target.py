@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playground.servers import KeepErrors, PlaygroundStartError, ServerThread, bind_loopback
+from playground.servers import KeepErrors, PlaygroundStartError, ServerThread, bind_loopback, stop_all
 
 from . import app_process as child
 from .config import UsageError
@@ -62,18 +62,20 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 @contextmanager
-def serve(app: Any, errors: list[str], *, timeout: float = 60.0) -> Iterator[str]:
+def serve(app: Any, errors: list[str], *, timeout: float = 60.0, stop_with: Any = None) -> Iterator[str]:
     """Serve an app object in a thread of this process on a free loopback port, its crashes
-    recorded in ``errors``; yields its base URL."""
+    recorded in ``errors``; yields its base URL. ``stop_with`` (the run's issuer) is stopped at the
+    end too, however it comes, together with the app: their shutdowns overlap."""
+    servers = [] if stop_with is None else [stop_with]
     try:
-        server = ServerThread(KeepErrors(child.as_asgi(app), errors), name="app under test",
-                              lifespan="auto").start(timeout=timeout)
-    except PlaygroundStartError as exc:
-        raise UsageError(f"the app did not start: {exc}") from None
-    try:
-        yield server.url
+        try:
+            servers.append(ServerThread(KeepErrors(child.as_asgi(app), errors), name="app under test",
+                                        lifespan="auto").start(timeout=timeout))
+        except PlaygroundStartError as exc:
+            raise UsageError(f"the app did not start: {exc}") from None
+        yield servers[-1].url
     finally:
-        server.stop()
+        stop_all(servers)
 
 
 class AppProcess:
@@ -99,6 +101,7 @@ class AppProcess:
         self._errors_path = os.path.join(folder, "errors.log")
         Path(self._errors_path).touch()
         self._process: subprocess.Popen | None = None
+        self._stop_requested = False
 
     def start(self) -> AppProcess:
         read_fd, write_fd = os.pipe()
@@ -205,10 +208,17 @@ class AppProcess:
         except OSError:
             return []
 
+    def request_stop(self) -> None:
+        """SIGTERM, without waiting for the exit (see ``playground.servers.stop_all``)."""
+        if self._process is not None and self._process.poll() is None and not self._stop_requested:
+            self._stop_requested = True
+            self._process.terminate()
+
     def stop(self) -> None:
+        self.request_stop()
         process, self._process = self._process, None
+        self._stop_requested = False
         if process is not None and process.poll() is None:
-            process.terminate()
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -237,11 +247,17 @@ def log_tail(path: str, count: int) -> list[str]:
 
 @contextmanager
 def app_process(spec: str, *, factory: bool, env: Mapping[str, str], start_timeout: float,
-                log_path: str) -> Iterator[AppProcess]:
-    """An ``AppProcess`` started and always reaped (also on KeyboardInterrupt)."""
-    process = AppProcess(spec, factory=factory, env=env, start_timeout=start_timeout, log_path=log_path)
+                log_path: str, stop_with: Any = None) -> Iterator[AppProcess]:
+    """An ``AppProcess`` started and always reaped (also on KeyboardInterrupt); ``stop_with`` is
+    stopped at the end too, together with it (see ``serve``)."""
+    process = None
     try:
+        process = AppProcess(spec, factory=factory, env=env, start_timeout=start_timeout, log_path=log_path)
         process.start()
         yield process
     finally:
-        process.close()
+        try:
+            stop_all(server for server in (stop_with, process) if server is not None)
+        finally:
+            if process is not None:
+                process.close()
