@@ -48,12 +48,13 @@ from playground.jose import (
     split,
     tamper,
 )
+from playground.tls import client_tls
 
 BANNER = "DELIBERATELY BROKEN - never copy"
 
 #: One HTTP client for every key fetch: a client built per token builds an SSL context each time
 #: (~18 ms of CPU), and the checker's weak targets call these verifiers for every token it sends.
-_http = httpx.Client(timeout=5)
+_http = httpx.Client(timeout=5, verify=client_tls())
 
 # --------------------------------------------------------------------------------------------
 # The attacker's toolkit (beyond playground.jose)

@@ -21,6 +21,7 @@ from playground.backend.sessions import sign_session_token, verify_session_cooki
 from playground.backend.verify import claim_problems, decode_unverified
 from playground.lessons.checks import Verdict, verdict
 from playground.lessons.secret_pitfalls import DEFAULT_SECRET, unset_secret_real
+from playground.tls import client_tls
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -38,7 +39,8 @@ def _bearer(token: str) -> dict[str, str]:
 
 def _signed_in(pg, email: str, **extra: Any) -> tuple[httpx.Response, str]:
     """A fresh sign-in of ``email`` (a new session): the sign-in answer and that session's JWT."""
-    with httpx.Client(base_url=pg.auth_url, headers={"origin": pg.auth_url}, timeout=10.0) as client:
+    with httpx.Client(base_url=pg.auth_url, headers={"origin": pg.auth_url}, timeout=10.0,
+                      verify=client_tls()) as client:
         answer = client.post("/api/auth/sign-in/email", json={"email": email, "password": pg.demo_password, **extra})
         answer.raise_for_status()
         return answer, client.get("/api/auth/token").json()["token"]
@@ -151,8 +153,8 @@ def check_tampered_bearer(pg, set_auth_token: str, *, session_status: int, sessi
     """02 #2: ``set-auth-token`` with a damaged signature, as Bearer with no cookie: what do get-session
     (status and body) and /api/auth/token answer?"""
     damaged = _bearer(tamper_signature(set_auth_token))
-    session = httpx.get(f"{pg.auth_url}/api/auth/get-session", headers=damaged)
-    token = httpx.get(f"{pg.auth_url}/api/auth/token", headers=damaged)
+    session = httpx.get(f"{pg.auth_url}/api/auth/get-session", headers=damaged, verify=client_tls())
+    token = httpx.get(f"{pg.auth_url}/api/auth/token", headers=damaged, verify=client_tls())
     return _verdict("02 exercise 2",
                     {"session_status": session_status, "session_body": session_body, "token_status": token_status},
                     {"session_status": session.status_code, "session_body": session.json(),
@@ -308,7 +310,8 @@ async def check_foreign_key_same_kid(issuer, *, status: int, reason: str) -> Ver
 def check_secret_holder(strict_url: str, raw_token: str, secret: str, *, status: int) -> Verdict:
     """07b #1: on a requireSignature server, /api/auth/token for someone holding a raw session token
     and BETTER_AUTH_SECRET, who signs the token themselves."""
-    answer = httpx.get(f"{strict_url}/api/auth/token", headers=_bearer(sign_session_token(raw_token, secret)))
+    answer = httpx.get(f"{strict_url}/api/auth/token", headers=_bearer(sign_session_token(raw_token, secret)),
+                       verify=client_tls())
     return _verdict("07b exercise 1", {"status": status}, {"status": answer.status_code},
                     why="requireSignature asks for token.HMAC(secret, token), which whoever holds the secret "
                         "computes: a database dump plus the secret is still a session and JWTs. It protects "

@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from playground.auth_server import EMBEDDED, AuthServer, IssuerKind, start_auth_server
 from playground.lessons.checks import Verdict, verdict
+from playground.tls import client_tls
 
 #: Methods a browser never preflights (Fetch: "CORS-safelisted method").
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
@@ -81,7 +82,7 @@ def preflight(url: str, *, origin: str, method: str = "GET", headers: Iterable[s
         request_headers["Access-Control-Request-Headers"] = names
     if client is not None:
         return client.options(url, headers=request_headers)
-    return httpx.options(url, headers=request_headers, timeout=10)
+    return httpx.options(url, headers=request_headers, timeout=10, verify=client_tls())
 
 
 def cors_headers(response: httpx.Response) -> dict[str, str]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from playground.tls import client_tls
+
 
 @dataclass(frozen=True)
 class SetCookie:
@@ -62,7 +64,7 @@ def call_api_on_behalf(cookie_header: str, *, auth_url: str, api_url: str, path:
     address); ``api_url`` the FastAPI API's. Only the ``Cookie`` header goes to Better Auth, and
     only ``Authorization: Bearer <jwt>`` goes to the API.
     """
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, verify=client_tls()) as client:
         token_response = client.get(f"{auth_url}/api/auth/token", headers={"cookie": cookie_header})
         if token_response.status_code != 200:
             return OnBehalfCall(token_response, None)
