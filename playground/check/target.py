@@ -118,8 +118,7 @@ class AppProcess:
                                                  pass_fds=(self._socket.fileno(), write_fd))
             finally:
                 os.close(write_fd)
-        with os.fdopen(read_fd, "r", encoding="utf-8", errors="replace") as status:
-            self._await_ready(status)
+        self._await_ready(read_fd)
         return self
 
     def _child_environment(self) -> dict[str, str]:
@@ -137,8 +136,15 @@ class AppProcess:
         env["PYTHONUNBUFFERED"] = "1"  # the log file shows what happened up to a crash
         return env
 
-    def _await_ready(self, status) -> None:
-        """Read the child's status lines until ``ready``; each phase gets ``start_timeout``."""
+    def _await_ready(self, read_fd: int) -> None:
+        """Read the child's status lines from ``read_fd`` (closed here) until ``ready``; each phase gets
+        ``start_timeout``."""
+        # Unbuffered: a buffered reader may take two lines ("phase ...", "ready") in one read and keep
+        # the second where select() cannot see it, and the start would wait out its timeout.
+        with os.fdopen(read_fd, "rb", buffering=0) as status:
+            self._read_status(status)
+
+    def _read_status(self, status) -> None:
         # Python's own start-up is the checker's overhead, not the app's: it gets its own budget.
         what = "starting the app's process"
         deadline = time.monotonic() + max(self.start_timeout, PROCESS_START_TIMEOUT)
@@ -150,7 +156,7 @@ class AppProcess:
                 raise UsageError(f"--app {self.spec}: {what} did not finish within {self.start_timeout:g} s (does it "
                                  "wait for a network service, a lock or input? --start-timeout gives it longer)"
                                  + self._log_hint(tail=True))
-            line = status.readline()
+            line = status.readline().decode("utf-8", "replace")
             if not line:  # the child is gone without a word: os._exit, a signal
                 raise UsageError(f"--app {self.spec}: the app's process {self._death()} while {what}"
                                  + self._log_hint(tail=True))

@@ -1,11 +1,14 @@
-"""``python -m playground check`` given bad input: one clear line and exit code 2, never a traceback."""
+"""``python -m playground check`` given bad input: one clear line and exit code 2, never a traceback.
+
+The command's ``main`` runs in this process (``check_in_process``); a taken port is also seen as a
+shell sees it, from a subprocess."""
 
 from __future__ import annotations
 
 import socket
 
 import pytest
-from cli_run import check
+from cli_run import check, check_in_process
 
 
 def _taken_port():
@@ -48,7 +51,7 @@ def _taken_port():
     (["--app", "a:b", "--api-url", "http://127.0.0.1:9", "--protected", "/api/me"], "give exactly one target"),
 ])
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):
-    result = check(*args)
+    result = check_in_process(*args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     error_lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
@@ -74,7 +77,7 @@ def test_a_taken_auth_port_is_a_usage_error():
 def test_a_toml_config_with_wrong_types_is_a_usage_error(tmp_path, toml, message):
     config = tmp_path / "check.toml"
     config.write_text(toml)
-    result = check("--config", str(config))
+    result = check_in_process("--config", str(config))
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert message in result.stderr
 
@@ -86,7 +89,7 @@ def test_a_toml_config_with_wrong_types_is_a_usage_error(tmp_path, toml, message
     (["--app", "targets.careful:app", "--protected", "/api/me", "--env", "X={issuer[0]}"], "uses {issuer[0]}"),
 ])
 def test_more_bad_input_fails_before_anything_starts(args, message):
-    result = check(*args)
+    result = check_in_process(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert message in result.stderr
 
@@ -97,7 +100,7 @@ def test_nothing_listening_at_api_url_is_said_plainly():
     # Bound but not listening: connections are refused, and no other test can take the port meanwhile.
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        result = check("--api-url", f"http://127.0.0.1:{closed.getsockname()[1]}", "--auth-port", str(free_port()),
-                       "--protected", "/api/me")
+        result = check_in_process("--api-url", f"http://127.0.0.1:{closed.getsockname()[1]}", "--auth-port",
+                                  str(free_port()), "--protected", "/api/me")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "nothing answers at http://127.0.0.1:" in result.stderr and "is the server running?" in result.stderr

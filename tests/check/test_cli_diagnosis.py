@@ -1,12 +1,15 @@
 """When the app refuses every valid token, the check goes on: the cases that need no valid token
-run and count (exit 1 if one fails), JUnit is written, and the setup problem names the real cause."""
+run and count (exit 1 if one fails), JUnit is written, and the setup problem names the real cause.
+
+What the command says is read from its ``main`` run in this process (``check_in_process``); an app
+whose process exits at start-up, and targets that send garbage or never answer, from a subprocess."""
 
 from __future__ import annotations
 
 import socket
 import xml.etree.ElementTree as ET
 
-from cli_run import ROUTES, check
+from cli_run import ROUTES, check, check_in_process
 
 from playground.check import CASES
 from playground.servers import free_port
@@ -23,8 +26,9 @@ def _setup_error(junit) -> str:
 
 def test_the_fastapi_tutorial_app_run_as_readme_says_is_told_it_verifies_hs256(tmp_path):
     junit = tmp_path / "check.xml"
-    result = check("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}", "--protected", "/api/me",
-                   "--only", "no-token", "--only", "alg-none", "--only", "expired", "--junit-xml", str(junit))
+    result = check_in_process("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}",
+                              "--protected", "/api/me", "--only", "no-token", "--only", "alg-none", "--only",
+                              "expired", "--junit-xml", str(junit))
     assert result.returncode == 2, result.stdout + result.stderr
     cause = ("it verifies HS256 with a shared secret, and it accepted a token signed with 'your-secret-key', a "
              "placeholder that public repositories commit")
@@ -38,8 +42,8 @@ def test_the_fastapi_tutorial_app_run_as_readme_says_is_told_it_verifies_hs256(t
 
 def test_the_tutorial_app_that_anyone_can_forge_tokens_for_fails_a_required_case():
     # It decodes without audience=: PyJWT refuses any token with an aud, so only forgeries without one get in.
-    result = check("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}", "--protected", "/api/me",
-                   "--only", "weak-hmac-secret", "--only", "hs256-with-secret")
+    result = check_in_process("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}",
+                              "--protected", "/api/me", "--only", "weak-hmac-secret", "--only", "hs256-with-secret")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ weak-hmac-secret" in result.stdout and "✗ hs256-with-secret" in result.stdout
     assert "accepted HS256 signed with 'your-secret-key', without iss and aud" in result.stdout
@@ -47,8 +51,9 @@ def test_the_tutorial_app_that_anyone_can_forge_tokens_for_fails_a_required_case
 
 def test_the_secrets_repositories_commit_include_the_templates_default():
     committed = "your-default-secret-key-change-in-production"
-    result = check("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--env", f"BETTER_AUTH_SECRET={committed}", "--protected", "/api/me", "--only", "weak-hmac-secret")
+    result = check_in_process("--app", "targets.newcomers:tutorial", "--env", "BETTER_AUTH_URL={issuer}", "--env",
+                              f"BETTER_AUTH_SECRET={committed}", "--protected", "/api/me", "--only",
+                              "weak-hmac-secret")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"accepted HS256 signed with {committed!r}, without iss and aud" in result.stdout
 
@@ -56,9 +61,9 @@ def test_the_secrets_repositories_commit_include_the_templates_default():
 def test_a_failed_baseline_still_fails_the_run_on_what_could_be_checked(tmp_path):
     # No secret: it crashes (500) on every HS256 token, which hs256-with-secret needs no valid token to see.
     junit = tmp_path / "check.xml"
-    result = check("--app", "targets.newcomers:tutorial_without_default", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "hs256-with-secret", "--only", "alg-none",
-                   "--junit-xml", str(junit))
+    result = check_in_process("--app", "targets.newcomers:tutorial_without_default", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--protected", "/api/me", "--only", "hs256-with-secret",
+                              "--only", "alg-none", "--junit-xml", str(junit))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ hs256-with-secret" in result.stdout and "✓ alg-none" in result.stdout
     failed = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase")
@@ -68,16 +73,17 @@ def test_a_failed_baseline_still_fails_the_run_on_what_could_be_checked(tmp_path
 
 
 def test_the_tutorial_app_without_a_default_secret_is_told_too():
-    result = check("--app", "targets.newcomers:tutorial_without_default", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "alg-none")
+    result = check_in_process("--app", "targets.newcomers:tutorial_without_default", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--protected", "/api/me", "--only", "alg-none")
     assert "your app verifies HS256 with a shared secret (it answered an HS256 token '500" in result.stderr
     assert "It was not given a secret by the checker" in result.stderr
 
 
 def test_a_pyjwkclient_app_without_audience_is_told_to_pass_it(tmp_path):
     junit = tmp_path / "check.xml"
-    result = check("--app", "targets.newcomers:no_audience", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "alg-none", "--junit-xml", str(junit))
+    result = check_in_process("--app", "targets.newcomers:no_audience", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--protected", "/api/me", "--only", "alg-none",
+                              "--junit-xml", str(junit))
     assert result.returncode == 2, result.stdout + result.stderr
     cause = "but accepted the same token without aud: it calls jwt.decode without audience="
     assert cause in result.stderr and "Invalid audience" in result.stderr
@@ -86,16 +92,16 @@ def test_a_pyjwkclient_app_without_audience_is_told_to_pass_it(tmp_path):
 
 def test_an_app_that_expects_localhost_is_told_the_spelling():
     port = free_port()
-    result = check("--app", "targets.careful:app", "--env", f"BETTER_AUTH_URL=http://localhost:{port}",
-                   "--auth-port", str(port), "--protected", "/api/me", "--only", "alg-none")
+    result = check_in_process("--app", "targets.careful:app", "--env", f"BETTER_AUTH_URL=http://localhost:{port}",
+                              "--auth-port", str(port), "--protected", "/api/me", "--only", "alg-none")
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"accepted the same token with iss and aud http://localhost:{port}: it expects the issuer spelled " \
            "'localhost'" in result.stderr
 
 
 def test_an_app_given_the_issuer_is_never_told_to_pass_it_again():
-    result = check("--app", "targets.quirky:ansi_errors", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/me")
+    result = check_in_process("--app", "targets.quirky:ansi_errors", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                              "--protected", "/me")
     assert result.returncode == 2
     assert "although it was given BETTER_AUTH_URL={issuer}" in result.stderr and "Pass --env" not in result.stderr
 
@@ -111,7 +117,8 @@ def test_a_database_missing_at_start_up_is_named(tmp_path):
 
 
 def test_a_flask_app_is_served_through_wsgi_and_passes_the_required_cases():
-    result = check("--app", "targets.flask_app:app", "--env", "BETTER_AUTH_URL={issuer}", *ROUTES, *ONLY_REQUIRED)
+    result = check_in_process("--app", "targets.flask_app:app", "--env", "BETTER_AUTH_URL={issuer}", *ROUTES,
+                              *ONLY_REQUIRED)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ valid-token-accepted" in result.stdout and "✓ cors-foreign-origin-with-credentials" in result.stdout
 

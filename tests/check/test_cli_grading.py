@@ -1,4 +1,7 @@
-"""``python -m playground check`` as a team's CI runs it: whole runs, exit codes 0 and 1, JUnit, TOML."""
+"""``python -m playground check`` as a team's CI runs it: whole runs, exit codes 0 and 1, JUnit, TOML.
+
+A passing and a failing run are subprocesses, their exit status as a CI job sees it, and so is an app
+that hangs; the others call the command's ``main`` in this process (``check_in_process``)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import re
 import socket
 import xml.etree.ElementTree as ET
 
-from cli_run import ROUTES, check
+from cli_run import ROUTES, check, check_in_process
 from targets_common import WAITING
 
 from playground.check import CASE_IDS, CASES
@@ -61,9 +64,9 @@ def test_a_weak_app_fails_with_exit_1_and_the_failing_case_in_junit(tmp_path):
     assert failed == {"alg-none", "alg-confusion-hs256-public-key", "jwks-fetch-amplification"}
     # Allowed, the run passes: graded on the failed cases alone (the others passed above, allowed or not).
     only_failed = [arg for case in sorted(failed) for arg in ("--only", case)]
-    allowed = check("--app", "targets.weak:app", "--env", "BETTER_AUTH_URL={issuer}", "--env",
-                    "TARGET_WEAKNESS=alg_from_header", *ROUTES, *only_failed, "--allow", "alg-none",
-                    "--allow", "alg-confusion-hs256-public-key", "--allow", "jwks-fetch-amplification")
+    allowed = check_in_process("--app", "targets.weak:app", "--env", "BETTER_AUTH_URL={issuer}", "--env",
+                               "TARGET_WEAKNESS=alg_from_header", *ROUTES, *only_failed, "--allow", "alg-none",
+                               "--allow", "alg-confusion-hs256-public-key", "--allow", "jwks-fetch-amplification")
     assert allowed.returncode == 0, allowed.stdout
     assert re.search(r"^PASS: \d+ passed, 0 failed, 3 allowed", allowed.stdout, re.MULTILINE), allowed.stdout
 
@@ -82,8 +85,9 @@ def test_a_running_api_is_graded_by_url_against_the_issuer_at_auth_port():
         settings = BackendSettings(better_auth_url=f"http://127.0.0.1:{auth_port}")
         api = ServerThread(create_app(settings), name="api").start()
         try:
-            result = check("--api-url", api.url, "--auth-port", str(auth_port), "--protected", "/api/me",
-                           "--owner", "/api/users/{user_id}/profile", "--admin", "/api/admin/stats", *ONLY_REQUIRED)
+            result = check_in_process("--api-url", api.url, "--auth-port", str(auth_port), "--protected", "/api/me",
+                                      "--owner", "/api/users/{user_id}/profile", "--admin", "/api/admin/stats",
+                                      *ONLY_REQUIRED)
         finally:
             api.stop()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -91,23 +95,23 @@ def test_a_running_api_is_graded_by_url_against_the_issuer_at_auth_port():
 
 
 def test_an_app_factory_is_called_with_factory():
-    result = check("--app", "targets.apps:create_app", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "alg-none")
+    result = check_in_process("--app", "targets.apps:create_app", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                              "--protected", "/api/me", "--only", "alg-none")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ alg-none" in result.stdout and "✓ valid-token-accepted" in result.stdout
 
 
 def test_an_app_is_imported_in_the_main_thread_where_signal_handlers_work():
     # The --start-timeout deadline must not move the import off the main thread.
-    result = check("--app", "targets.main_thread:app", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "alg-none")
+    result = check_in_process("--app", "targets.main_thread:app", "--env", "BETTER_AUTH_URL={issuer}", "--protected",
+                              "/api/me", "--only", "alg-none")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ alg-none" in result.stdout
 
 
 def test_a_route_that_only_redirects_is_a_setup_problem_not_a_pass():
-    result = check("--app", "targets.quirky:redirecting", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me")
+    result = check_in_process("--app", "targets.quirky:redirecting", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                              "--protected", "/api/me")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "answered 307, a redirect to http://127.0.0.1:" in result.stderr and "/api/me/" in result.stderr
 
@@ -127,8 +131,8 @@ def test_an_input_that_hangs_the_app_fails_its_case(tmp_path):
 
 def test_an_apps_control_characters_reach_neither_the_terminal_nor_the_junit_xml(tmp_path):
     junit = tmp_path / "check.xml"
-    result = check("--app", "targets.quirky:ansi_errors", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/me", "--junit-xml", str(junit))
+    result = check_in_process("--app", "targets.quirky:ansi_errors", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
+                              "--protected", "/me", "--junit-xml", str(junit))
     assert result.returncode == 2  # it refuses the valid token too
     assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout + result.stderr
     ET.parse(junit)  # well-formed

@@ -1,11 +1,11 @@
 """Reports a team can act on: crashes grouped by cause, consequences marked, 429 never a verdict,
-and JUnit that keeps each case's requests."""
+and JUnit that keeps each case's requests (read from the command's ``main`` run in this process)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from cli_run import check
+from cli_run import check_in_process
 
 FORGERIES = ["--only", "alg-none", "--only", "tampered-payload", "--only", "stripped-signature",
              "--only", "no-server-errors"]
@@ -13,8 +13,9 @@ FORGERIES = ["--only", "alg-none", "--only", "tampered-payload", "--only", "stri
 
 def test_crashes_are_grouped_by_cause_and_their_consequences_marked(tmp_path):
     junit = tmp_path / "check.xml"
-    result = check("--app", "targets.quirky:crashes_on_bad_tokens", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", *FORGERIES, "--junit-xml", str(junit))
+    result = check_in_process("--app", "targets.quirky:crashes_on_bad_tokens", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--protected", "/api/me", *FORGERIES, "--junit-xml",
+                              str(junit))
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
     # One bug: shown once, with the cases it failed; never "accepted".
@@ -34,8 +35,9 @@ def test_crashes_are_grouped_by_cause_and_their_consequences_marked(tmp_path):
 
 def test_a_429_is_not_judged_never_refused_nor_passed(tmp_path):
     junit = tmp_path / "check.xml"
-    result = check("--app", "targets.quirky:rate_limits_anonymous", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                   "--protected", "/api/me", "--only", "no-token", "--only", "alg-none", "--junit-xml", str(junit))
+    result = check_in_process("--app", "targets.quirky:rate_limits_anonymous", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--protected", "/api/me", "--only", "no-token", "--only",
+                              "alg-none", "--junit-xml", str(junit))
     # Nothing failed, but a required case got no verdict: the run is not a pass.
     assert result.returncode == 2, result.stdout + result.stderr
     assert "? no-token" in result.stdout and "not judged: the app answered 429" in result.stdout

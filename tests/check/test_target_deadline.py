@@ -11,7 +11,7 @@ from cli_run import check
 from targets_common import ENV
 
 from playground import check as checker
-from playground.check.target import app_process
+from playground.check.target import AppProcess, app_process
 
 
 def _one_error_line(result) -> str:
@@ -76,3 +76,17 @@ def test_the_child_is_reaped_when_the_checker_is_interrupted(tmp_path):
             raise KeyboardInterrupt
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: not even a zombie is left
+
+
+def test_a_ready_sent_together_with_the_phase_before_it_is_read_at_once(tmp_path):
+    # The child may write "phase ..." and "ready" in one go: a buffered read took both and left "ready"
+    # where select() does not look, and the start waited out its timeout (seen once in a parallel run).
+    process = AppProcess("targets.careful:app", factory=False, env={}, start_timeout=1,
+                         log_path=str(tmp_path / "app.log"))
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, b"phase importing targets.careful\nphase starting it (its lifespan start-up)\nready\n")
+        process._await_ready(read_fd)  # returns: it does not raise "did not finish within 1 s"
+    finally:
+        os.close(write_fd)
+        process.close()
