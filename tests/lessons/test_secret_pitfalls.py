@@ -17,6 +17,7 @@ from playground.issuer import keys
 from playground.lessons import basics_exercises
 from playground.lessons.secret_pitfalls import (
     DEFAULT_SECRET,
+    SecretChange,
     SharedSecretError,
     change_secret,
     require_shared_secret,
@@ -56,10 +57,21 @@ def test_an_unknown_kind_is_refused():
         asyncio.run(change_secret("other", before=GOOD, after=GOOD[::-1], demo_password="Passw0rd-demo-1"))
 
 
-@pytest.mark.parametrize("kind", ["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
-def test_a_changed_secret_breaks_signing_but_not_sign_in_nor_the_jwks(kind):
+def _change_secret(kind: str) -> tuple[str, str, SecretChange]:
     before, after = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    change = asyncio.run(change_secret(kind, before=before, after=after, demo_password="Passw0rd-demo-1"))
+    return before, after, asyncio.run(change_secret(kind, before=before, after=after, demo_password="Passw0rd-demo-1"))
+
+
+@pytest.fixture(scope="module")
+def real_change() -> tuple[str, str, SecretChange]:
+    """One secret change on the real better-auth (a Node run, ~1 CPU-s), read by the two tests
+    below, as lesson 07b's cells read one."""
+    return _change_secret("better-auth")
+
+
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
+def test_a_changed_secret_breaks_signing_but_not_sign_in_nor_the_jwks(kind, request):
+    before, after, change = request.getfixturevalue("real_change") if kind == "better-auth" else _change_secret(kind)
     assert (change.token_before, change.sign_in_after, change.token_after, change.jwks_after) == (200, 200, 500, 200)
     assert change.get_session_after == 500  # the jwt plugin signs set-auth-jwt on every get-session
     assert change.logged_error == str(keys.KeyDecryptionError())  # the real server's words, both issuers
@@ -70,9 +82,9 @@ def test_a_changed_secret_breaks_signing_but_not_sign_in_nor_the_jwks(kind):
 
 
 @pytest.mark.node
-def test_after_a_secret_change_expiring_the_old_keys_or_versioned_secrets_recover_and_encryption_off_does_not():
-    before, after = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    change = asyncio.run(change_secret("better-auth", before=before, after=after, demo_password="Passw0rd-demo-1"))
+def test_after_a_secret_change_expiring_the_old_keys_or_versioned_secrets_recover_and_encryption_off_does_not(
+        real_change):
+    change = real_change[2]
     recoveries = change.recoveries
     old_kid = pyjwt.get_unverified_header(change.jwt_before)["kid"]
     plain = recoveries["disablePrivateKeyEncryption"]
