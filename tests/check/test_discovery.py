@@ -35,22 +35,22 @@ def test_a_hole_in_a_discovered_route_fails_the_run_without_any_route_flag():
     assert "PUT /api/users/{user_id}/profile: grace was served ada's resource" in result.stdout
 
 
-def test_explicit_flags_override_discovery():
-    report = check.run(app_factory=_tasks, env=ENV, protected="/api/admin/stats",
+def test_explicit_flags_override_discovery(check_run):
+    report = check_run(app_factory=_tasks, env=ENV, protected="/api/admin/stats",
                        only=("other-users-profile", "no-token"))
     assert "from /openapi.json" not in report.target
     assert report.result("other-users-profile").status == "not-run"  # no --owner given: none is guessed
     assert report.result("no-token").outcome.exchanges[0].path == "/api/admin/stats"
 
 
-def test_an_app_without_a_document_and_without_protected_gets_one_line():
+def test_an_app_without_a_document_and_without_protected_gets_one_line(check_run):
     def bare():
         app = _tasks()
         app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/openapi.json"]
         return app
 
     with pytest.raises(check.UsageError, match=r"give --protected .*: the app publishes no OpenAPI document"):
-        check.run(app_factory=bare, env=ENV)
+        check_run(app_factory=bare, env=ENV)
 
 
 def _tasks():
@@ -94,10 +94,10 @@ def test_the_owner_flow_syntax():
 POST_CASES = ("no-token", "alg-none", "tampered-payload", "expired", "wrong-audience", "no-credentials-every-method")
 
 
-def test_an_app_whose_only_protected_route_is_a_post_is_graded_on_it():
+def test_an_app_whose_only_protected_route_is_a_post_is_graded_on_it(check_run):
     from targets.holes_routes import post_only
 
-    report = check.run(app_factory=post_only, env=ENV, only=POST_CASES)
+    report = check_run(app_factory=post_only, env=ENV, only=POST_CASES)
     assert "--protected 'POST /api/notes'" in report.target, report.target
     assert report.failed_ids() == set() and report.result("valid-token-accepted").status == "passed", str(report)
     sent = report.result("alg-none").outcome.exchanges[0]
@@ -105,15 +105,15 @@ def test_an_app_whose_only_protected_route_is_a_post_is_graded_on_it():
     # Given by hand, the same; and a verifier that reads claims unverified is caught on it.
     from targets.apps import WEAK
 
-    weak = check.run(app_factory=lambda: post_only(WEAK["decode_without_verifying"]), env=ENV,
+    weak = check_run(app_factory=lambda: post_only(WEAK["decode_without_verifying"]), env=ENV,
                      protected="POST /api/notes", only=POST_CASES)
     assert {"alg-none", "tampered-payload"} <= weak.failed_ids(), str(weak)
 
 
-def test_a_protected_route_holding_the_user_id_is_called_with_the_signed_in_users_id():
+def test_a_protected_route_holding_the_user_id_is_called_with_the_signed_in_users_id(check_run):
     from targets.holes_routes import per_user_routes
 
-    report = check.run(app_factory=per_user_routes, env=ENV, protected="POST /api/{user_id}/chat", only=("no-token",))
+    report = check_run(app_factory=per_user_routes, env=ENV, protected="POST /api/{user_id}/chat", only=("no-token",))
     assert report.exit_code == 0, str(report)
     accepted = report.result("valid-token-accepted").outcome.exchanges[0]
     assert accepted.method == "POST" and accepted.path.endswith("/chat") and "{" not in accepted.path, accepted
@@ -128,22 +128,22 @@ def test_discovery_fills_the_parameters_of_a_protected_route_when_it_has_no_othe
     assert "%7B" not in result.stdout and "422" not in result.stdout
 
 
-def test_the_diagnosis_probes_the_protected_route_by_its_method_and_filled_path():
+def test_the_diagnosis_probes_the_protected_route_by_its_method_and_filled_path(check_run):
     from targets.holes_routes import per_user_routes
 
     with pytest.raises(check.SetupProblem) as problem:
-        check.run(app_factory=lambda: per_user_routes(audience=False), env=ENV, protected="POST /api/{user_id}/chat",
+        check_run(app_factory=lambda: per_user_routes(audience=False), env=ENV, protected="POST /api/{user_id}/chat",
                   only=("no-token",))
     assert "it calls jwt.decode without audience=" in str(problem.value), str(problem.value)
     paths = {(e.method, e.path) for r in problem.value.report.results for e in r.outcome.exchanges}
     assert not any("POST" in path or "{" in path for _, path in paths), paths
 
 
-def test_a_route_that_accepts_any_bearer_fails_the_baseline_and_discovery_passes_it_by():
+def test_a_route_that_accepts_any_bearer_fails_the_baseline_and_discovery_passes_it_by(check_run):
     from targets.holes_routes import accepts_any_bearer
 
     with pytest.raises(check.SetupProblem) as problem:
-        check.run(app_factory=accepts_any_bearer, env=ENV, protected="/api/session", only=("malformed-tokens",))
+        check_run(app_factory=accepts_any_bearer, env=ENV, protected="/api/session", only=("malformed-tokens",))
     report = problem.value.report
     assert report.exit_code == 1 and report.failed_ids() >= {"valid-token-accepted", "malformed-tokens"}, str(report)
     assert "GET /api/session does not authenticate: it accepted a garbage credential" in str(problem.value)
@@ -156,11 +156,11 @@ def test_a_route_that_accepts_any_bearer_fails_the_baseline_and_discovery_passes
     assert "(--protected /api/me: from /openapi.json)" in result.stdout
 
 
-def test_a_role_list_accepted_where_any_credential_is_accepted_proves_nothing():
+def test_a_role_list_accepted_where_any_credential_is_accepted_proves_nothing(check_run):
     from targets.holes_routes import accepts_any_bearer
 
     with pytest.raises(check.SetupProblem) as problem:
-        check.run(app_factory=accepts_any_bearer, env=ENV, protected="/api/session", admin="/api/session",
+        check_run(app_factory=accepts_any_bearer, env=ENV, protected="/api/session", admin="/api/session",
                   only=("role-list-accepted",))
     result = problem.value.report.result("role-list-accepted")
     assert result.status != "passed" and "needs the app to accept a valid token" in result.outcome.detail, result

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_run import check as check_cli
+from cli_run import check_in_process
 from targets import own_claims
 
 from playground import check
@@ -16,24 +16,25 @@ REQUIRED = tuple(c.id for c in check.CASES if c.weight == "required" and "jwt" i
 ISS, AUD = "https://auth.example.com", "https://api.example.com"
 
 
-def test_an_app_that_pins_its_own_issuer_and_audience_passes_once_the_issuer_signs_them():
+def test_an_app_that_pins_its_own_issuer_and_audience_passes_once_the_issuer_signs_them(check_run):
     env = {"JWKS_URL": "{jwks}", "EXPECTED_ISSUER": ISS, "EXPECTED_AUDIENCE": AUD}
-    report = check.run(app_factory=own_claims.pinned_claims, env=env, protected="/api/me", jwt_issuer=ISS,
+    report = check_run(app_factory=own_claims.pinned_claims, env=env, protected="/api/me", jwt_issuer=ISS,
                        jwt_audience=AUD, only=(*REQUIRED, "issuer-trailing-slash", "audience-list-with-ours"))
     assert report.failed_ids(include_advisory=True) == set(), str(report)
     assert report.result("wrong-audience").status == "passed" and report.result("issuer-exact-match").status == "passed"
     # Without the options, the issuer's tokens carry its origin: the app refuses them all.
     with pytest.raises(check.SetupProblem, match="rejected a valid token"):
-        check.run(app_factory=own_claims.pinned_claims, env=env, protected="/api/me", only=("alg-none",))
+        check_run(app_factory=own_claims.pinned_claims, env=env, protected="/api/me", only=("alg-none",))
 
 
 def test_an_app_that_insists_on_localhost_is_graded_with_issuer_host_localhost():
-    result = check_cli("--app", "targets.own_claims:localhost_only", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                       "--issuer-host", "localhost", "--protected", "/api/me", "--only", "alg-none")
+    result = check_in_process("--app", "targets.own_claims:localhost_only", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--issuer-host", "localhost", "--protected", "/api/me",
+                              "--only", "alg-none")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "against the embedded issuer at http://localhost:" in result.stdout
-    refused = check_cli("--app", "targets.own_claims:localhost_only", "--factory", "--env", "BETTER_AUTH_URL={issuer}",
-                        "--protected", "/api/me", "--only", "alg-none")
+    refused = check_in_process("--app", "targets.own_claims:localhost_only", "--factory", "--env",
+                               "BETTER_AUTH_URL={issuer}", "--protected", "/api/me", "--only", "alg-none")
     assert refused.returncode == 2 and "BETTER_AUTH_URL must be http://localhost:<port>" in refused.stderr
 
 
@@ -41,14 +42,14 @@ def test_an_app_that_insists_on_localhost_is_graded_with_issuer_host_localhost()
     (own_claims.keys_from_file, {"JWKS_FILE": "{jwks_file}"}),
     (own_claims.keys_from_env, {"JWKS_JSON": "{jwks_json}"}),
 ])
-def test_an_app_that_reads_its_keys_itself_gets_the_issuers_public_key_set(factory, env):
-    report = check.run(app_factory=factory, env={"BETTER_AUTH_URL": "{issuer}", **env}, protected="/api/me",
+def test_an_app_that_reads_its_keys_itself_gets_the_issuers_public_key_set(factory, env, check_run):
+    report = check_run(app_factory=factory, env={"BETTER_AUTH_URL": "{issuer}", **env}, protected="/api/me",
                        only=REQUIRED)
     assert report.failed_ids() == set(), str(report)
     assert report.result("valid-token-accepted").status == "passed"
 
 
-def test_the_jwks_placeholders_hold_public_keys_only():
+def test_the_jwks_placeholders_hold_public_keys_only(check_run):
     seen = {}
 
     def capture():
@@ -59,7 +60,7 @@ def test_the_jwks_placeholders_hold_public_keys_only():
             seen["file"] = json.load(file)
         return own_claims.keys_from_env()
 
-    check.run(app_factory=capture, env={"BETTER_AUTH_URL": "{issuer}", "JWKS_JSON": "{jwks_json}",
+    check_run(app_factory=capture, env={"BETTER_AUTH_URL": "{issuer}", "JWKS_JSON": "{jwks_json}",
                                         "JWKS_FILE": "{jwks_file}"}, protected="/api/me", only=("alg-none",))
     assert seen["json"] == seen["file"] and seen["json"]["keys"]
     assert all("d" not in key for key in seen["json"]["keys"])  # no private part

@@ -15,14 +15,14 @@ ROUTE_CASES = set(holes_routes.HOLES)
 
 
 @pytest.mark.parametrize("case_id", sorted(holes_routes.HOLES))
-def test_each_route_hole_fails_exactly_its_required_case(case_id):
-    report = check.run(app_factory=holes_routes.HOLES[case_id], env=ENV, only=REQUIRED, **ROUTES)
+def test_each_route_hole_fails_exactly_its_required_case(case_id, check_run):
+    report = check_run(app_factory=holes_routes.HOLES[case_id], env=ENV, only=REQUIRED, **ROUTES)
     assert report.failed_ids() == {case_id}, str(report)
     assert report.exit_code == 1
 
 
-def test_the_careful_task_api_passes_every_ownership_case_and_the_owner_keeps_her_rights():
-    report = check.run(app_factory=holes_routes.create_tasks_app, env=ENV,
+def test_the_careful_task_api_passes_every_ownership_case_and_the_owner_keeps_her_rights(check_run):
+    report = check_run(app_factory=holes_routes.create_tasks_app, env=ENV,
                        only=(*REQUIRED, "owner-changes-and-deletes-resource"), **ROUTES)
     assert report.failed_ids(include_advisory=True) == set(), str(report)
     statuses = {r.case.id: r.status for r in report.results}
@@ -36,52 +36,52 @@ def test_the_careful_task_api_passes_every_ownership_case_and_the_owner_keeps_he
                                                      ("GET", 401)]
 
 
-def test_a_422_does_not_hide_a_write_without_auth():
+def test_a_422_does_not_hide_a_write_without_auth(check_run):
     # The hole app validates the body first: an empty body is refused with 422, the smallest valid
     # one ({"text": "aaa"}) is accepted without credentials, and that is what the case reports.
-    report = check.run(app_factory=holes_routes.writes_without_auth, env=ENV, only=("no-credentials-every-method",),
+    report = check_run(app_factory=holes_routes.writes_without_auth, env=ENV, only=("no-credentials-every-method",),
                        **ROUTES)
     culprit = report.result("no-credentials-every-method").outcome.culprit
     assert (culprit.method, culprit.path, culprit.status) == ("POST", "/api/me", 201)
     assert '"saved":"aaa"' in culprit.body
 
 
-def test_a_required_query_parameter_is_filled_so_its_422_hides_nothing():
-    report = check.run(app_factory=holes_routes.deletes_without_auth_behind_a_query, env=ENV,
+def test_a_required_query_parameter_is_filled_so_its_422_hides_nothing(check_run):
+    report = check_run(app_factory=holes_routes.deletes_without_auth_behind_a_query, env=ENV,
                        only=("no-credentials-every-method",), **ROUTES)
     culprit = report.result("no-credentials-every-method").outcome.culprit
     assert culprit is not None and (culprit.method, culprit.path, culprit.status) == ("DELETE", "/api/me?confirm=false",
                                                                                      200), str(report)
 
 
-def test_without_an_openapi_document_every_write_method_is_tried_and_405_counts_as_refused():
+def test_without_an_openapi_document_every_write_method_is_tried_and_405_counts_as_refused(check_run):
     def app():
         built = holes_routes.create_app()
         # No document: the methods are unknown, so every one is sent.
         built.router.routes = [r for r in built.router.routes if getattr(r, "path", "") != "/openapi.json"]
         return built
 
-    report = check.run(app_factory=app, env=ENV, only=("no-credentials-every-method",), **ROUTES)
+    report = check_run(app_factory=app, env=ENV, only=("no-credentials-every-method",), **ROUTES)
     outcome = report.result("no-credentials-every-method").outcome
     assert outcome.passed, str(report)
     sent = {(e.method, e.path, e.status) for e in outcome.exchanges}
     assert {("POST", "/api/me", 405), ("PUT", "/api/me", 405), ("DELETE", "/api/me", 405)} <= sent
 
 
-def test_an_explicit_owner_flow_is_graded_without_a_document_and_catches_the_one_method_that_forgets():
+def test_an_explicit_owner_flow_is_graded_without_a_document_and_catches_the_one_method_that_forgets(check_run):
     # Without a document the body of the creation is given by hand.
     flow = 'POST /api/tasks {"title": "checker"} -> /api/tasks/{task_id}'
-    careful = check.run(app_factory=holes_routes.create_tasks_app, env=ENV, owner=flow, protected="/api/me",
+    careful = check_run(app_factory=holes_routes.create_tasks_app, env=ENV, owner=flow, protected="/api/me",
                         discover=False, only=tuple(ROUTE_CASES))
     assert careful.failed_ids() == set() and careful.result("other-user-changes-resource").status == "passed", \
         str(careful)
-    holed = check.run(app_factory=lambda: holes_routes.create_tasks_app("PATCH"), env=ENV, owner=flow,
+    holed = check_run(app_factory=lambda: holes_routes.create_tasks_app("PATCH"), env=ENV, owner=flow,
                       protected="/api/me", discover=False, only=tuple(ROUTE_CASES))
     assert holed.failed_ids() == {"other-user-changes-resource"}, str(holed)
 
 
-def test_an_owner_flow_that_cannot_create_fails_with_the_reason():
-    report = check.run(app_factory=holes_routes.create_tasks_app, env=ENV, protected="/api/me",
+def test_an_owner_flow_that_cannot_create_fails_with_the_reason(check_run):
+    report = check_run(app_factory=holes_routes.create_tasks_app, env=ENV, protected="/api/me",
                        owner="POST /api/nowhere -> /api/nowhere/{id}", only=("other-user-reads-resource",))
     result = report.result("other-user-reads-resource")
     assert result.status == "failed" and "POST /api/nowhere as ada answered 404" in result.outcome.detail
@@ -132,10 +132,10 @@ def test_a_schema_no_value_satisfies_is_said_so():
         minimal({"$ref": "#/components/schemas/Missing"}, DOCUMENT)
 
 
-def test_a_forged_token_refused_only_by_validation_got_past_authentication():
+def test_a_forged_token_refused_only_by_validation_got_past_authentication(check_run):
     from targets.holes_routes import validates_after_a_legacy_token
 
-    report = check.run(app_factory=validates_after_a_legacy_token, env=ENV, protected="/api/notes",
+    report = check_run(app_factory=validates_after_a_legacy_token, env=ENV, protected="/api/notes",
                        only=("weak-hmac-secret", "no-token"))
     assert report.failed_ids() == {"weak-hmac-secret"}, str(report)
     detail = report.result("weak-hmac-secret").outcome.detail

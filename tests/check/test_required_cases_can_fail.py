@@ -48,19 +48,19 @@ CLASSES = ("identity-from-gateway-headers", "identity-from-query", "identity-fro
 
 
 @pytest.mark.parametrize("case_id", CLASSES)
-def test_each_class_hole_fails_exactly_its_case_of_every_required_one(case_id):
+def test_each_class_hole_fails_exactly_its_case_of_every_required_one(case_id, check_run):
     factory, settings = holes.HOLES[case_id]
     only = REQUIRED + ((case_id,) if case_id in WAITING else ())
-    report = check.run(app_factory=factory, **{**ROUTES, "env": ENV, **settings, "only": only})
+    report = check_run(app_factory=factory, **{**ROUTES, "env": ENV, **settings, "only": only})
     assert report.failed_ids() == {case_id}, str(report)
     assert report.exit_code == 1
 
 
 @pytest.mark.parametrize("case_id", sorted(set(ONE_CASE_HOLES) - set(CLASSES)))
-def test_each_hole_fails_its_case(case_id):
+def test_each_hole_fails_its_case(case_id, check_run):
     factory, settings = ONE_CASE_HOLES[case_id]
     config = {**ROUTES, "env": ENV, "only": (case_id,), **settings}
-    report = check.run(app_factory=factory, **config)
+    report = check_run(app_factory=factory, **config)
     assert case_id in report.failed_ids(), str(report)
     assert report.exit_code == 1
     # No other required case that ran failed (with only=, the ones listed there).
@@ -69,36 +69,36 @@ def test_each_hole_fails_its_case(case_id):
 
 @pytest.mark.node
 @pytest.mark.parametrize("case_id", ["jwks-outage-fails-closed", "identity-from-unverified-cookies"])
-def test_the_gate_and_the_cookies_work_with_the_real_better_auth(case_id):
+def test_the_gate_and_the_cookies_work_with_the_real_better_auth(case_id, check_run):
     # The gate stands in front of the real Better Auth too (started with the gate's origin as its
     # base URL), and its session_data cookie is what the cookie hole decodes unverified.
     factory, settings = holes.HOLES[case_id]
-    report = check.run(app_factory=factory, issuer="better-auth", **{**ROUTES, "env": ENV, **settings,
+    report = check_run(app_factory=factory, issuer="better-auth", **{**ROUTES, "env": ENV, **settings,
                                                                      "only": (case_id,)})
     assert report.issuer_label.startswith("better-auth ") and report.failed_ids() == {case_id}, str(report)
 
 
-def test_a_cache_case_failed_by_an_undeclared_leeway_is_marked_a_consequence_of_expired():
+def test_a_cache_case_failed_by_an_undeclared_leeway_is_marked_a_consequence_of_expired(check_run):
     leeway, _ = holes.HOLES["expired"]  # an undeclared leeway of 120 s, no cache at all
-    report = check.run(app_factory=leeway, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
+    report = check_run(app_factory=leeway, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
     assert report.failed_ids() == {"expired", "cached-token-expires"}, str(report)
     lines = str(report).splitlines()
     at = next(i for i, line in enumerate(lines) if "✗ cached-token-expires" in line)
     assert lines[at + 1].strip() == "a consequence of: expired (nothing more to fix here)", lines[at:at + 3]
     # A real cache of verdicts is its own finding.
     cache, _ = holes.HOLES["cached-token-expires"]
-    report = check.run(app_factory=cache, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
+    report = check_run(app_factory=cache, **{**ROUTES, "env": ENV, "only": ("expired", "cached-token-expires")})
     assert report.failed_ids() == {"cached-token-expires"} and "a consequence of" not in str(report), str(report)
 
 
-def test_a_cors_policy_that_reflects_any_origin_is_reported_as_that_not_as_a_look_alike():
+def test_a_cors_policy_that_reflects_any_origin_is_reported_as_that_not_as_a_look_alike(check_run):
     import functools
 
     reflects_all = functools.partial(holes.create_app, holes.Flaws(cors_regex=r".*"))
     only = ("cors-foreign-origin-with-credentials",)
-    report = check.run(app_factory=reflects_all, **{**ROUTES, "env": ENV, "only": only})
+    report = check_run(app_factory=reflects_all, **{**ROUTES, "env": ENV, "only": only})
     detail = report.result(only[0]).outcome.detail
     assert "the foreign origin https://evil.example is reflected with credentials" in detail, str(report)
     look_alike, _ = holes.HOLES[only[0]]  # a regex that admits *localhost:5173 only
-    report = check.run(app_factory=look_alike, **{**ROUTES, "env": ENV, "only": only})
+    report = check_run(app_factory=look_alike, **{**ROUTES, "env": ENV, "only": only})
     assert "the look-alike origin" in report.result(only[0]).outcome.detail, str(report)

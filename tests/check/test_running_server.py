@@ -11,7 +11,7 @@ import sys
 import time
 
 import httpx
-from cli_run import HERE, check
+from cli_run import HERE, check_in_process
 
 ONLY = [arg for case_id in ("no-credentials-every-method", "other-users-profile", "other-user-reads-resource",
                             "other-user-deletes-resource", "alg-none") for arg in ("--only", case_id)]
@@ -32,7 +32,7 @@ def test_a_server_started_elsewhere_is_graded_by_url_with_its_routes_discovered(
             cwd=HERE, env=env, pass_fds=(app_socket.fileno(),), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             _wait_until_answering(url, server)
-            result = check("--api-url", url, "--auth-port", str(auth_port), *ONLY)
+            result = check_in_process("--api-url", url, "--auth-port", str(auth_port), *ONLY)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -13,9 +13,15 @@ def test_fastapi_better_auth_bridge_in_jwt_mode_is_graded_without_a_crash():
 
     report = check.run(app_factory=bridge.create_app, env={"BETTER_AUTH_URL": "{issuer}"}, **ROUTES)
     assert report.complete and report.failed_ids() == set(), str(report)
-    advisories = {r.case.id for r in report.advisories}
+    advisories = {r.case.id: r.outcome.detail for r in report.advisories}
     # README's table, row by row: nbf = true reaches PyJWT's int(), and its 401 and 403 carry no
-    # RFC 6750 error code. (Its 10 s refetch interval no longer shows in key-rotated-in: the keys
-    # rotate more than 10 s after its last fetch, once cached-token-expires has waited for its token.)
-    assert advisories == {"time-claims-odd-types", "www-authenticate-invalid-token",
-                          "insufficient-scope-403"}, str(report)
+    # RFC 6750 error code.
+    table = {"time-claims-odd-types", "www-authenticate-invalid-token", "insufficient-scope-403"}
+    assert table <= set(advisories), str(report)
+    # It refetches its key set at most every 10 s, and key-rotated-in retries the new key for 6 s:
+    # whether that shows depends on how long before the rotation it last fetched (its baseline fetch,
+    # 4 to 5 s earlier: cached-token-expires waits 3 to 4 s of it, the other cases the machine's
+    # speed). When it shows, the retired key's token is still accepted too: nothing else may show.
+    assert set(advisories) - table <= {"key-rotated-in", "key-rotated-out"}, str(report)
+    if "key-rotated-in" in advisories:
+        assert advisories["key-rotated-in"].endswith("(retried for 6 s)"), str(report)

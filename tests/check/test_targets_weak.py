@@ -10,15 +10,15 @@ from targets_common import ENV, REQUIRED, ROUTES
 from playground import check
 
 
-def test_a_careful_pyjwt_app_passes_every_required_case():
+def test_a_careful_pyjwt_app_passes_every_required_case(check_run):
     # (Its full run, advisory cases included, is tests/check/test_cli_grading.py's TOML test.)
-    report = check.run(app_factory=apps.create_app, env=ENV, only=REQUIRED + ("missing-sub", "exp-enormous"), **ROUTES)
+    report = check_run(app_factory=apps.create_app, env=ENV, only=REQUIRED + ("missing-sub", "exp-enormous"), **ROUTES)
     assert report.failed_ids() == set(), str(report)
     assert report.exit_code == 0
     # What a careful PyJWT app still lets through, and the checker reports as advisory (an outside
     # run found exactly these in a FastAPI-docs-style backend).
     assert {"missing-sub", "exp-enormous"} <= {r.case.id for r in report.advisories}, str(report)
-    with_strict = check.run(app_factory=apps.create_app, env=ENV, strict=True, only=("missing-sub",), **ROUTES)
+    with_strict = check_run(app_factory=apps.create_app, env=ENV, strict=True, only=("missing-sub",), **ROUTES)
     assert with_strict.exit_code == 1 and {r.case.id for r in with_strict.failures} == {"missing-sub"}
 
 
@@ -44,21 +44,21 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("weakness", sorted(EXPECTED))
-def test_each_weak_app_is_flagged_by_exactly_its_weakness(weakness):
-    report = check.run(app_factory=lambda: apps.create_app(apps.WEAK[weakness]), env=ENV, only=REQUIRED, **ROUTES)
+def test_each_weak_app_is_flagged_by_exactly_its_weakness(weakness, check_run):
+    report = check_run(app_factory=lambda: apps.create_app(apps.WEAK[weakness]), env=ENV, only=REQUIRED, **ROUTES)
     assert report.failed_ids() == EXPECTED[weakness], str(report)
     assert report.exit_code == 1
     # --allow records the known weakness: the run passes, the report still shows it (graded on the
     # weakness's cases alone: every other required case passed above).
-    allowed = check.run(app_factory=lambda: apps.create_app(apps.WEAK[weakness]), env=ENV,
+    allowed = check_run(app_factory=lambda: apps.create_app(apps.WEAK[weakness]), env=ENV,
                         only=tuple(EXPECTED[weakness]), allow=tuple(EXPECTED[weakness]), **ROUTES)
     assert allowed.exit_code == 0
     assert {r.case.id for r in allowed.results if r.status == "allowed"} == EXPECTED[weakness]
 
 
-def test_the_seeds_hs256_backend_is_a_setup_problem_that_names_its_mistake():
+def test_the_seeds_hs256_backend_is_a_setup_problem_that_names_its_mistake(check_run):
     with pytest.raises(check.SetupProblem) as problem:
-        check.run(app_factory=apps.create_seeds_app, env=ENV, **ROUTES)
+        check_run(app_factory=apps.create_seeds_app, env=ENV, **ROUTES)
     message = str(problem.value)
     assert "rejected a valid token" in message
     assert "but accepted an HS256 token signed with BETTER_AUTH_SECRET" in message
