@@ -8,6 +8,7 @@ playbook that a backend can get wrong. Ids are stable: CI results and ``--allow`
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
@@ -35,7 +36,7 @@ from .case import (
     is_rejected,
     not_applicable,
 )
-from .context import ADA, CREDENTIALS, GARBAGE_TOKEN, GRACE, Context, Exchange
+from .context import ADA, CREDENTIALS, GARBAGE_TOKEN, GRACE, TLS, Context, Exchange
 
 CASES: list[Case] = []
 
@@ -204,7 +205,7 @@ def alg_none(ctx: Context) -> Outcome:
       expect="401: HS* is never allowed when the issuer signs with asymmetric keys",
       fix="pin algorithms to the asymmetric ones your JWKS publishes; never use a public key as an HMAC secret")
 def alg_confusion(ctx: Context) -> Outcome:
-    jwks = httpx.get(ctx.issuer.jwks_url, timeout=30.0).json()
+    jwks = httpx.get(ctx.issuer.jwks_url, timeout=30.0, verify=TLS).json()
     jwk = next(k for k in jwks["keys"] if k["kid"] == ctx.kid)
     forms = {"the JWK's x": jwk["x"].encode(), "the JWKS JSON": json.dumps(jwks).encode()}
     from jwt import PyJWK
@@ -306,8 +307,7 @@ def attacker_key_known_kid(ctx: Context) -> Outcome:
       expect="401: only the configured algorithms, only the JWKS's keys",
       fix="pin algorithms to what your issuer uses (EdDSA); check that the key's alg matches")
 def other_algorithm(ctx: Context) -> Outcome:
-    rsa_key = rsa.generate_private_key(65537, 2048)
-    ec_key = ec.generate_private_key(ec.SECP256R1())
+    rsa_key, ec_key = _foreign_keys()
 
     def es256(signing_input: bytes) -> bytes:
         from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -321,6 +321,13 @@ def other_algorithm(ctx: Context) -> Outcome:
         "ES256 signed by the attacker's EC key": forge({"alg": "ES256", "kid": ctx.kid}, ctx.claims(role="admin"),
                                                        es256),
     })
+
+
+@functools.cache
+def _foreign_keys() -> tuple[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]:
+    """The attacker's RSA and EC keys: made once per process (an RSA key takes ~50 ms of CPU), foreign
+    to every issuer all the same."""
+    return rsa.generate_private_key(65537, 2048), ec.generate_private_key(ec.SECP256R1())
 
 
 @case("embedded-jwk", group="signature", weight="required",

@@ -25,6 +25,7 @@ import httpx
 
 from playground.auth_server import AuthServer
 from playground.jose import split
+from playground.tls import client_tls
 
 from .case import APP_DIED, NO_ANSWER
 
@@ -39,9 +40,9 @@ CREDENTIALS = ("jwt", "cookie", "bearer-session")
 GARBAGE_TOKEN = "garbage.garbage.garbage"
 #: Sent as the body of a write when the checker has no schema for it.
 NO_BODY = object()
-#: The checker's clients' TLS settings (httpx's defaults), built once: a client built without them
-#: loads the CA bundle again (~20 ms of CPU), and a run builds several (sign-ins, the target's).
-TLS = httpx.create_ssl_context()
+#: The checker's clients' TLS settings (httpx's defaults), the process's one context: a client built
+#: without them loads the CA bundle again (~20 ms of CPU), and a run builds several (sign-ins, the target's).
+TLS = client_tls()
 
 
 class TargetUnreachableError(Exception):
@@ -167,7 +168,7 @@ class Context:
         """A new session of ``email`` that was then signed out (its cookies as they were before)."""
         identity = self._sign_in(email)
         cookie = "; ".join(f"{name}={value}" for name, value in identity.cookies.items())
-        httpx.post(f"{self.issuer.url}/api/auth/sign-out", json={}, timeout=30.0,
+        httpx.post(f"{self.issuer.url}/api/auth/sign-out", json={}, timeout=30.0, verify=TLS,
                    headers={"origin": self.issuer.origin, "cookie": cookie}).raise_for_status()
         return identity
 
@@ -332,7 +333,8 @@ class Context:
         worker.join(self.client.timeout.read + 1.0)
         if worker.is_alive():
             stuck = self.client
-            self.client = httpx.Client(base_url=stuck.base_url, timeout=stuck.timeout, follow_redirects=False)
+            self.client = httpx.Client(base_url=stuck.base_url, timeout=stuck.timeout, follow_redirects=False,
+                                       verify=TLS)
             self.abandoned.append(stuck)
             raise httpx.ReadTimeout(f"no complete answer within {stuck.timeout.read:g} s")
         if "error" in outcome:

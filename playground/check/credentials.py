@@ -33,6 +33,7 @@ import jwt as pyjwt
 # The issuer's own encoders (private there: the checker is their one other user).
 from playground.issuer.cookie_cache import _compact_signature, _jwe_decrypt, _jwe_encrypt
 from playground.jose import b64url_decode, b64url_encode, compact_json, tamper
+from playground.tls import client_tls
 
 if TYPE_CHECKING:
     from .config import CheckConfig
@@ -121,7 +122,7 @@ def jwks_placeholders(issuer: Any, env: Mapping[str, str]) -> dict[str, str]:
     fetching the JWKS URL. Fetched only when ``env`` uses one of them."""
     if not any("{jwks_file}" in value or "{jwks_json}" in value for value in env.values()):
         return {"jwks_file": "", "jwks_json": ""}
-    text = httpx.get(issuer.jwks_url, timeout=30.0).raise_for_status().text
+    text = httpx.get(issuer.jwks_url, timeout=30.0, verify=client_tls()).raise_for_status().text
     handle, path = tempfile.mkstemp(prefix="playground-check-jwks-", suffix=".json")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)

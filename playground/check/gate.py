@@ -16,15 +16,16 @@ import httpx
 
 from playground.auth_server import AuthServer, start_auth_server
 from playground.servers import ServerThread, bind_loopback, stop_all
+from playground.tls import client_tls
 
 Mode = Literal["up", "down", "garbage"]
 #: Hop-by-hop and length headers: the gate reads the whole answer and sends it with its own length.
 _NOT_FORWARDED = {b"host", b"connection", b"keep-alive", b"transfer-encoding", b"content-length",
                   b"content-encoding", b"upgrade"}
 GARBAGE = b"<html><body>502 Bad Gateway (a load balancer's error page)</body></html>"
-#: Built once: each request's client would otherwise load the CA bundle again (~20 ms of CPU a request;
-#: the upstream is the issuer on loopback, over plain HTTP).
-_TLS = httpx.create_ssl_context()
+#: The process's one TLS context: each request's client would otherwise load the CA bundle again
+#: (~20 ms of CPU a request; the upstream is the issuer on loopback, over plain HTTP).
+_TLS = client_tls()
 
 
 class IssuerGate:

@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from playground.lessons import attack_lab
+from playground.tls import client_tls
 
 #: verify(token, settings) -> the claims if the SIGNATURE is acceptable; raises otherwise.
 SignatureCheck = Callable[[str, "Settings"], dict[str, Any]]
@@ -34,8 +35,9 @@ class Settings:
         self._keys_dir = tempfile.TemporaryDirectory(prefix="legacy-hmac-keys-")
         self.keys_dir = self._keys_dir.name
         # One client for every fetch: the naive verifiers still fetch the JWKS for each token, without
-        # paying for a new client (its TLS setup alone is ~20 ms of CPU) on each of the run's requests.
-        self.http = httpx.Client(timeout=10)
+        # paying for a new client (its TLS setup alone is ~20 ms of CPU) on each of the run's requests;
+        # and the process's one TLS context: the checker's tests build an app like this one per run.
+        self.http = httpx.Client(timeout=10, verify=client_tls())
         weakref.finalize(self, self.http.close)
 
     def jwks(self) -> dict[str, Any]:
