@@ -1,10 +1,11 @@
 """Routes without flags: the checker reads the app's OpenAPI document for its protected routes,
-owner routes, methods and ownership flows; explicit flags override it."""
+owner routes, methods and ownership flows; explicit flags override it. (The command line's runs call
+its ``main`` in this process: the app still runs in a child process, as on the command line.)"""
 
 from __future__ import annotations
 
 import pytest
-from cli_run import check as check_cli
+from cli_run import check_in_process
 from targets_common import ENV
 
 from playground import check
@@ -19,7 +20,7 @@ ROUTE_CASES = [arg for case_id in ("no-token", "no-credentials-every-method", "o
 
 
 def test_an_app_given_only_by_name_and_env_is_graded_from_its_openapi_document():
-    result = check_cli("--app", TASKS, "--factory", "--env", "BETTER_AUTH_URL={issuer}", *ROUTE_CASES)
+    result = check_in_process("--app", TASKS, "--factory", "--env", "BETTER_AUTH_URL={issuer}", *ROUTE_CASES)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(--protected /api/me, --owner /api/users/{user_id}/profile: from /openapi.json)" in result.stdout
     for case_id in ("other-user-reads-resource", "other-user-changes-resource", "other-user-deletes-resource",
@@ -28,8 +29,8 @@ def test_an_app_given_only_by_name_and_env_is_graded_from_its_openapi_document()
 
 
 def test_a_hole_in_a_discovered_route_fails_the_run_without_any_route_flag():
-    result = check_cli("--app", "targets.holes_routes:writes_other_users_profile", "--factory",
-                       "--env", "BETTER_AUTH_URL={issuer}", *ROUTE_CASES)
+    result = check_in_process("--app", "targets.holes_routes:writes_other_users_profile", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", *ROUTE_CASES)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "✗ other-users-resource-any-method" in result.stdout
     assert "PUT /api/users/{user_id}/profile: grace was served ada's resource" in result.stdout
@@ -121,8 +122,8 @@ def test_a_protected_route_holding_the_user_id_is_called_with_the_signed_in_user
 
 
 def test_discovery_fills_the_parameters_of_a_protected_route_when_it_has_no_other():
-    result = check_cli("--app", "targets.holes_routes:per_user_routes", "--factory",
-                       "--env", "BETTER_AUTH_URL={issuer}", "--only", "no-token")
+    result = check_in_process("--app", "targets.holes_routes:per_user_routes", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--only", "no-token")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(--protected /api/{user_id}/tasks/{page}: from /openapi.json)" in result.stdout
     assert "%7B" not in result.stdout and "422" not in result.stdout
@@ -150,8 +151,8 @@ def test_a_route_that_accepts_any_bearer_fails_the_baseline_and_discovery_passes
     first_lines = str(report).splitlines()[:6]
     assert any("the route does not authenticate" in line for line in first_lines), first_lines
     # Without --protected, the route that verifies is chosen.
-    result = check_cli("--app", "targets.holes_routes:accepts_any_bearer", "--factory",
-                       "--env", "BETTER_AUTH_URL={issuer}", "--only", "no-token")
+    result = check_in_process("--app", "targets.holes_routes:accepts_any_bearer", "--factory", "--env",
+                              "BETTER_AUTH_URL={issuer}", "--only", "no-token")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(--protected /api/me: from /openapi.json)" in result.stdout
 
