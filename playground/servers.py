@@ -102,12 +102,14 @@ class _PromptServer(uvicorn.Server):
         self._loop = asyncio.get_running_loop()
         ticking = asyncio.ensure_future(super().main_loop())
         woken = asyncio.ensure_future(self._woken.wait())
-        done, pending = await asyncio.wait({ticking, woken}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        if ticking in done:
-            ticking.result()  # uvicorn's own loop ended: raise what it raised, if anything
+        try:
+            await asyncio.wait({ticking, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this loop is cancelled: no task of it is left pending
+            for task in (ticking, woken):
+                task.cancel()
+            await asyncio.gather(ticking, woken, return_exceptions=True)
+        if not ticking.cancelled():
+            ticking.result()  # uvicorn's own loop ended first: raise what it raised, if anything
 
     def wake(self) -> None:
         """``should_exit``, noticed now (from any thread). Set first: a loop not yet running sees
