@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from playground.servers import free_port
+from tests.workshop import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -131,12 +132,9 @@ class Hub:
         self._wait(lambda: not any(u["servers"] for u in self.api.get("/users").json()), "servers did not stop",
                    fail=False)
         self.api.close()
-        self.process.terminate()  # by PID: the hub stops its proxy
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait(timeout=10)
+        # The hub stops its proxy and any server still running; if it has not within 30 s, it is
+        # killed with them (and their kernels).
+        processes.stop(self.process)
         self.log.close()
 
     def log_tail(self, lines: int = 60) -> str:

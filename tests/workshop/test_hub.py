@@ -4,10 +4,11 @@ A real JupyterHub (configurable-http-proxy, the dummy authenticator, the simple 
 spawner) on 127.0.0.1 starts three participants' servers through its REST API. Each participant,
 in Debian's Chromium logged into the hub, follows the workshop's nbgitpuller link, which clones the
 learner copy (the ``learner`` branch ``scripts/notebooks.py learner-branch`` publishes, from a
-local bare repository) into their home and opens lesson 00; a second tab opens the attack lab.
-Run All in all six notebooks, the kernels running at the same time; each lesson must run every
-cell without an error and print every checkpoint the answered lesson prints. Then one participant
-tries another's playground through their own jupyter-server-proxy and the hub: nothing answers.
+local bare repository) into their home and opens lesson 00; a second notebook tab in the same
+JupyterLab opens the attack lab (File > Open from Path). Run All in all six notebooks, the kernels
+running at the same time; each lesson must run every cell without an error and print every
+checkpoint the answered lesson prints. Then one participant tries another's playground through
+their own jupyter-server-proxy and the hub: nothing answers.
 Last, the workbook publishes an updated lesson and a participant follows the link again: the update
 arrives, and the lesson they ran and saved stays as they left it.
 Memory and CPU per participant are written to build/workshop/hub-footprint.json (docs/workshop.md).
@@ -100,24 +101,48 @@ def _log_in(context, hub: Hub, name: str) -> None:
     page.close()
 
 
+#: The notebook in front (JupyterLab hides the others' panels).
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+#: Page-side waits check every 250 ms, not on every animation frame (Playwright's default), which
+#: keeps three JupyterLab pages' renderers busy for as long as a wait lasts.
+POLLING = 250
+
+
 def _open_and_run_all(context, url: str):
     page = context.new_page()
     page.goto(url, timeout=180_000)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=180_000)
+    page.wait_for_selector(f"{CURRENT} .jp-Notebook .jp-Cell", timeout=180_000)
+    _run_all_in_the_current_notebook(page)
+    return page
+
+
+def _open_path(page, path: str) -> None:
+    """File > Open from Path: the notebook opens in a new tab of the same JupyterLab, in front."""
+    _menu(page, "File", "filebrowser:open-path")
+    page.fill(".jp-Dialog input", path)
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.wait_for_selector(".jp-Dialog", state="detached", timeout=60_000)
+    page.wait_for_function(f"""() => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-mod-current')]
+                                    .some(tab => tab.innerText.includes({path.rsplit("/", 1)[-1]!r}))""",
+                           polling=POLLING, timeout=180_000)
+    page.wait_for_selector(f"{CURRENT} .jp-Notebook .jp-Cell", timeout=180_000)
+
+
+def _run_all_in_the_current_notebook(page) -> None:
     # No "Select Kernel" dialog: the learner copy names the kernel, which starts on its own.
     display_name = notebooks_script.KERNELSPEC["display_name"]
-    page.wait_for_function(f"""() => [...document.querySelectorAll('.jp-Toolbar-kernelName')]
-                                       .some(e => e.innerText.includes({display_name!r}))""", timeout=180_000)
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{CURRENT} .jp-Toolbar-kernelName')]
+                                       .some(e => e.innerText.includes({display_name!r}))""",
+                           polling=POLLING, timeout=180_000)
     assert not page.query_selector(".jp-Dialog"), page.inner_text(".jp-Dialog")
     # Run All once the kernel is connected and idle: cells sent while it still starts can be lost.
     page.wait_for_function("() => /\\|\\s*Idle/.test(document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar')"
-                           "?.innerText ?? '')", timeout=180_000)
-    page.click(".jp-NotebookPanel .jp-Cell .jp-InputPrompt")  # the notebook is the current widget
+                           "?.innerText ?? '')", polling=POLLING, timeout=180_000)
+    page.click(f"{CURRENT} .jp-Cell .jp-InputPrompt")  # the notebook is the current widget
     _menu(page, "Run", "runmenu:run-all")
     # Run All has begun once a prompt shows a queued (*) or finished cell.
-    page.wait_for_function("""() => [...document.querySelectorAll('.jp-InputArea-prompt')]
-                                    .some(e => /\\*|\\d/.test(e.innerText))""", timeout=60_000)
-    return page
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{CURRENT} .jp-InputArea-prompt')]
+                                    .some(e => /\\*|\\d/.test(e.innerText))""", polling=POLLING, timeout=60_000)
 
 
 def _menu(page, menu: str, command: str) -> None:
@@ -160,10 +185,11 @@ def test_three_participants_pull_the_learner_copy_and_run_lessons_at_the_same_ti
             pages = {}
             for name, context in contexts.items():
                 _log_in(context, hub, name)
-                pages[name, LESSONS[0]] = _open_and_run_all(context, _pull_link(hub, learner_repo, LESSONS[0]))
-                # A workspace of its own: two tabs on one JupyterLab workspace fight over its layout.
-                pages[name, LESSONS[1]] = _open_and_run_all(
-                    context, f"{hub.url}/user/{name}/lab/workspaces/second/tree/{TARGET}/{LESSONS[1]}?reset")
+                pages[name] = _open_and_run_all(context, _pull_link(hub, learner_repo, LESSONS[0]))
+                # One JupyterLab per participant, as in class: the attack lab opens in a second notebook
+                # tab and runs while lesson 00 still does (a second JupyterLab page costs ~5 CPU-s more).
+                _open_path(pages[name], f"{TARGET}/{LESSONS[1]}")
+                _run_all_in_the_current_notebook(pages[name])
             results = _wait_for_lessons(hub, pages)
             elapsed = time.monotonic() - started
             after = {name: footprint(hub.server_pid(name)) for name in PARTICIPANTS}
@@ -183,20 +209,37 @@ def test_three_participants_pull_the_learner_copy_and_run_lessons_at_the_same_ti
     _record(before, after, elapsed)
 
 
+#: Run All has ended in every notebook of the page: no cell queued or running ([*]), each one run
+#: or left unrun after an error (Run All stops there). Hidden tabs keep their prompts up to date.
+RUN_ALL_ENDED = """() => {
+    const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
+    return prompts.length > 0 && prompts.every(prompt => !prompt.textContent.includes('*'));
+}"""
+
+
 def _wait_for_lessons(hub: Hub, pages: dict) -> dict:
-    results, deadline = {}, time.monotonic() + LESSON_DEADLINE
-    while len(results) < len(pages) and time.monotonic() < deadline:
-        for (name, lesson), page in pages.items():
-            if (name, lesson) in results:
-                continue
-            _menu(page, "File", "docmanager:save")
-            notebook = _finished(hub.home(name) / TARGET / lesson)
-            if notebook is not None:
+    """The saved notebooks, once Run All has ended in each page: the files on disk are what is checked."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    deadline = time.monotonic() + LESSON_DEADLINE
+    for page in pages.values():
+        try:
+            page.wait_for_function(RUN_ALL_ENDED, polling=1000, timeout=max(deadline - time.monotonic(), 1) * 1000)
+        except PlaywrightTimeoutError:
+            break  # reported below, with the lessons whose files never show the end of Run All
+    expected = [(name, lesson) for name in pages for lesson in LESSONS]
+    results = {}
+    while len(results) < len(expected) and time.monotonic() < deadline:
+        for name, page in pages.items():
+            if any((name, lesson) not in results for lesson in LESSONS):
+                _menu(page, "File", "docmanager:save-all")  # the save is asynchronous: read until it lands
+        time.sleep(1)
+        for name, lesson in expected:
+            if (name, lesson) not in results and (notebook := _finished(hub.home(name) / TARGET / lesson)):
                 results[name, lesson] = notebook
-        time.sleep(3)
-    missing = sorted(set(pages) - set(results))
-    for name, lesson in missing:
-        pages[name, lesson].screenshot(path=str(hub.folder / f"unfinished-{name}-{lesson}.png"))
+    missing = sorted(set(expected) - set(results))
+    for name in sorted({name for name, _ in missing}):
+        pages[name].screenshot(path=str(hub.folder / f"unfinished-{name}.png"))
     assert not missing, f"lessons still running after {LESSON_DEADLINE:.0f} s: {missing}\n{hub.log_tail()}"
     return results
 
@@ -249,7 +292,11 @@ def _check_a_second_pull_keeps_the_participants_work(hub: Hub, context, repo: Pa
 
     page = context.new_page()
     page.goto(_pull_link(hub, repo, "01_jwt_anatomy.ipynb"), timeout=180_000)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=180_000)
+    # nbgitpuller sends the browser on to the lesson once the pull has finished (not on an error);
+    # the page closes as JupyterLab's starts loading. (Not wait_until="commit": once the URL already
+    # matches, Playwright waits for a "commit" load state, which never comes.)
+    page.wait_for_url(re.compile(rf".*/user/{name}/lab/.*tree/{TARGET}/01_jwt_anatomy\.ipynb.*"),
+                      wait_until="domcontentloaded", timeout=180_000)
     page.close()
     assert (home / LESSONS[0]).read_bytes() == worked_in
     first = nbformat.read(home / "01_jwt_anatomy.ipynb", as_version=4).cells[0]
