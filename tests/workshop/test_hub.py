@@ -34,6 +34,7 @@ import pytest
 from playground.frontend import browser as pgbrowser
 from tests.workshop.footprint import footprint
 from tests.workshop.hub import ROOT, Hub, node_path, proxy_missing
+from tests.workshop.lab_ui import CURRENT, POLLING, menu, open_path
 from tests.workshop.notebooks_script import notebooks_script
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
@@ -101,31 +102,12 @@ def _log_in(context, hub: Hub, name: str) -> None:
     page.close()
 
 
-#: The notebook in front (JupyterLab hides the others' panels).
-CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-#: Page-side waits check every 250 ms, not on every animation frame (Playwright's default), which
-#: keeps three JupyterLab pages' renderers busy for as long as a wait lasts.
-POLLING = 250
-
-
 def _open_and_run_all(context, url: str):
     page = context.new_page()
     page.goto(url, timeout=180_000)
     page.wait_for_selector(f"{CURRENT} .jp-Notebook .jp-Cell", timeout=180_000)
     _run_all_in_the_current_notebook(page)
     return page
-
-
-def _open_path(page, path: str) -> None:
-    """File > Open from Path: the notebook opens in a new tab of the same JupyterLab, in front."""
-    _menu(page, "File", "filebrowser:open-path")
-    page.fill(".jp-Dialog input", path)
-    page.click(".jp-Dialog .jp-mod-accept")
-    page.wait_for_selector(".jp-Dialog", state="detached", timeout=60_000)
-    page.wait_for_function(f"""() => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-mod-current')]
-                                    .some(tab => tab.innerText.includes({path.rsplit("/", 1)[-1]!r}))""",
-                           polling=POLLING, timeout=180_000)
-    page.wait_for_selector(f"{CURRENT} .jp-Notebook .jp-Cell", timeout=180_000)
 
 
 def _run_all_in_the_current_notebook(page) -> None:
@@ -139,15 +121,10 @@ def _run_all_in_the_current_notebook(page) -> None:
     page.wait_for_function("() => /\\|\\s*Idle/.test(document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar')"
                            "?.innerText ?? '')", polling=POLLING, timeout=180_000)
     page.click(f"{CURRENT} .jp-Cell .jp-InputPrompt")  # the notebook is the current widget
-    _menu(page, "Run", "runmenu:run-all")
+    menu(page, "Run", "runmenu:run-all")
     # Run All has begun once a prompt shows a queued (*) or finished cell.
     page.wait_for_function(f"""() => [...document.querySelectorAll('{CURRENT} .jp-InputArea-prompt')]
                                     .some(e => /\\*|\\d/.test(e.innerText))""", polling=POLLING, timeout=60_000)
-
-
-def _menu(page, menu: str, command: str) -> None:
-    page.locator(".lm-MenuBar-item", has_text=re.compile(f"^{menu}$")).click()
-    page.locator(f".lm-Menu-item[data-command='{command}']").first.click()
 
 
 def _finished(path: Path) -> nbformat.NotebookNode | None:
@@ -188,7 +165,8 @@ def test_three_participants_pull_the_learner_copy_and_run_lessons_at_the_same_ti
                 pages[name] = _open_and_run_all(context, _pull_link(hub, learner_repo, LESSONS[0]))
                 # One JupyterLab per participant, as in class: the attack lab opens in a second notebook
                 # tab and runs while lesson 00 still does (a second JupyterLab page costs ~5 CPU-s more).
-                _open_path(pages[name], f"{TARGET}/{LESSONS[1]}")
+                open_path(pages[name], f"{TARGET}/{LESSONS[1]}")
+                pages[name].wait_for_selector(f"{CURRENT} .jp-Notebook .jp-Cell", timeout=180_000)
                 _run_all_in_the_current_notebook(pages[name])
             results = _wait_for_lessons(hub, pages)
             elapsed = time.monotonic() - started
@@ -232,7 +210,7 @@ def _wait_for_lessons(hub: Hub, pages: dict) -> dict:
     while len(results) < len(expected) and time.monotonic() < deadline:
         for name, page in pages.items():
             if any((name, lesson) not in results for lesson in LESSONS):
-                _menu(page, "File", "docmanager:save-all")  # the save is asynchronous: read until it lands
+                menu(page, "File", "docmanager:save-all")  # the save is asynchronous: read until it lands
         time.sleep(1)
         for name, lesson in expected:
             if (name, lesson) not in results and (notebook := _finished(hub.home(name) / TARGET / lesson)):

@@ -19,7 +19,7 @@ import pytest
 
 from playground.frontend import browser as pgbrowser
 from playground.servers import free_port
-from tests.workshop import processes
+from tests.workshop import lab_ui, processes
 from tests.workshop.notebooks_script import ROOT, notebooks_script
 
 pytestmark = pytest.mark.browser
@@ -71,43 +71,52 @@ def _shut_down(server: subprocess.Popen, url: str, token: str) -> None:
     processes.stop(server, asked=asked)
 
 
-def _open(browser, lab, name: str) -> tuple[list[str], str]:
-    """The dialogs a notebook opens with, and the kernel its toolbar names once settled."""
-    url, token = lab
-    page = browser.new_page()
+def _open(page, name: str) -> tuple[list[str], str]:
+    """The dialogs a notebook opens with, and the kernel its toolbar names once settled; then the
+    dialog is dismissed (the tab stays, behind the next test's)."""
+    lab_ui.open_path(page, name)
     try:
-        page.goto(f"{url}/lab/tree/{name}?reset&token={token}")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
         # Either the kernel starts (its name in the toolbar) or the dialog asks for one.
-        kernel_named = (f"[...document.querySelectorAll('.jp-Toolbar-kernelName')]"
+        kernel_named = (f"[...document.querySelectorAll('{lab_ui.CURRENT} .jp-Toolbar-kernelName')]"
                         f".some(e => e.innerText.includes({DISPLAY_NAME!r}))")
-        page.wait_for_function(f"() => document.querySelector('.jp-Dialog') || {kernel_named}", timeout=60_000)
+        page.wait_for_function(f"() => document.querySelector('.jp-Dialog') || {kernel_named}",
+                               polling=lab_ui.POLLING, timeout=60_000)
         dialogs = [dialog.inner_text() for dialog in page.query_selector_all(".jp-Dialog")]
-        kernel = page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
+        kernel = page.inner_text(f"{lab_ui.CURRENT} .jp-Toolbar-kernelName")
         return dialogs, kernel
     finally:
-        page.close()
+        if page.query_selector(".jp-Dialog"):
+            page.keyboard.press("Escape")
+            page.wait_for_selector(".jp-Dialog", state="detached", timeout=60_000)
 
 
 @pytest.fixture(scope="module")
-def browser():
+def page(lab):
+    """One JupyterLab page for the module, on the learner folder as `make learner` opens it: each
+    test opens its notebook from there (loading JupyterLab again per test costs ~5 CPU-s)."""
     from playwright.sync_api import sync_playwright
 
+    url, token = lab
     with sync_playwright() as playwright:
         chromium = pgbrowser.launch(playwright)
-        yield chromium
-        chromium.close()
+        try:
+            page = chromium.new_page()
+            page.goto(f"{url}/lab?reset&token={token}")
+            page.wait_for_selector(".jp-DirListing-content", timeout=60_000)
+            yield page
+        finally:
+            chromium.close()
 
 
 @pytest.mark.timeout(240)
-def test_the_learner_copy_opens_on_the_workbook_kernel_without_a_dialog(browser, lab):
-    dialogs, kernel = _open(browser, lab, "00_setup_check.ipynb")
+def test_the_learner_copy_opens_on_the_workbook_kernel_without_a_dialog(page):
+    dialogs, kernel = _open(page, "00_setup_check.ipynb")
     assert dialogs == []
     assert kernel == DISPLAY_NAME
 
 
 @pytest.mark.timeout(240)
-def test_a_notebook_that_names_no_kernel_opens_on_the_dialog(browser, lab):
+def test_a_notebook_that_names_no_kernel_opens_on_the_dialog(page):
     # The cause this repairs: without kernelspec metadata JupyterLab cannot choose, so it asks.
-    dialogs, _ = _open(browser, lab, "stripped.ipynb")
+    dialogs, _ = _open(page, "stripped.ipynb")
     assert len(dialogs) == 1 and dialogs[0].startswith("Select Kernel")
