@@ -50,6 +50,7 @@ class Participant:
     def __init__(self, *, shared_host: bool, other_auth_url: str = "", issuer: str = "embedded") -> None:
         environment = {k: v for k, v in os.environ.items()
                        if not k.startswith(("BETTER_AUTH_", "PLAYGROUND_", "JUPYTERHUB_"))}
+        self.issuer = issuer
         environment["PLAYGROUND_ISSUER"] = issuer
         if shared_host:
             environment["JUPYTERHUB_SERVICE_PREFIX"] = "/user/participant-a/"
@@ -74,13 +75,27 @@ class Participant:
             self.process.stdout.close()
 
 
-# One A and one B for the module: no test changes their playgrounds (every stranger's call is
-# refused or only reads), and each costs a Python start and a playground start.
+# One A (per issuer) and one B for the module: no test changes their playgrounds (every stranger's
+# call is refused or only reads), and each costs a Python start and a playground start.
 @pytest.fixture(scope="module")
 def participant_a():
     a = Participant(shared_host=True)
     yield a
     a.stop()
+
+
+@pytest.fixture(scope="module")
+def participant_a_on_better_auth():
+    """A again, with the real Better Auth (Node) as the issuer."""
+    a = Participant(shared_host=True, issuer="better-auth")
+    yield a
+    a.stop()
+
+
+@pytest.fixture(params=["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
+def shared_participant(request) -> Participant:
+    """A on a shared host with each issuer: the embedded one and the real Better Auth."""
+    return request.getfixturevalue("participant_a" if request.param == "embedded" else "participant_a_on_better_auth")
 
 
 @pytest.fixture(scope="module")
@@ -174,20 +189,16 @@ def _process_tree(pid: int) -> list[int]:
     return [pid, *(p for child in children for p in _process_tree(int(child)))]
 
 
-@pytest.mark.parametrize("issuer", ["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
-def test_the_controls_token_is_in_no_world_readable_place(issuer):
-    a = Participant(shared_host=True, issuer=issuer)
-    try:
-        token = a.info["controls_token"].encode()
-        tree = _process_tree(a.process.pid)
-        assert len(tree) == (2 if issuer == "better-auth" else 1)  # the kernel, and Node for the real one
-        for pid in tree:
-            # Any user reads /proc/PID/cmdline; /proc/PID/environ only the process's own user.
-            assert token not in Path(f"/proc/{pid}/cmdline").read_bytes(), pid
-            assert os.stat(f"/proc/{pid}/environ").st_mode & 0o077 == 0, pid
-        assert all(answer.status_code == 401 for answer in _stranger_calls(a.info["auth_url"]).values())
-    finally:
-        a.stop()
+def test_the_controls_token_is_in_no_world_readable_place(shared_participant):
+    a = shared_participant
+    token = a.info["controls_token"].encode()
+    tree = _process_tree(a.process.pid)
+    assert len(tree) == (2 if a.issuer == "better-auth" else 1)  # the kernel, and Node for the real one
+    for pid in tree:
+        # Any user reads /proc/PID/cmdline; /proc/PID/environ only the process's own user.
+        assert token not in Path(f"/proc/{pid}/cmdline").read_bytes(), pid
+        assert os.stat(f"/proc/{pid}/environ").st_mode & 0o077 == 0, pid
+    assert all(answer.status_code == 401 for answer in _stranger_calls(a.info["auth_url"]).values())
 
 
 # A second OS user: what another participant on a hub (TLJH gives each one a user) can try.
@@ -215,20 +226,16 @@ print(json.dumps({"statuses": statuses, "environ_readable": readable}))
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-@pytest.mark.parametrize("issuer", ["embedded", pytest.param("better-auth", marks=pytest.mark.node)])
-def test_a_second_os_user_gets_nothing_from_the_participants_playground(issuer):
+def test_a_second_os_user_gets_nothing_from_the_participants_playground(shared_participant):
     if os.getuid() != 0:
         pytest.skip("running a process as another OS user needs root (CI runs as root)")
-    a = Participant(shared_host=True, issuer=issuer)
-    try:
-        tree = _process_tree(a.process.pid)
-        controls = [[c.method, c.path, c.body] for c in CONTROLS]
-        stranger = subprocess.run([SYSTEM_PYTHON, "-c", STRANGER, a.info["auth_url"], json.dumps(controls),
-                                   json.dumps(tree)], user="nobody", group="nogroup", capture_output=True,
-                                  text=True, timeout=60, cwd="/")
-        assert stranger.returncode == 0, stranger.stderr
-        seen = json.loads(stranger.stdout)
-        assert seen["statuses"] == [401] * len(CONTROLS)
-        assert seen["environ_readable"] == {str(pid): False for pid in tree}  # the real Better Auth's token is there
-    finally:
-        a.stop()
+    a = shared_participant
+    tree = _process_tree(a.process.pid)
+    controls = [[c.method, c.path, c.body] for c in CONTROLS]
+    stranger = subprocess.run([SYSTEM_PYTHON, "-c", STRANGER, a.info["auth_url"], json.dumps(controls),
+                               json.dumps(tree)], user="nobody", group="nogroup", capture_output=True,
+                              text=True, timeout=60, cwd="/")
+    assert stranger.returncode == 0, stranger.stderr
+    seen = json.loads(stranger.stdout)
+    assert seen["statuses"] == [401] * len(CONTROLS)
+    assert seen["environ_readable"] == {str(pid): False for pid in tree}  # the real Better Auth's token is there
