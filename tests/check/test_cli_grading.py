@@ -26,7 +26,8 @@ def test_a_careful_app_by_name_from_a_toml_config_passes_and_writes_one_testcase
                       'admin = "/api/admin/stats"\npublic = "/api/public"\nfrontend-origin = "http://localhost:5173"\n'
                       # Its child starts in 0.4 s on an idle machine (no network, lock or input at import
                       # or start-up), but once took over the default 60 s in a parallel run on 2 busy
-                      # cores (not reproduced). pytest's 120 s per test stays the ceiling.
+                      # cores: most likely its "ready" left unseen in a buffered read of the status pipe
+                      # (fixed; test_target_deadline.py). pytest's 120 s per test stays the ceiling.
                       'start-timeout = 100\n'
                       '[env]\nBETTER_AUTH_URL = "{issuer}"\n')
     junit = tmp_path / "check.xml"
