@@ -11,9 +11,11 @@ With ``PLAYGROUND_REQUIRE_ALL=1`` (set by ``.ci/run``) *any* skip is a failure, 
 the report hooks below turn it into a failure that keeps the reason, so CI can never go green by
 skipping.
 
-Two rules for the whole run live here too: the longest scopes are handed to the workers first (see
-``LONGEST_FIRST``), and every file the run's processes put in the temporary folder goes into one
-folder of its own, removed when the run ends (see ``pytest_configure``).
+Three rules for the whole run live here too: nbval's kernels talk over Unix sockets
+(``tests/kernels.py``: TCP ports picked for a kernel can be taken before it binds them), the
+longest scopes are handed to the workers first (see ``LONGEST_FIRST``), and every file the
+run's processes put in the temporary folder goes into one folder of its own, removed when the
+run ends (see ``pytest_configure``).
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import os
 import shutil
 import tempfile
 
+import nbval.kernel
 import pytest
 
 from playground import frontend
 from playground.better_auth.launcher import node_available
 from playground.frontend.browser import chromium_missing
+from tests.kernels import IpcKernelManager
 
 REQUIRE_ALL = "PLAYGROUND_REQUIRE_ALL"
 
@@ -137,6 +141,8 @@ def pytest_configure(config: pytest.Config) -> None:
     own ``tmp_path`` folders): made here, inherited by the xdist workers and every process they start
     through ``TMPDIR``, and removed when the run ends, passed or failed (to keep a failed run's
     ``tmp_path`` folders, give pytest ``--basetemp``)."""
+    # nbval starts its kernels with the KernelManager its module imported: hand it ours.
+    nbval.kernel.KernelManager = IpcKernelManager
     if hasattr(config, "workerinput"):  # an xdist worker: its controller made the folder
         return
     folder = tempfile.mkdtemp(prefix="playground-tests-")

@@ -16,13 +16,15 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tests.kernels import AsyncIpcKernelManager
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
 def check_notebook(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLAYGROUND_ISSUER", "better-auth")
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", kernel_manager_class=AsyncIpcKernelManager,
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()

@@ -19,6 +19,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tests.kernels import AsyncIpcKernelManager
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "notebooks.py"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -177,7 +179,7 @@ def test_a_learner_copy_runs_up_to_its_first_exercise_away_from_the_lessons(tmp_
     learner = notebooks_script.learner_version(nbformat.read(path, as_version=4))
     learner.cells = _prefix_before_first_exercise(learner)
     # Run where the learner copy lives (not next to the lessons), in the workbook's own kernel.
-    client = NotebookClient(learner, timeout=120, kernel_name="python3",
+    client = NotebookClient(learner, timeout=120, kernel_name="python3", kernel_manager_class=AsyncIpcKernelManager,
                             resources={"metadata": {"path": str(tmp_path)}})
     try:
         client.execute()
@@ -207,7 +209,7 @@ def _run_alone(source: str, **kernel_options) -> dict:
     assert installed == (ROOT / "scripts" / "ipython_kernel_config.py").read_text(), \
         f"{KERNEL_CONFIG} is missing or stale: run `make setup` (it installs the notebook guard's config)"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    client = NotebookClient(notebook, timeout=60, kernel_name="python3")
+    client = NotebookClient(notebook, timeout=60, kernel_name="python3", kernel_manager_class=AsyncIpcKernelManager)
     with pytest.raises(CellExecutionError):
         client.execute(**kernel_options)
     (error,) = [output for output in notebook.cells[0].outputs if output.output_type == "error"]

@@ -72,9 +72,9 @@ def measure_one_participant() -> dict[str, dict]:
     signed in, the real Better Auth (Node) beside it, then a Chromium page run (its peak)."""
     import threading
 
-    from jupyter_client.manager import KernelManager
+    from tests.kernels import IpcKernelManager
 
-    manager = KernelManager(kernel_name="python3")
+    manager = IpcKernelManager(kernel_name="python3")
     manager.start_kernel()
     client = manager.client()
     client.start_channels()

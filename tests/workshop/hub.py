@@ -95,7 +95,8 @@ class Hub:
         except AssertionError:
             # A hub that did not come up leaves nothing behind: its proxy (a child in its session,
             # started before the hub binds its own port) would otherwise outlive the test.
-            port_taken = self.process.poll() is not None and "Address already in use" in self.log_tail(200)
+            # Python says "Address already in use"; the proxy (Node) "EADDRINUSE: address already in use".
+            port_taken = self.process.poll() is not None and "address already in use" in self.log_tail(200).lower()
             self.api.close()
             self.log.close()
             try:

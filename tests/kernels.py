@@ -1,0 +1,44 @@
+"""Kernels for the tests that talk to their client over Unix sockets instead of TCP ports.
+
+A kernel's client picks five TCP ports by binding port 0 and letting go, and the kernel binds them
+a moment later. With six workers' loopback traffic, an outgoing connection can take one of those
+ephemeral ports as its source port meanwhile: the kernel dies with "Address already in use" and its
+notebook fails ("Kernel died before replying to kernel_info"). Unix sockets have no ports to race
+for. nbval builds its KernelManager itself, so ``tests/conftest.py`` hands it this class.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+from jupyter_client.manager import AsyncKernelManager, KernelManager
+from traitlets import default
+
+
+def _socket_prefix() -> str:
+    # Absolute (the kernel runs in the notebook's folder, its client elsewhere) and one per kernel.
+    return os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex[:12]}")
+
+
+class IpcKernelManager(KernelManager):
+    @default("transport")
+    def _transport_over_unix_sockets(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _socket_path_prefix(self) -> str:
+        return _socket_prefix()
+
+
+class AsyncIpcKernelManager(AsyncKernelManager):
+    """The same for nbclient, which drives an asynchronous manager."""
+
+    @default("transport")
+    def _transport_over_unix_sockets(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _socket_path_prefix(self) -> str:
+        return _socket_prefix()
