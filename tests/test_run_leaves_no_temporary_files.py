@@ -33,6 +33,8 @@ def test_a_run_removes_what_its_tests_and_their_processes_left_in_the_temporary_
     session.mkdir()
     temporary.mkdir()
     shutil.copy(HERE / "conftest.py", session / "conftest.py")
+    (session / "tests").mkdir()  # what the conftest imports, where `python -m pytest` finds it
+    shutil.copy(HERE / "kernels.py", session / "tests" / "kernels.py")
     (session / "test_leaves.py").write_text(LEAVES_FILES)
     report = tmp_path / "report.txt"
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
