@@ -37,15 +37,17 @@ learner: setup
 	$(BIN)/python scripts/notebooks.py learner-copy --out $(LEARNER_DIR)
 	$(BIN)/jupyter lab $(LEARNER_DIR) $(ROOT_ARGS) $(LAB_ARGS)
 
-# One worker more than there are cores: much of the suite waits on Node, kernels and subprocesses.
+# Three workers per core, at most 12: much of the suite waits (on Node, kernels, Chromium, the
+# checker's timed cases and the processes it starts), and a waiting worker leaves its core to the
+# others. On 2 cores, quiet: 3 workers 7 min 32 s, 6 workers under 5 minutes (README, "How long").
 # --dist loadscope keeps each notebook's cells (and each module, or each test class) together, in
 # order, on one worker; the long independent tests are split into classes and modules to spread, and
 # handed out longest first (tests/conftest.py LONGEST_FIRST; --no-loadscope-reorder keeps that order).
 # A worker that dies (a crash, a signal, pytest-timeout's thread method ending a stuck test) fails
 # the run at once, naming it and its test: xdist would start a replacement and, with loadscope,
 # can then wait forever with every worker idle (tests/test_suite_never_hangs.py proves it).
-# TEST_CEILING bounds the whole run (about 9 minutes on a quiet 2-core machine today; CI allows 90).
-WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# TEST_CEILING bounds the whole run (about 5 minutes on a quiet 2-core machine today; CI allows 90).
+WORKERS ?= $(shell n=$$(( $$(nproc) * 3 )); echo $$(( n > 12 ? 12 : n )))
 XDIST_ARGS := -n $(WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0
 TEST_CEILING ?= 30m
 test: setup
