@@ -14,31 +14,23 @@ import tempfile
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager, KernelManager
-from traitlets import default
+from traitlets import HasTraits, default
 
 
-def _socket_prefix() -> str:
-    # Absolute (the kernel runs in the notebook's folder, its client elsewhere) and one per kernel.
-    return os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex[:12]}")
-
-
-class IpcKernelManager(KernelManager):
+class _OverUnixSockets(HasTraits):
     @default("transport")
     def _transport_over_unix_sockets(self) -> str:
         return "ipc"
 
     @default("ip")
     def _socket_path_prefix(self) -> str:
-        return _socket_prefix()
+        # Absolute (the kernel runs in the notebook's folder, its client elsewhere), one per kernel.
+        return os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex[:12]}")
 
 
-class AsyncIpcKernelManager(AsyncKernelManager):
-    """The same for nbclient, which drives an asynchronous manager."""
+class IpcKernelManager(_OverUnixSockets, KernelManager):
+    """For nbval and the tests that drive a kernel themselves."""
 
-    @default("transport")
-    def _transport_over_unix_sockets(self) -> str:
-        return "ipc"
 
-    @default("ip")
-    def _socket_path_prefix(self) -> str:
-        return _socket_prefix()
+class AsyncIpcKernelManager(_OverUnixSockets, AsyncKernelManager):
+    """For nbclient, which drives an asynchronous manager."""
