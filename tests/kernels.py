@@ -16,6 +16,8 @@ import uuid
 from jupyter_client.manager import AsyncKernelManager, KernelManager
 from traitlets import HasTraits, default
 
+MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
+
 
 class _OverUnixSockets(HasTraits):
     @default("transport")
@@ -25,7 +27,11 @@ class _OverUnixSockets(HasTraits):
     @default("ip")
     def _socket_path_prefix(self) -> str:
         # Absolute (the kernel runs in the notebook's folder, its client elsewhere), one per kernel.
-        return os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex[:12]}")
+        # A Unix socket's path holds at most 107 bytes ("File name too long" kills the kernel): under
+        # a long TMPDIR the sockets go to /tmp (jupyter_client removes them when the kernel stops).
+        name = f"kernel-{uuid.uuid4().hex[:12]}"
+        prefix = os.path.join(tempfile.gettempdir(), name)
+        return prefix if len(os.fsencode(prefix)) + len("-65535") <= MAX_SOCKET_PATH else os.path.join("/tmp", name)
 
 
 class IpcKernelManager(_OverUnixSockets, KernelManager):

@@ -121,7 +121,8 @@ def start_gated_issuer(issuer: str, *, port: int = 0, host: str = "127.0.0.1", *
         server.request_stop()
 
     copied = {f.name: getattr(server, f.name) for f in fields(AuthServer) if f.init}
-    # Asked to stop together, so that their shutdowns overlap; the gate first (nothing new reaches the issuer).
+    # Asked to stop together, so that their shutdowns overlap (a request still passing through the
+    # gate may then get a 502: only one its client already gave up on).
     return GatedAuthServer(**{**copied, "url": gate.url, "_stop": lambda: stop_all([gate, server]),
                               "_request_stop": request_stop}, gate=gate)
 

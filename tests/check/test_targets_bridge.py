@@ -25,3 +25,5 @@ def test_fastapi_better_auth_bridge_in_jwt_mode_is_graded_without_a_crash():
     assert set(advisories) - table <= {"key-rotated-in", "key-rotated-out"}, str(report)
     if "key-rotated-in" in advisories:
         assert advisories["key-rotated-in"].endswith("(retried for 6 s)"), str(report)
+    # A retired key still accepted is allowed only as the other face of that late refetch.
+    assert "key-rotated-out" not in advisories or "key-rotated-in" in advisories, str(report)
