@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 from playground.servers import free_port
 from tests.workshop import processes
@@ -99,14 +100,22 @@ class Hub:
             port_taken = self.process.poll() is not None and "address already in use" in self.log_tail(200).lower()
             self.api.close()
             self.log.close()
-            try:
-                os.killpg(self.process.pid, 9)
-            except ProcessLookupError:
-                pass
-            self.process.wait(timeout=10)
+            processes.stop(self.process, grace=10)
+            self._stop_orphaned_proxy()
             if port_taken:
                 raise PortTaken from None
             raise
+
+    def _stop_orphaned_proxy(self) -> None:
+        """JupyterHub starts its proxy in a session of its own and names it in its pid file: a hub
+        that exited while starting leaves it running (one outlived a failed start here by an hour)."""
+        try:
+            proxy = psutil.Process(int((self.folder / "jupyterhub-proxy.pid").read_text()))
+            if any("configurable-http-proxy" in part for part in proxy.cmdline()):  # not a reused pid
+                proxy.kill()
+                proxy.wait(timeout=10)
+        except (FileNotFoundError, ValueError, psutil.NoSuchProcess):
+            pass
 
     def start_servers(self, names: list[str]) -> None:
         """Create the users and start their servers through the REST API, all at once."""
