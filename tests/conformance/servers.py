@@ -14,11 +14,12 @@ from typing import Any
 import httpx
 
 from playground.auth_server import AUTO, EMBEDDED, REAL, AuthServer, start_auth_server
+from playground.tls import client_tls
 
 TRUSTED_ORIGIN = "http://app.example"
-#: One TLS context for every client (the servers are plain HTTP on loopback): building a client's
-#: default one loads the CA bundle, ~20 ms of CPU, and the tables make a fresh client per case.
-CLIENT_TLS = httpx.create_ssl_context()
+#: The process's one TLS context for every client (the servers are plain HTTP on loopback): building a
+#: client's default one loads the CA bundle, ~20 ms of CPU, and the tables make a fresh client per case.
+CLIENT_TLS = client_tls()
 DEMO_EMAIL = "ada@example.com"
 
 
